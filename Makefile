@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX ?= index
+PORT ?= 8501
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test setup index bench clean
+
+setup: $(STAMP)
+
+# torch first: the CPU wheel on this machine's disk. Installed after sentence-transformers,
+# pip would fetch a multi-GB CUDA build instead.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/cs-archive ingest seeds --index $(INDEX)
+
+run: index
+	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(INDEX)/* .pytest_cache

@@ -1,0 +1,147 @@
+"""Papers in, citation units out: load -> split pack -> metadata -> split sections -> parts.
+
+``read_file`` is the one entry point: a path (with its manifest.csv / .meta.json beside it)
+becomes papers and their chunks. Every function it calls is pure and can be run alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..models import Chunk, LoadedText, Paper, PaperMeta
+from .load import load
+from .metadata import apply_overrides, inherit, read_meta, read_overrides
+from .packs import split_pack
+from .sections import CHUNKER_VERSION, split_units
+from .sentences import sentence_spans
+from .topics import tag_topics
+
+__all__ = ["CHUNKER_VERSION", "ReadFile", "read_file", "papers_of", "chunks_of", "MAX_PIECES"]
+
+# all-MiniLM-L6-v2 reads 256 word pieces; leave room for the heading path and title.
+MAX_PIECES = 200
+_PIECE = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    source: str
+    sha256: str
+    loaded: LoadedText
+    papers: tuple[Paper, ...]
+    chunks: tuple[Chunk, ...]
+
+
+def read_file(path: str | Path, data_hash: str | None = None) -> ReadFile:
+    path = Path(path)
+    digest = data_hash or hashlib.sha256(path.read_bytes()).hexdigest()
+    loaded = load(path)
+    papers = papers_of(loaded, str(path), digest, read_overrides(path))
+    chunks = tuple(c for p in papers for c in chunks_of(p, loaded))
+    return ReadFile(str(path), digest, loaded, tuple(papers), chunks)
+
+
+def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | None = None) -> list[Paper]:
+    overrides = overrides or {}
+    comps = split_pack(loaded.text)
+    whole = len(comps) == 1
+    papers: list[Paper] = []
+    pack: PaperMeta | None = None
+    for n, comp in enumerate(comps):
+        meta = read_meta(loaded.text[comp.start:comp.end], comp.kind)
+        if pack is None:
+            pack = apply_overrides(meta, overrides, whole_file=True) if not whole else meta
+            if pack.doc_type == "minutes" and not whole:
+                pack = replace(pack, date=None)
+        else:
+            meta = inherit(meta, pack)
+        meta = apply_overrides(meta, overrides, whole_file=whole)
+        pages = None
+        if loaded.page_starts is not None:
+            first, last = loaded.page_at(comp.start), loaded.page_at(max(comp.start, comp.end - 1))
+            pages = last - first + 1
+        doc_id = digest[:16] if whole else f"{digest[:16]}-{n + 1}"
+        papers.append(Paper(doc_id, source, comp.start, comp.end, meta, pages or loaded.page_count, not whole))
+    return papers
+
+
+def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
+    text = loaded.text[paper.start:paper.end]
+    out: list[Chunk] = []
+    for unit in split_units(text, numbered=paper.meta.doc_type != "agenda"):
+        heading = " > ".join(h.rstrip(":").strip() for h in unit.heading)
+        pieces = _parts(text, unit.start, unit.end)
+        for k, (a, b) in enumerate(pieces):
+            a, b = _trim(text, a, b)
+            if a >= b:
+                continue
+            body = text[a:b]
+            abs_a, abs_b = paper.start + a, paper.start + b
+            seq = len(out)
+            out.append(Chunk(
+                chunk_id=f"{paper.doc_id}:{seq:04d}",
+                doc_id=paper.doc_id,
+                seq=seq,
+                section=unit.section,
+                subsection=None,
+                part=(k + 1) if len(pieces) > 1 else None,
+                heading=heading,
+                start=abs_a,
+                end=abs_b,
+                text=body,
+                page=loaded.page_at(abs_a),
+                page_end=loaded.page_at(abs_b - 1),
+                topics=tag_topics(f"{heading}\n{body}"),
+            ))
+    return out
+
+
+def pieces(s: str) -> int:
+    """A cheap estimate of the model's word-piece count."""
+    return int(len(_PIECE.findall(s)) * 1.15)
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Split a long unit at sentence (or line) boundaries into parts the model reads whole."""
+    total = pieces(text[a:b])
+    if total <= MAX_PIECES:
+        return [(a, b)]
+    n_parts = -(-total // MAX_PIECES)
+    target = total / n_parts
+    spans = [(a + x, a + y) for x, y in sentence_spans(text[a:b])] or [(a, b)]
+    spans = [s for span in spans for s in _split_long(text, *span)]
+    cuts = [a]
+    size = 0
+    for s, e in spans:
+        n = pieces(text[s:e])
+        if size and size + n > MAX_PIECES or size >= target and len(cuts) < n_parts:
+            cuts.append(s)
+            size = 0
+        size += n
+    cuts.append(b)
+    return [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+
+
+def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A 'sentence' longer than the budget (a table row, a run-on) is cut between words."""
+    if pieces(text[s:e]) <= MAX_PIECES:
+        return [(s, e)]
+    out, start, size = [], s, 0
+    for m in re.finditer(r"\S+\s*", text[s:e]):
+        n = pieces(m.group())
+        if size + n > MAX_PIECES * 0.8 and size:
+            out.append((start, s + m.start()))
+            start, size = s + m.start(), 0
+        size += n
+    out.append((start, e))
+    return out

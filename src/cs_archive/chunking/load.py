@@ -1,0 +1,51 @@
+"""Stage 1: a file on disk -> LoadedText, whatever its type."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..models import LoadedText, LoadError
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+
+
+def is_supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED
+
+
+def load(path: str | Path) -> LoadedText:
+    """Read one paper. Raises LoadError with a reason and what to do."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(f"unsupported file type '{suffix or 'none'}'",
+                        "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise LoadError(f"cannot read the file ({e.strerror})", "Check the path and its permissions.") from None
+    if size == 0:
+        raise LoadError("empty file (0 bytes)", "Download the paper again.")
+    if suffix in PDF_SUFFIXES:
+        from .pdf import load_pdf
+
+        loaded = load_pdf(path)
+    else:
+        from .text import decode
+
+        raw = decode(path.read_bytes())
+        if "\x00" in raw:
+            raise LoadError("binary data in a text file", "Check the file is really text, or give it its proper extension.")
+        if suffix in HTML_SUFFIXES:
+            from .html import html_to_text
+
+            loaded = html_to_text(raw)
+        else:
+            from .text import clean_text
+
+            loaded = clean_text(raw)
+    if not loaded.text.strip():
+        raise LoadError("no text found", "Check the file has text (a scanned PDF needs OCR first).")
+    return loaded
