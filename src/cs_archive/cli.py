@@ -1,0 +1,243 @@
+"""The `cs-archive` command: parse, call one library function, print. See README.md.
+
+Exit codes: 0 done; 1 nothing could be done; 2 usage error or no archive at the given place.
+Heavy libraries are imported inside the commands, so `--help` is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _archive_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", metavar="DIR", help="archive folder (default: $CS_ARCHIVE_INDEX or ./index)")
+    p.add_argument("--store", metavar="URL", help="store URL, faiss:///PATH (default: $CS_ARCHIVE_STORE)")
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="DATE", help="meeting date on or after (YYYY-MM-DD)")
+    p.add_argument("--until", metavar="DATE", help="meeting date on or before (YYYY-MM-DD)")
+    p.add_argument("--committee", metavar="TEXT", help="committee name contains TEXT ('&' = 'and')")
+    p.add_argument("--council", metavar="TEXT", help="council name contains TEXT")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="cs-archive", description="Search council committee papers, cited to the paragraph.")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ingest", help="add or update papers (files or folders)", description=(
+        "Add papers to the archive. Unchanged files are skipped; changed files replace their chunks. "
+        "Each file that cannot be read is reported on one line; the rest go on."))
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--rebuild", action="store_true", help="start the archive afresh (e.g. after changing the model)")
+    _archive_args(p)
+
+    p = sub.add_parser("search", help="search the archive", description="Search; prints cited passages (or JSON).")
+    p.add_argument("query", nargs="?", help='the question; "quoted phrases" must match exactly')
+    p.add_argument("-k", type=int, default=10, help="how many hits (default 10)")
+    _filter_args(p)
+    p.add_argument("--topic", metavar="TEXT", help="one of the documented topics")
+    p.add_argument("--type", dest="doc_type", metavar="TEXT", help="report, minutes, agenda, decision, strategy, appendix, other")
+    p.add_argument("--include-exempt", action="store_true", help="include papers marked exempt from publication")
+    p.add_argument("--no-highlights", action="store_true", help="skip picking the best sentences")
+    p.add_argument("--json", action="store_true", help="print a JSON list of hits")
+    p.add_argument("--queries", metavar="FILE", help="batch: one JSON object per line; prints one JSON line each")
+    _archive_args(p)
+
+    p = sub.add_parser("show", help="print one passage with its neighbours")
+    p.add_argument("chunk_id")
+    p.add_argument("--context", type=int, default=0, metavar="N", help="neighbours each side")
+    p.add_argument("--json", action="store_true")
+    _archive_args(p)
+
+    p = sub.add_parser("stats", help="counts of papers and chunks")
+    p.add_argument("--json", action="store_true")
+    _archive_args(p)
+
+    p = sub.add_parser("remove", help="drop papers by their source path")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    _archive_args(p)
+
+    p = sub.add_parser("check", help="verify the archive (exit 0 healthy, 1 damaged)")
+    _archive_args(p)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .index.store import ArchiveBusy, ArchiveError, ArchiveMissing
+
+    try:
+        return COMMANDS[args.command](args)
+    except ArchiveMissing as e:
+        print(f"cs-archive: {e}", file=sys.stderr)
+        return 2
+    except ArchiveBusy as e:
+        print(f"cs-archive: {e}", file=sys.stderr)
+        return 1
+    except (ArchiveError, ValueError, RuntimeError) as e:
+        print(f"cs-archive: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cs-archive: interrupted; the archive is unchanged", file=sys.stderr)
+        return 1
+
+
+def _folder(args) -> Path:
+    from .config import store_location
+
+    return store_location(args.store, args.index)
+
+
+def _open(args):
+    from .config import model_name
+    from .index.store import Archive
+
+    archive = Archive(_folder(args))
+    archive.check_model(model_name())
+    return archive
+
+
+def cmd_ingest(args) -> int:
+    from .embed import get_embedder
+    from .ingest import ingest
+
+    folder = _folder(args)
+    embedder = get_embedder()
+    report = ingest(args.paths, folder, embedder, rebuild=args.rebuild,
+                    progress=lambda s: print(s, file=sys.stderr, flush=True))
+    for _, line in report.failed:
+        print(line, file=sys.stderr)
+    print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+          f"{len(report.failed)} failed; {report.chunks} chunks ({report.embedded} embedded) -> {folder}",
+          file=sys.stderr)
+    return 1 if report.all_failed else 0
+
+
+def _filters(d: dict):
+    from .search import Filters
+
+    return Filters(since=d.get("since"), until=d.get("until"), committee=d.get("committee"),
+                   council=d.get("council"), topic=d.get("topic"), doc_type=d.get("type") or d.get("doc_type"),
+                   include_exempt=bool(d.get("include_exempt")))
+
+
+def cmd_search(args) -> int:
+    if not args.query and not args.queries:
+        print("cs-archive search: give a QUERY or --queries FILE", file=sys.stderr)
+        return 2
+    from .embed import get_embedder
+    from .search import search
+
+    archive = _open(args)
+    embedder = get_embedder()
+    if args.queries:
+        return _batch(args, archive, embedder)
+    hits = search(archive, embedder, args.query, k=args.k, filters=_filters(vars(args)),
+                  highlights=not args.no_highlights)
+    if args.json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=1))
+        return 0
+    if not hits:
+        print("No passages match (check the filters).")
+        return 0
+    if not any(h.confident for h in hits):
+        print("No confident match. The nearest passages, which may not answer the question:\n")
+    for h in hits:
+        mark = "" if h.confident else "  [weak match]"
+        print(f"{h.rank}. {h.citation()}{mark}")
+        print(f"   {h.source}  ({h.chunk_id})")
+        print("   " + h.text.replace("\n", "\n   ")[:1200])
+        print()
+    return 0
+
+
+def _batch(args, archive, embedder) -> int:
+    from .search import search
+
+    try:
+        lines = Path(args.queries).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        print(f"cs-archive: cannot read {args.queries}: {e.strerror}", file=sys.stderr)
+        return 1
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+            if not isinstance(q, dict) or not isinstance(q.get("query"), str):
+                raise ValueError('each line needs a "query" string')
+            hits = search(archive, embedder, q["query"], k=int(q.get("k", args.k)), filters=_filters(q),
+                          highlights=q.get("highlights", not args.no_highlights) is not False)
+            out = {"query": q["query"], "hits": [h.to_json() for h in hits]}
+        except (ValueError, TypeError) as e:
+            out = {"query": (q.get("query") if isinstance(q, dict) else None) if "q" in dir() else None, "error": str(e)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+        q = None
+    return 0
+
+
+def cmd_show(args) -> int:
+    from .models import _long_date
+
+    archive = _open(args)
+    row = archive.chunk_by_id(args.chunk_id)
+    if row is None:
+        print(f"cs-archive: no passage {args.chunk_id!r} in {archive.folder}; search to find chunk ids", file=sys.stderr)
+        return 1
+    rows = archive.neighbours(row, max(0, args.context))
+    if args.json:
+        print(json.dumps([{k: r[k] for k in r.keys() if k not in ("vector", "norm")} for r in rows], indent=1))
+        return 0
+    print(f"{row['committee'] or 'Unknown committee'} · {_long_date(row['date'])} · {row['title'] or 'Untitled'}"
+          f" · {row['source']}")
+    for r in rows:
+        label = f"para {r['section']}" if r["section"] else (r["heading"] or "")
+        here = ">>" if r["chunk_id"] == row["chunk_id"] else "  "
+        print(f"\n{here} [{label}{', p. ' + str(r['page']) if r['page'] else ''}] ({r['chunk_id']})")
+        print(r["text"])
+    return 0
+
+
+def cmd_stats(args) -> int:
+    archive = _open(args)
+    s = archive.stats()
+    if args.json:
+        print(json.dumps(s, indent=1))
+        return 0
+    print(f"{s['files']} files, {s['papers']} papers, {s['chunks']} chunks in {archive.folder}")
+    for key in ("by_type", "by_committee", "by_year"):
+        print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from .ingest import remove
+
+    archive = _open(args)
+    model, dim = archive.manifest.model, archive.manifest.dim
+    archive.close()
+    gone = remove(args.paths, _folder(args), model, dim)
+    for p in args.paths:
+        print(f"{'removed' if p in gone or str(Path(p)) in gone else 'not in the archive'}: {p}", file=sys.stderr)
+    return 0 if gone else 1
+
+
+def cmd_check(args) -> int:
+    from .index.store import check
+
+    problems = check(_folder(args))
+    for p in problems:
+        print(f"damaged: {p}")
+    if not problems:
+        print(f"ok: {_folder(args)}")
+    return 1 if problems else 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "show": cmd_show, "stats": cmd_stats,
+            "remove": cmd_remove, "check": cmd_check}
+
+if __name__ == "__main__":
+    sys.exit(main())

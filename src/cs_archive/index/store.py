@@ -1,0 +1,377 @@
+"""Stage 5: the archive on disk — a folder with a manifest, written atomically.
+
+    index/
+      manifest.json          model, dimension, chunker version, counts, current generation
+      gen-000007/
+        archive.sqlite       files, papers, chunks (text, metadata, vector), chunks_fts (BM25)
+        vectors.faiss        the same vectors in FAISS, keyed by chunks.rowid
+
+A writer copies the current generation into a new one, changes that, and makes it current by
+replacing manifest.json in one rename. A crash at any moment leaves the old generation
+current and whole; readers never see a half-written archive. One writer at a time (a lock
+file); readers need no lock.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..chunking import CHUNKER_VERSION
+from ..lexical import index_text, normalise
+from ..models import Chunk, Paper
+from .vectors import FaissIndex
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DB = "archive.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, meta_hash TEXT NOT NULL,
+    chunker TEXT NOT NULL, pages INTEGER, dropped TEXT, ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS papers (
+    doc_id TEXT PRIMARY KEY, source TEXT NOT NULL REFERENCES files(source), idx INTEGER NOT NULL,
+    council TEXT, committee TEXT, date TEXT, title TEXT, doc_type TEXT NOT NULL, url TEXT,
+    page_count INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, part_of_pack INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL REFERENCES papers(doc_id),
+    seq INTEGER NOT NULL, section TEXT, subsection TEXT, part INTEGER, heading TEXT NOT NULL,
+    text TEXT NOT NULL, norm TEXT NOT NULL, page INTEGER, page_end INTEGER, topics TEXT NOT NULL,
+    content_hash TEXT NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
+CREATE INDEX IF NOT EXISTS papers_source ON papers(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', tokenize='unicode61 remove_diacritics 2');
+"""
+
+
+class ArchiveError(Exception):
+    """Something about the archive folder itself; the message says what to do."""
+
+
+class ArchiveMissing(ArchiveError):
+    pass
+
+
+class ArchiveBusy(ArchiveError):
+    pass
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    generation: str
+    model: str
+    dim: int
+    chunker_version: str
+    counts: dict
+    updated: str
+
+    @classmethod
+    def read(cls, folder: Path) -> "Manifest":
+        path = folder / MANIFEST
+        if not path.exists():
+            raise ArchiveMissing(f"no archive at {folder}: build one with `cs-archive ingest PATH --index {folder}`")
+        try:
+            data = json.loads(path.read_text())
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        except (ValueError, KeyError, TypeError) as e:
+            raise ArchiveError(f"{path} is damaged ({e}); rebuild the archive with `cs-archive ingest`") from None
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        con = sqlite3.connect(path, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=DELETE")
+        con.execute("PRAGMA synchronous=FULL")
+    con.row_factory = sqlite3.Row
+    return con
+
+
+class Archive:
+    """A read-only view of the current generation. Cheap to keep open; never changes under you."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.manifest = Manifest.read(self.folder)
+        gen = self.folder / self.manifest.generation
+        self.db = _connect(gen / DB, readonly=True)
+        self.vectors = FaissIndex.load(gen / FaissIndex.filename, self.manifest.dim)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def check_model(self, model: str) -> None:
+        if self.manifest.model != model:
+            raise ArchiveError(
+                f"the archive at {self.folder} was built with model {self.manifest.model!r}, but "
+                f"{model!r} is configured: set CS_ARCHIVE_MODEL={self.manifest.model} or rebuild with "
+                f"`cs-archive ingest PATH --index {self.folder} --rebuild`")
+
+    # -- reading -----------------------------------------------------------------------
+    def chunk_rows(self, ids) -> dict[int, sqlite3.Row]:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return {}
+        q = ("SELECT c.*, p.source, p.council, p.committee, p.date, p.title, p.doc_type, p.url "
+             "FROM chunks c JOIN papers p USING(doc_id) WHERE c.id IN (%s)" % ",".join("?" * len(ids)))
+        return {r["id"]: r for r in self.db.execute(q, ids)}
+
+    def vectors_of(self, ids) -> dict[int, np.ndarray]:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return {}
+        q = "SELECT id, vector FROM chunks WHERE id IN (%s)" % ",".join("?" * len(ids))
+        return {r["id"]: np.frombuffer(r["vector"], dtype="float32") for r in self.db.execute(q, ids)}
+
+    def chunk_by_id(self, chunk_id: str) -> sqlite3.Row | None:
+        row = self.db.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        return self.chunk_rows([row["id"]]).get(row["id"]) if row else None
+
+    def neighbours(self, row: sqlite3.Row, n: int) -> list[sqlite3.Row]:
+        ids = [r["id"] for r in self.db.execute(
+            "SELECT id FROM chunks WHERE doc_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (row["doc_id"], row["seq"] - n, row["seq"] + n))]
+        rows = self.chunk_rows(ids)
+        return [rows[i] for i in ids]
+
+    def stats(self) -> dict:
+        one = lambda q, *a: self.db.execute(q, a).fetchone()[0]  # noqa: E731
+        by = lambda col: {r[0] or "unknown": r[1] for r in self.db.execute(  # noqa: E731
+            f"SELECT {col}, count(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1")}
+        return {
+            "files": one("SELECT count(*) FROM files"),
+            "papers": one("SELECT count(*) FROM papers"),
+            "chunks": one("SELECT count(*) FROM chunks"),
+            "by_type": by("doc_type"),
+            "by_committee": by("committee"),
+            "by_year": by("substr(date, 1, 4)"),
+            "needs_ocr": [],
+            "exempt_withheld": [],
+            "manifest": self.manifest.to_json(),
+        }
+
+
+def current(folder: str | os.PathLike) -> Archive:
+    return Archive(folder)
+
+
+class Writer:
+    """Changes to a new generation; ``commit`` makes them current in one rename."""
+
+    def __init__(self, folder: Path, model: str, dim: int, rebuild: bool = False):
+        self.folder = folder
+        self.model, self.dim = model, dim
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = open(folder / ".lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ArchiveBusy(f"another ingest is writing to {folder}; wait for it to finish and run this again") from None
+        try:
+            old = Manifest.read(folder) if (folder / MANIFEST).exists() and not rebuild else None
+        except ArchiveError:
+            old = None
+        if old and (old.model != model or old.dim != dim):
+            self._lock.close()
+            raise ArchiveError(
+                f"the archive at {folder} was built with model {old.model!r}; {model!r} is configured. "
+                f"Rebuild it with --rebuild, or set CS_ARCHIVE_MODEL={old.model}")
+        self.old = old
+        self._sweep()
+        n = int(old.generation.split("-")[1]) + 1 if old else 1
+        self.generation = f"gen-{n:06d}"
+        self.gen = folder / self.generation
+        shutil.rmtree(self.gen, ignore_errors=True)
+        self.gen.mkdir()
+        self.db = _connect(self.gen / DB, readonly=False)
+        if old:
+            src = _connect(folder / old.generation / DB, readonly=True)
+            src.backup(self.db)
+            src.close()
+            self.vectors = FaissIndex.load(folder / old.generation / FaissIndex.filename, dim)
+        else:
+            self.vectors = FaissIndex(dim)
+        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+        self.changed = False
+
+    def _sweep(self) -> None:
+        """Remove generations a crashed writer left behind (never the current one)."""
+        keep = self.old.generation if self.old else None
+        for p in self.folder.glob("gen-*"):
+            if p.name != keep:
+                shutil.rmtree(p, ignore_errors=True)
+
+    # -- what the ingest asks ----------------------------------------------------------
+    def file_state(self, source: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM files WHERE source = ?", (source,)).fetchone()
+
+    def source_of_doc(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT source FROM papers WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row["source"] if row else None
+
+    def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(hashes), 500):
+            part = hashes[i:i + 500]
+            q = "SELECT content_hash, vector FROM chunks WHERE content_hash IN (%s)" % ",".join("?" * len(part))
+            for r in self.db.execute(q, part):
+                out[r["content_hash"]] = np.frombuffer(r["vector"], dtype="float32")
+        return out
+
+    def sources(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT source FROM files ORDER BY source")]
+
+    # -- changes -----------------------------------------------------------------------
+    def remove_file(self, source: str) -> int:
+        ids = [r[0] for r in self.db.execute(
+            "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.source = ?", (source,))]
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(f"SELECT id, heading, text FROM chunks WHERE id IN ({marks})", part).fetchall()
+            self.db.executemany("INSERT INTO chunks_fts(chunks_fts, rowid, stems) VALUES('delete', ?, ?)",
+                                [(r["id"], index_text(f"{r['heading']}\n{r['text']}")) for r in rows])
+            self.db.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
+        self.vectors.remove(np.array(ids, dtype="int64"))
+        self.db.execute("DELETE FROM papers WHERE source = ?", (source,))
+        n = self.db.execute("DELETE FROM files WHERE source = ?", (source,)).rowcount
+        self.changed |= bool(n)
+        return n
+
+    def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
+                 papers: list[Paper], chunks: list[Chunk], hashes: list[str], vectors: np.ndarray) -> None:
+        self.remove_file(source)
+        self.db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?)",
+                        (source, sha256, meta_hash, CHUNKER_VERSION, pages, json.dumps(dropped),
+                         time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.db.executemany(
+            'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+            [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
+              p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)])
+        ids = []
+        for c, h, v in zip(chunks, hashes, vectors):
+            cur = self.db.execute(
+                "INSERT INTO chunks(chunk_id, doc_id, seq, section, subsection, part, heading, text, norm, page, "
+                "page_end, topics, content_hash, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
+                 normalise(f"{c.heading} {c.text}"), c.page, c.page_end, json.dumps(list(c.topics)), h,
+                 np.asarray(v, dtype="float32").tobytes()))
+            ids.append(cur.lastrowid)
+            self.db.execute("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)",
+                            (cur.lastrowid, index_text(f"{c.heading}\n{c.text}")))
+        self.vectors.add(np.array(ids, dtype="int64"), np.asarray(vectors, dtype="float32").reshape(-1, self.dim))
+        self.changed = True
+
+    # -- finishing ---------------------------------------------------------------------
+    def commit(self) -> Manifest:
+        self.db.commit()
+        counts = {
+            "files": self.db.execute("SELECT count(*) FROM files").fetchone()[0],
+            "papers": self.db.execute("SELECT count(*) FROM papers").fetchone()[0],
+            "chunks": self.db.execute("SELECT count(*) FROM chunks").fetchone()[0],
+            "vectors": len(self.vectors),
+        }
+        if counts["chunks"] != counts["vectors"]:
+            raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
+        self.db.close()
+        self.vectors.save(self.gen / FaissIndex.filename)
+        _fsync_dir(self.gen)
+        manifest = Manifest(FORMAT, self.generation, self.model, self.dim, CHUNKER_VERSION, counts,
+                            time.strftime("%Y-%m-%dT%H:%M:%S"))
+        tmp = self.folder / (MANIFEST + ".tmp")
+        with open(tmp, "w") as f:
+            json.dump(manifest.to_json(), f, indent=2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.folder / MANIFEST)
+        _fsync_dir(self.folder)
+        if self.old:
+            shutil.rmtree(self.folder / self.old.generation, ignore_errors=True)
+        self._release()
+        return manifest
+
+    def abort(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+        shutil.rmtree(self.gen, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        if not self._lock.closed:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
+    """Commit when the block ends normally (and something changed); otherwise leave the
+    archive exactly as it was."""
+    w = Writer(folder, model, dim, rebuild)
+    try:
+        yield w
+    except BaseException:
+        w.abort()
+        raise
+    if w.changed or w.old is None:
+        w.commit()
+    else:
+        w.abort()
+
+
+def check(folder: Path) -> list[str]:
+    """What is wrong with the archive, if anything (an empty list when healthy)."""
+    problems: list[str] = []
+    try:
+        a = Archive(folder)
+    except Exception as e:  # noqa: BLE001 — report any failure to open as damage
+        return [str(e)]
+    try:
+        m = a.manifest
+        n_chunks = a.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if n_chunks != len(a.vectors):
+            problems.append(f"{n_chunks} chunks stored but {len(a.vectors)} vectors in FAISS")
+        if m.counts.get("chunks") != n_chunks:
+            problems.append(f"manifest counts {m.counts.get('chunks')} chunks, the store has {n_chunks}")
+        orphans = a.db.execute("SELECT count(*) FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM papers)").fetchone()[0]
+        if orphans:
+            problems.append(f"{orphans} chunks belong to no paper")
+        bad = a.db.execute("SELECT count(*) FROM papers WHERE source NOT IN (SELECT source FROM files)").fetchone()[0]
+        if bad:
+            problems.append(f"{bad} papers belong to no file")
+        if a.db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            problems.append("SQLite integrity check failed")
+        if m.chunker_version != CHUNKER_VERSION:
+            problems.append(f"built by chunker {m.chunker_version}, this is {CHUNKER_VERSION}: re-run ingest to update")
+    finally:
+        a.close()
+    return problems
