@@ -21,8 +21,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-index: setup
+# Rebuilt when a seed, its manifest or the chunker changes; ingest itself skips unchanged files.
+index: $(INDEX)/manifest.json
+
+$(INDEX)/manifest.json: $(STAMP) $(wildcard seeds/*) $(wildcard src/cs_archive/chunking/*.py)
 	$(BIN)/cs-archive ingest seeds --index $(INDEX)
+	touch $@
 
 run: index
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT) --server.headless true \
