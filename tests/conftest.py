@@ -1,0 +1,125 @@
+"""Shared fixtures.
+
+- ``seed_index``: ``seeds/`` ingested once per session with the real model (slow: about a
+  minute on two cores), for the end-to-end tests marked ``model``.
+- ``hash_env``: the fast deterministic HashEmbedder, for tests of the mechanics.
+- ``cli`` runs ``cs-archive`` in this process; ``cli_subprocess`` runs ``.venv/bin/cs-archive``.
+
+Only the standard library and pytest are imported here, so collection stays instant.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+PDFS = ROOT / "tests" / "fixtures" / "pdf"
+CLI_EXE = next((p for p in (ROOT / ".venv" / "bin" / "cs-archive", Path(sys.executable).parent / "cs-archive")
+               if p.exists()), ROOT / ".venv" / "bin" / "cs-archive")
+REAL_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+    def json_lines(self) -> list:
+        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+
+
+def _clear_embedder_cache() -> None:
+    from cs_archive.embed import get_embedder
+
+    get_embedder.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """``seeds/`` ingested with the real model; the archive folder. Treat it as read-only."""
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("seed-index") / "index"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("CS_ARCHIVE_MODEL", raising=False)
+        _clear_embedder_cache()
+        embedder = get_embedder()
+        assert embedder.name == REAL_MODEL
+        report = ingest([SEEDS], folder, embedder)
+    assert not report.failed, report.failed
+    assert len(report.added) == 5
+    return folder
+
+
+@pytest.fixture
+def real_env(monkeypatch):
+    """The default (real) model configured, whatever the calling environment says."""
+    monkeypatch.delenv("CS_ARCHIVE_MODEL", raising=False)
+    monkeypatch.delenv("CS_ARCHIVE_STORE", raising=False)
+    from cs_archive.embed import get_embedder
+
+    if get_embedder().name != REAL_MODEL:  # a cached stand-in from elsewhere
+        _clear_embedder_cache()
+
+
+@pytest.fixture
+def hash_env(monkeypatch):
+    """CS_ARCHIVE_MODEL=hash: fast deterministic vectors, no model load."""
+    monkeypatch.setenv("CS_ARCHIVE_MODEL", "hash")
+    monkeypatch.delenv("CS_ARCHIVE_STORE", raising=False)
+    _clear_embedder_cache()
+    yield
+    _clear_embedder_cache()  # never leave the stand-in cached for a real-model test
+
+
+@pytest.fixture
+def hash_embedder(hash_env):
+    from cs_archive.embed import get_embedder
+
+    e = get_embedder()
+    assert e.name == "hash"
+    return e
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``cs-archive ARGS...`` in this process: ``cli("search", "x", "--index", d)``."""
+    from cs_archive.cli import main
+
+    def run(*args) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse: usage errors and --help
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def cli_subprocess():
+    """Run the installed ``cs-archive`` script (or, with ``python=True``, ``python ARGS``)."""
+
+    def run(*args, env: dict | None = None, python: bool = False, cwd: Path = ROOT,
+            timeout: float = 300) -> CliResult:
+        cmd = [sys.executable if python else str(CLI_EXE), *map(str, args)]
+        full_env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        full_env.update(env or {})
+        r = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
+        return CliResult(r.returncode, r.stdout, r.stderr)
+
+    return run

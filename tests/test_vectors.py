@@ -1,0 +1,177 @@
+"""One contract for every vector index: FAISS and its exact NumPy twin, checked against a
+brute-force NumPy oracle on seeded random unit vectors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cs_archive.index.vectors import FaissIndex, NumpyIndex
+
+DIM = 16
+N = 300
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray:
+    v = rng.standard_normal((n, dim)).astype("float32")
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def oracle(ids: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int, allowed=None):
+    """Inner product, best first, by brute force."""
+    mask = np.ones(len(ids), bool) if allowed is None else np.isin(ids, allowed)
+    scores = vectors[mask].astype("float64") @ query.astype("float64")
+    order = np.argsort(-scores, kind="stable")[:k]
+    return scores[order], ids[mask][order]
+
+
+@pytest.fixture(params=[FaissIndex, NumpyIndex], ids=["faiss", "numpy"])
+def make(request):
+    return request.param
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(20240104)
+    ids = rng.choice(np.arange(1, 100_000), size=N, replace=False).astype("int64")  # sparse, unordered
+    return rng, ids, unit(rng, N)
+
+
+@pytest.fixture
+def full(make, data):
+    _, ids, vectors = data
+    index = make(DIM)
+    index.add(ids[:200], vectors[:200])
+    index.add(ids[200:], vectors[200:])  # a second batch appends
+    return index
+
+
+def test_add_remove_len(make, data):
+    _, ids, vectors = data
+    index = make(DIM)
+    assert len(index) == 0
+    index.add(ids, vectors)
+    assert len(index) == N
+    index.remove(ids[:50])
+    assert len(index) == N - 50
+    index.remove(ids[:50])  # removing what is gone changes nothing
+    index.remove(np.array([], dtype="int64"))
+    assert len(index) == N - 50
+    index.add(np.array([], dtype="int64"), np.zeros((0, DIM), dtype="float32"))
+    assert len(index) == N - 50
+
+
+def test_removed_ids_are_never_returned(make, data):
+    rng, ids, vectors = data
+    index = make(DIM)
+    index.add(ids, vectors)
+    gone = ids[::3]
+    index.remove(gone)
+    for q in unit(rng, 5):
+        _, got = index.search(q, N)
+        assert len(got) == N - len(gone)
+        assert not set(got.tolist()) & set(gone.tolist())
+    # Searching for a removed vector itself finds its neighbours, not it.
+    _, got = index.search(vectors[0], 5)
+    assert ids[0] not in got.tolist()
+
+
+@pytest.mark.parametrize("k", [1, 10, N, N + 25])
+def test_order_and_scores_agree_with_oracle(full, data, k):
+    rng, ids, vectors = data
+    for q in unit(rng, 8):
+        scores, got = full.search(q, k)
+        want_scores, want_ids = oracle(ids, vectors, q, k)
+        assert got.dtype.kind == "i"
+        assert got.tolist() == want_ids.tolist()
+        np.testing.assert_allclose(scores, want_scores, atol=1e-5)
+        assert np.all(np.diff(scores) <= 1e-6), "best first"
+
+
+def test_a_stored_vector_finds_itself_first_with_cosine_one(full, data):
+    _, ids, vectors = data
+    scores, got = full.search(vectors[123], 3)
+    assert got[0] == ids[123]
+    assert scores[0] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_allowed_restricts_and_still_returns_k(full, data):
+    rng, ids, vectors = data
+    allowed = rng.choice(ids, size=20, replace=False)
+    for q in unit(rng, 5):
+        scores, got = full.search(q, 10, allowed=allowed)
+        assert len(got) == 10, "k hits when k allowed ones exist"
+        assert set(got.tolist()) <= set(allowed.tolist())
+        want_scores, want_ids = oracle(ids, vectors, q, 10, allowed)
+        assert got.tolist() == want_ids.tolist()
+        np.testing.assert_allclose(scores, want_scores, atol=1e-5)
+
+
+def test_allowed_far_from_the_query_are_still_found(full, data):
+    """The allowed ids are the ones the query likes least: a post-filter of a top-k would miss them."""
+    rng, ids, vectors = data
+    q = unit(rng, 1)[0]
+    worst = ids[np.argsort(vectors @ q)[:7]]
+    scores, got = full.search(q, 5, allowed=worst)
+    assert len(got) == 5
+    assert got.tolist() == oracle(ids, vectors, q, 5, worst)[1].tolist()
+
+
+def test_fewer_allowed_than_k_returns_all_allowed(full, data):
+    rng, ids, _ = data
+    allowed = ids[[5, 17, 250]]
+    _, got = full.search(unit(rng, 1)[0], 10, allowed=allowed)
+    assert sorted(got.tolist()) == sorted(allowed.tolist())
+
+
+def test_allowed_ids_absent_from_the_index_are_ignored(full, data):
+    rng, ids, _ = data
+    allowed = np.concatenate([ids[:3], np.array([-5, 100_001, 100_002], dtype="int64")])
+    _, got = full.search(unit(rng, 1)[0], 10, allowed=allowed)
+    assert sorted(got.tolist()) == sorted(ids[:3].tolist())
+
+
+def test_allowed_after_removal_skips_removed(full, data):
+    rng, ids, _ = data
+    full.remove(ids[:2])
+    _, got = full.search(unit(rng, 1)[0], 10, allowed=ids[:4])
+    assert sorted(got.tolist()) == sorted(ids[2:4].tolist())
+
+
+def test_empty_index_empty_allowed_and_k_zero_return_nothing(make, full, data):
+    rng, ids, _ = data
+    q = unit(rng, 1)[0]
+    for scores, got in (make(DIM).search(q, 10),
+                        make(DIM).search(q, 10, allowed=ids[:3]),
+                        full.search(q, 10, allowed=np.array([], dtype="int64")),
+                        full.search(q, 0)):
+        assert len(scores) == 0 and len(got) == 0
+
+
+def test_faiss_save_load_round_trip(data, tmp_path):
+    rng, ids, vectors = data
+    index = FaissIndex(DIM)
+    index.add(ids, vectors)
+    index.remove(ids[:10])
+    path = tmp_path / FaissIndex.filename
+    index.save(path)
+    loaded = FaissIndex.load(path, DIM)
+    assert len(loaded) == N - 10
+    for q in unit(rng, 4):
+        a_scores, a_ids = index.search(q, 15)
+        b_scores, b_ids = loaded.search(q, 15)
+        assert a_ids.tolist() == b_ids.tolist()
+        np.testing.assert_array_equal(a_scores, b_scores)
+        assert loaded.search(q, 3, allowed=ids[10:13])[1].size == 3
+    # The loaded index keeps working: remove and add go through.
+    loaded.remove(ids[10:20])
+    loaded.add(ids[:10], vectors[:10])
+    assert len(loaded) == N - 10
+
+
+def test_faiss_load_refuses_a_different_dimension(data, tmp_path):
+    _, ids, vectors = data
+    index = FaissIndex(DIM)
+    index.add(ids, vectors)
+    index.save(tmp_path / "v.faiss")
+    with pytest.raises(ValueError, match="dimension 16"):
+        FaissIndex.load(tmp_path / "v.faiss", 384)
