@@ -295,9 +295,6 @@ def test_killed_ingest_leaves_previous_generation_and_next_ingest_sweeps(tmp_pat
     assert check(idx) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Writer(rebuild=True) sweeps the current generation at start "
-                                       "(old=None, so _sweep keeps nothing); a failed rebuild leaves "
-                                       "manifest.json pointing at a deleted generation")
 def test_failed_rebuild_leaves_previous_archive_current(tmp_path, idx, emb):
     folder = _two_seed_archive(tmp_path, idx, emb)
     before = snapshot(idx)

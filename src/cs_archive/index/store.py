@@ -187,17 +187,19 @@ class Writer:
             self._lock.close()
             raise ArchiveBusy(f"another ingest is writing to {folder}; wait for it to finish and run this again") from None
         try:
-            old = Manifest.read(folder) if (folder / MANIFEST).exists() and not rebuild else None
+            existing = Manifest.read(folder) if (folder / MANIFEST).exists() else None
         except ArchiveError:
-            old = None
+            existing = None
+        old = None if rebuild else existing
         if old and (old.model != model or old.dim != dim):
             self._lock.close()
             raise ArchiveError(
                 f"the archive at {folder} was built with model {old.model!r}; {model!r} is configured. "
                 f"Rebuild it with --rebuild, or set CS_ARCHIVE_MODEL={old.model}")
         self.old = old
+        self.live = existing  # the generation readers see until commit, rebuild or not
         self._sweep()
-        n = int(old.generation.split("-")[1]) + 1 if old else 1
+        n = int(existing.generation.split("-")[1]) + 1 if existing else 1
         self.generation = f"gen-{n:06d}"
         self.gen = folder / self.generation
         shutil.rmtree(self.gen, ignore_errors=True)
@@ -216,7 +218,7 @@ class Writer:
 
     def _sweep(self) -> None:
         """Remove generations a crashed writer left behind (never the current one)."""
-        keep = self.old.generation if self.old else None
+        keep = self.live.generation if self.live else None
         for p in self.folder.glob("gen-*"):
             if p.name != keep:
                 shutil.rmtree(p, ignore_errors=True)
@@ -305,8 +307,8 @@ class Writer:
             os.fsync(f.fileno())
         os.replace(tmp, self.folder / MANIFEST)
         _fsync_dir(self.folder)
-        if self.old:
-            shutil.rmtree(self.folder / self.old.generation, ignore_errors=True)
+        if self.live:
+            shutil.rmtree(self.folder / self.live.generation, ignore_errors=True)
         self._release()
         return manifest
 
