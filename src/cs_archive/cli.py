@@ -165,6 +165,7 @@ def _batch(args, archive, embedder) -> int:
     for line in lines:
         if not line.strip():
             continue
+        q = None
         try:
             q = json.loads(line)
             if not isinstance(q, dict) or not isinstance(q.get("query"), str):
@@ -173,9 +174,8 @@ def _batch(args, archive, embedder) -> int:
                           highlights=q.get("highlights", not args.no_highlights) is not False)
             out = {"query": q["query"], "hits": [h.to_json() for h in hits]}
         except (ValueError, TypeError) as e:
-            out = {"query": (q.get("query") if isinstance(q, dict) else None) if "q" in dir() else None, "error": str(e)}
+            out = {"query": q.get("query") if isinstance(q, dict) else None, "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
-        q = None
     return 0
 
 
