@@ -20,7 +20,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-PDFS = ROOT / "tests" / "fixtures" / "pdf"
 CLI_EXE = next((p for p in (ROOT / ".venv" / "bin" / "cs-archive", Path(sys.executable).parent / "cs-archive")
                if p.exists()), ROOT / ".venv" / "bin" / "cs-archive")
 REAL_MODEL = "all-MiniLM-L6-v2"
@@ -34,9 +33,6 @@ class CliResult:
 
     def json(self):
         return json.loads(self.out)
-
-    def json_lines(self) -> list:
-        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
 
 
 def _clear_embedder_cache() -> None:
@@ -82,15 +78,6 @@ def hash_env(monkeypatch):
     _clear_embedder_cache()
     yield
     _clear_embedder_cache()  # never leave the stand-in cached for a real-model test
-
-
-@pytest.fixture
-def hash_embedder(hash_env):
-    from cs_archive.embed import get_embedder
-
-    e = get_embedder()
-    assert e.name == "hash"
-    return e
 
 
 @pytest.fixture

@@ -306,6 +306,25 @@ def test_failed_rebuild_leaves_previous_archive_current(tmp_path, idx, emb):
     assert snapshot(idx) == before
 
 
+def test_rebuild_starts_afresh_and_readers_keep_the_live_archive_meanwhile(built, emb):
+    papers, idx = built
+    before = snapshot(idx)
+    w = Writer(idx, "hash", 64, rebuild=True)
+    try:
+        assert snapshot(idx) == before, "the live generation is untouched while a rebuild runs"
+        assert find(idx, emb, "children in care", k=3)
+    finally:
+        w.abort()
+    assert snapshot(idx) == before
+    only = papers / SEED_NAMES[4]
+    report = ingest([only], idx, emb, rebuild=True)
+    assert report.added == [str(only)]
+    m = Manifest.read(idx)
+    assert m.counts["files"] == 1 and m.generation != before["manifest"]["generation"]
+    assert gens(idx) == [m.generation]
+    assert check(idx) == []
+
+
 def test_check_reports_missing_vectors(built, emb):
     papers, idx = built
     (idx / Manifest.read(idx).generation / "vectors.faiss").unlink()
