@@ -180,7 +180,7 @@ def _batch(args, archive, embedder) -> int:
 
 
 def cmd_show(args) -> int:
-    from .models import _long_date
+    from .models import long_date
 
     archive = _open(args)
     row = archive.chunk_by_id(args.chunk_id)
@@ -191,7 +191,7 @@ def cmd_show(args) -> int:
     if args.json:
         print(json.dumps([{k: r[k] for k in r.keys() if k not in ("vector", "norm")} for r in rows], indent=1))
         return 0
-    print(f"{row['committee'] or 'Unknown committee'} · {_long_date(row['date'])} · {row['title'] or 'Untitled'}"
+    print(f"{row['committee'] or 'Unknown committee'} · {long_date(row['date'])} · {row['title'] or 'Untitled'}"
           f" · {row['source']}")
     for r in rows:
         label = f"para {r['section']}" if r["section"] else (r["heading"] or "")

@@ -129,7 +129,7 @@ class Hit:
 
     def citation(self) -> str:
         """A line a clerk can paste."""
-        bits = [self.committee or "Unknown committee", _long_date(self.date), self.title or "Untitled"]
+        bits = [self.committee or "Unknown committee", long_date(self.date), self.title or "Untitled"]
         if self.section:
             label = f"para {self.section}"
             if self.subsection:
@@ -142,7 +142,7 @@ class Hit:
         return " · ".join(bits)
 
 
-def _long_date(iso: str | None) -> str:
+def long_date(iso: str | None) -> str:
     if not iso:
         return "date unknown"
     from datetime import date

@@ -318,7 +318,6 @@ def _unnumbered(text: str, lines, a: int, b: int, base: tuple[str, ...]) -> list
         end = lines[blk[-1]][1]
         path = base + ((heading,) if heading else ())
         prev = units[-1] if units else None
-        words = len(text[start:end].split())
         if prev and pending is None and prev.heading == path and (
             _BULLET.match(first_line) or len(text[prev.start:prev.end].split()) < 40) \
                 and len(text[prev.start:end].split()) < 160:
@@ -326,7 +325,6 @@ def _unnumbered(text: str, lines, a: int, b: int, base: tuple[str, ...]) -> list
         else:
             units.append(Unit(None, path, start, end))
         pending = None
-        del words
     if pending is not None:
         if units:
             last = units[-1]

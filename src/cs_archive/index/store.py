@@ -169,10 +169,6 @@ class Archive:
         }
 
 
-def current(folder: str | os.PathLike) -> Archive:
-    return Archive(folder)
-
-
 class Writer:
     """Changes to a new generation; ``commit`` makes them current in one rename."""
 
