@@ -25,6 +25,15 @@ CLI_EXE = next((p for p in (ROOT / ".venv" / "bin" / "cs-archive", Path(sys.exec
 REAL_MODEL = "all-MiniLM-L6-v2"
 
 
+def shared_file(rel: str) -> Path:
+    """A file of the team's shared folder (CONTRACT.md, eval/): ``$CS_ARCHIVE_SHARED``, else
+    ``../shared`` beside the checkout. Skips the test when neither has it (a bare clone)."""
+    for base in (os.environ.get("CS_ARCHIVE_SHARED"), ROOT.parent / "shared", "/work/shared"):
+        if base and (Path(base) / rel).exists():
+            return Path(base) / rel
+    pytest.skip(f"shared/{rel} is not beside this checkout (set CS_ARCHIVE_SHARED)")
+
+
 @dataclass
 class CliResult:
     code: int

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cs_archive.cli import COMMANDS
+from conftest import shared_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -220,7 +221,7 @@ def test_every_command_has_help(cli, name):
 
 @pytest.mark.xfail(strict=True, reason="CONTRACT.md's `commitments` and `eval` commands are not implemented yet")
 def test_every_contract_command_exists():
-    contract = (ROOT.parent / "shared" / "CONTRACT.md").read_text()
+    contract = shared_file("CONTRACT.md").read_text()
     named = set(re.findall(r"`cs-archive (\w+)", contract)) | {"stats", "show", "remove", "check", "eval"}
     assert named <= set(COMMANDS)
 
@@ -414,7 +415,7 @@ def test_stats_and_check(cli, seed_index, real_env):
 
 @pytest.mark.model
 def test_dev_questions_score(cli_subprocess, seed_index, real_env):
-    r = cli_subprocess(ROOT.parent / "shared" / "eval" / "score_dev.py", "--cli", ".venv/bin/cs-archive",
+    r = cli_subprocess(shared_file("eval/score_dev.py"), "--cli", ".venv/bin/cs-archive",
                        "--index", seed_index, python=True)
     assert r.code == 0, r.err
     m = re.search(r"^n=(\d+) R@1=([\d.]+) R@5=([\d.]+) R@10=([\d.]+) MRR@10=([\d.]+) "

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cs_archive.chunking import ReadFile, read_file
+from conftest import shared_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -65,9 +66,7 @@ def test_every_dev_question_section_is_a_golden_expectation():
     """The dev questions that name a section are checked here too (copied, so this suite
     does not depend on /work/shared being present)."""
     golden = {(e["file"], norm(e["contains"]), e["section"]) for e in GOLDEN["expectations"] if not e.get("xfail")}
-    dev_file = Path("/work/shared/eval/dev_questions.jsonl")
-    if not dev_file.exists():
-        pytest.skip("no dev questions on this machine")
+    dev_file = shared_file("eval/dev_questions.jsonl")
     dev = [x for line in dev_file.read_text().splitlines() if line.strip()
            for x in json.loads(line)["expect"] if x.get("section")]
     assert len(dev) >= 15
