@@ -114,6 +114,8 @@ def cli_subprocess():
             timeout: float = 300) -> CliResult:
         cmd = [sys.executable if python else str(CLI_EXE), *map(str, args)]
         full_env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        # This checkout's code, even when the venv's editable install points at another one.
+        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
         full_env.update(env or {})
         r = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
         return CliResult(r.returncode, r.stdout, r.stderr)
