@@ -112,11 +112,7 @@ def test_text_loader_drops_only_what_it_counts(seed):
 
 @pytest.mark.parametrize(
     "seed",
-    [pytest.param(p, marks=pytest.mark.xfail(
-        strict=True,
-        reason="text.drop_boilerplate drops the row labels '1'..'8' of 002's Q5 'Priority\\tComments' table "
-               "as page numbers (a table row is not a bare page-number line): page_number is 12, not 4"))
-     if p.name.startswith("002") else p for p in SEEDS],
+    SEEDS,
     ids=lambda p: p.name[:3],
 )
 def test_seed_dropped_counts(seed):

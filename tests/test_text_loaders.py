@@ -75,10 +75,6 @@ def test_page_break_mid_sentence_is_rejoined():
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "text.rejoin_page_breaks stops looking after 6 blank lines and counts the blanked-out logo line "
-    "among them: 3 blank lines, 'INVESTOR IN PEOPLE', 3 blank lines (as in seed 002) keep "
-    "'remained' / 'linked in' apart"))
 def test_page_break_around_dropped_logo_is_rejoined():
     loaded = load(TEXT / "page_break_around_logo.txt")
     assert loaded.dropped == {"logo_text": 16}
@@ -136,9 +132,6 @@ def test_decision_page_chunks(decision_page):
     assert len(resolved) == 1 and "be NOTED." in resolved[0].text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "html.html_to_text returns clean_text(...)'s LoadedText unchanged, so an HTML page is reported "
-    "as kind 'text' (models.LoadedText documents kind as text, pdf or html)"))
 def test_decision_page_kind_is_html(decision_page):
     assert decision_page.kind == "html"
 

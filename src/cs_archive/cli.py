@@ -116,10 +116,23 @@ def cmd_ingest(args) -> int:
     return 1 if report.all_failed else 0
 
 
+def _iso_date(value, name: str) -> str | None:
+    """A --since/--until value as an ISO date, or a ValueError that says what is wanted."""
+    import datetime as dt
+
+    if value is None or value == "":
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(f"{name} {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-01-31") from None
+
+
 def _filters(d: dict):
     from .search import Filters
 
-    return Filters(since=d.get("since"), until=d.get("until"), committee=d.get("committee"),
+    return Filters(since=_iso_date(d.get("since"), "since"), until=_iso_date(d.get("until"), "until"),
+                   committee=d.get("committee"),
                    council=d.get("council"), topic=d.get("topic"), doc_type=d.get("type") or d.get("doc_type"),
                    include_exempt=bool(d.get("include_exempt")))
 
@@ -228,6 +241,14 @@ def cmd_remove(args) -> int:
 def cmd_check(args) -> int:
     from .index.store import check
 
+    from .index.store import Archive, ArchiveMissing
+
+    try:
+        Archive(_folder(args)).close()
+    except ArchiveMissing:
+        raise  # no archive here at all: a usage error (exit 2), not damage
+    except Exception:  # noqa: BLE001 — damage; check() below says what is wrong
+        pass
     problems = check(_folder(args))
     for p in problems:
         print(f"damaged: {p}")

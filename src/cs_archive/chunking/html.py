@@ -6,6 +6,7 @@ the paper's own numbering still starts a line.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..models import LoadedText
 from .text import clean_text
@@ -36,4 +37,4 @@ def html_to_text(markup: str) -> LoadedText:
     text = soup.get_text()
     text = "\n".join(" ".join(line.split()) if "\t" not in line else line.strip() for line in text.split("\n"))
     text = re.sub(r"\n{3,}", "\n\n", text)
-    return clean_text(text.replace("\n", "\n\n"))
+    return replace(clean_text(text.replace("\n", "\n\n")), kind="html")

@@ -49,6 +49,9 @@ def _title_case_share(line: str) -> float:
     return sum(w[0].isupper() for w in words) / len(words)
 
 
+_SIGN_OFF = re.compile(r"^(?:chairman|chairwoman|chairperson|chair|signed|signature)\b", re.I)
+
+
 def _header_start(lines: list[tuple[int, str]], i: int) -> int:
     """Walk back over the council / committee lines printed above a title."""
     j, k, taken = i, i - 1, 0
@@ -57,7 +60,10 @@ def _header_start(lines: list[tuple[int, str]], i: int) -> int:
         if not s:
             k -= 1
             continue
-        if heading_like(s) and "," not in s and _title_case_share(s) >= 0.5 and not s.endswith("."):
+        if _SIGN_OFF.match(s):
+            break  # the minutes' "CHAIRMAN" / "Signed" line ends the paper before
+        bare = s[:-1] if s.endswith(".") and not s.endswith("..") else s
+        if heading_like(bare) and "," not in s and _title_case_share(bare) >= (0.5 if bare == s else 0.7):
             j, taken = k, taken + 1
             k -= 1
             continue

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 
 _LABEL = re.compile(
     r"""^[ \t]*(?:
@@ -31,6 +31,12 @@ _TIME = re.compile(r"^(?:am|pm|a\.m\.|p\.m\.)\b", re.I)
 _TOC_TAIL = re.compile(r"(?:\.{3,}|…)\s*\d*\s*$|\s\d{1,3}$")
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪●◦]|\(?[ivx]{1,5}[.)]|\(?[a-z][.)]|\d{1,2}\))\s")
 _DECISION_LINE = re.compile(r"^(?:RESOLVED|ACTION|AGREED|DECISION)\b(?!:$)")
+# A line ending in ":" is a lead-in sentence rather than a heading when it reads as a clause:
+# "The Committee noted that:", "The options are as follows:", "Members asked whether:".
+_LEAD_IN = re.compile(
+    r"\b(?:that|which|who|whether|following|follows|below|include|includes|including|namely|"
+    r"is|are|was|were|be|been|has|have|had|will|would|should|shall|must|can|could|may|might|"
+    r"noted|agreed|resolved|asked|said|stated|reported|explained|recommended|recommends)\b", re.I)
 _SUBITEM = re.compile(r"^[ \t]*(?:[-*•]\s+)?(?P<sub>\(?(?:[ivx]{1,5}|[a-z])[.)])\s")
 
 
@@ -40,6 +46,9 @@ class Label:
     value: tuple  # (2, 23) for dec, (27,) or (5, 'a') for int, ('A',) for let
     printed: str  # as the paper prints it, without a trailing dot: "2.23", "27", "5a", "A"
     title: str  # the rest of the line
+    # "5. Finance 12": a title ending in a number, as a contents line prints its page. Such a
+    # line is a contents entry only when it stands in a run of them (see _contents_lines).
+    page_tail: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,15 @@ def parse_label(line: str) -> Label | None:
     rest = (m.group("rest") or "").strip()
     if rest and _TIME.match(rest):
         return None
+    page_tail = False
     if rest and _TOC_TAIL.search(rest) and len(rest.split()) <= 8 and not rest.endswith("."):
-        if re.search(r"(?:\.{3,}|…)", rest) or re.search(r"[A-Za-z]\s+\d{1,3}$", rest):
+        if re.search(r"(?:\.{3,}|…)", rest):  # leader dots: always a contents line
             return None
+        page_tail = bool(re.search(r"[A-Za-z]\s+\d{1,3}$", rest))
     if m.group("dec"):
         if rest and rest[0] in "%,":
             return None
-        return Label("dec", tuple(int(x) for x in m.group("dec").split(".")), m.group("dec"), rest)
+        return Label("dec", tuple(int(x) for x in m.group("dec").split(".")), m.group("dec"), rest, page_tail)
     if m.group("int"):
         n = int(m.group("int"))
         suf = m.group("suf")
@@ -81,11 +92,11 @@ def parse_label(line: str) -> Label | None:
         elif rest and not (rest[0].isupper() or rest[0] in "'\"(£" or rest[0].isdigit()):
             return None
         value = (n, suf) if suf else (n,)
-        return Label("int", value, f"{n}{suf or ''}", rest)
+        return Label("int", value, f"{n}{suf or ''}", rest, page_tail)
     if m.group("let"):
         if not rest or not rest[0].isupper() or len(rest.split()) > 16:
             return None
-        return Label("let", (m.group("let"),), m.group("let"), rest)
+        return Label("let", (m.group("let"),), m.group("let"), rest, page_tail)
     return None
 
 
@@ -96,8 +107,10 @@ def heading_like(line: str, max_words: int = 14) -> bool:
     words = s.split()
     if len(words) > max_words or not re.search(r"[A-Za-z]{3}", s) or _DECISION_LINE.match(s):
         return False
+    if s.endswith(":-") or s.endswith(":–"):
+        return False  # "It is recommended that the Committee:-" leads into a list
     if s.endswith(":"):
-        return len(words) <= 4
+        return len(words) <= 10 and not _LEAD_IN.search(s)
     if s[-1] in ".,;" and not s.endswith("..."):
         return False
     return s[0].isupper() or s[0].isdigit() or s[0] in "'\""
@@ -193,8 +206,10 @@ def split_units(text: str, numbered: bool = True) -> list[Unit]:
     lines = _lines(text)
     seq = _Seq()
     starts: list[tuple[int, Label | None]] = []  # (line index, label) of accepted labels
+    labels = [parse_label(line) for _, _, line in lines] if numbered else []
+    contents = _contents_lines(lines, labels)
     for i, (_, _, line) in enumerate(lines if numbered else []):
-        lab = parse_label(line)
+        lab = None if i in contents else labels[i]
         if lab is None:
             if seq.list_run is not None and line.strip() and not _BULLET.match(line) and _prev_blank(lines, i):
                 seq.list_run = None
@@ -211,10 +226,13 @@ def split_units(text: str, numbered: bool = True) -> list[Unit]:
     first = starts[0][0]
     heads_before = _heading_lines_before(lines, first)
     first_lab = starts[0][1]
-    if not any(lines[k][2].strip() for k in range(0, heads_before)) or (
-            first_lab.kind != "dec" and first_lab.title and heading_like(first_lab.title, 20)):
-        # A title block alone before "1." is the preamble; "1. Introduction" heads itself.
-        heads_before = first
+    head_lines = [k for k in range(heads_before, first) if lines[k][2].strip()]
+    if first_lab.kind != "dec" and first_lab.title and heading_like(first_lab.title, 20):
+        heads_before = first  # "1. Introduction" heads itself
+    elif not any(lines[k][2].strip() for k in range(0, heads_before)):
+        # Only a title block before "1.": it is the preamble, except that the last of several
+        # heading lines ("Introduction" under the title) heads paragraph 1.
+        heads_before = head_lines[-1] if len(head_lines) >= 2 else first
     units += _unnumbered(text, lines, 0, heads_before, ())
     majors: dict[int, str] = {}  # numbered headings by depth
     sub: str | None = None  # the unnumbered subheading in force
@@ -261,6 +279,18 @@ def split_units(text: str, numbered: bool = True) -> list[Unit]:
             sub = lead_sub
             pending_start = lines[head_from][0]
     return [u for u in units if text[u.start:u.end].strip()]
+
+
+def _contents_lines(lines, labels) -> set[int]:
+    """Lines that are entries of a table of contents: labelled lines whose title ends in a page
+    number, in a run of two or more such lines with only blank lines between them. A heading
+    like "5. Priority 1" followed by its text stands alone and stays a label."""
+    tail = [i for i, lab in enumerate(labels) if lab is not None and lab.page_tail]
+    found: set[int] = set()
+    for a, b in zip(tail, tail[1:]):
+        if not any(lines[k][2].strip() for k in range(a + 1, b)):
+            found |= {a, b}
+    return found
 
 
 def _prev_blank(lines, i) -> bool:
@@ -318,7 +348,12 @@ def _unnumbered(text: str, lines, a: int, b: int, base: tuple[str, ...]) -> list
         end = lines[blk[-1]][1]
         path = base + ((heading,) if heading else ())
         prev = units[-1] if units else None
-        if prev and pending is None and prev.heading == path and (
+        if prev is not None and pending is not None and len(units) == 1 and prev.heading == base \
+                and "\n" not in text[prev.start:prev.end].strip() and len(text[prev.start:prev.end].split()) < 15:
+            # A lone header line at the top ("... Select Committee.") joins the first headed
+            # paragraph rather than standing as a chunk of its own.
+            units[-1] = Unit(None, path, prev.start, end)
+        elif prev and pending is None and prev.heading == path and (
             _BULLET.match(first_line) or len(text[prev.start:prev.end].split()) < 40) \
                 and len(text[prev.start:end].split()) < 160:
             units[-1] = Unit(None, path, prev.start, end)

@@ -76,29 +76,33 @@ def strip_markup(text: str) -> str:
     return text
 
 
-def drop_boilerplate(lines: list[str]) -> tuple[list[str], dict]:
-    kept, dropped = [], {}
-    for line in lines:
+def drop_boilerplate(lines: list[str]) -> tuple[list[str], dict, set[int]]:
+    """Blank out bare page-number lines and logo text; return the lines, the characters
+    dropped by reason, and the indices of the blanked lines (they are not a gap in the text)."""
+    kept, dropped, at = [], {}, set()
+    for i, line in enumerate(lines):
         s = line.strip()
         reason = None
-        if s and _PAGE_NUMBER_LINE.match(s):
-            reason = "page_number"
+        if s and _PAGE_NUMBER_LINE.match(s) and "\t" not in line.lstrip():
+            reason = "page_number"  # "1\t" is a table row's label, not a page number
         elif s.lower().rstrip(".") in LOGO_LINES:
             reason = "logo_text"
         if reason:
             dropped[reason] = dropped.get(reason, 0) + len("".join(s.split()))
             kept.append("")
+            at.add(i)
         else:
             kept.append(line.rstrip())
-    return kept, dropped
+    return kept, dropped, at
 
 
-def rejoin_page_breaks(lines: list[str]) -> list[str]:
+def rejoin_page_breaks(lines: list[str], blanked: set[int] = frozenset()) -> list[str]:
     """Join a long line that stops mid-sentence to its continuation after blank lines.
 
     A converter marks a page break with blank lines, even mid-sentence: "... in care per",
     "", "10,000 population." The continuation starts in lower case, or with a figure that is
-    not a paragraph number. Short lines are headings and are left alone.
+    not a paragraph number. Short lines are headings and are left alone. Lines in ``blanked``
+    (page furniture dropped from the break) do not count toward the gap.
     """
     out: list[str] = []
     i, n = 0, len(lines)
@@ -109,7 +113,7 @@ def rejoin_page_breaks(lines: list[str]) -> list[str]:
             j = i
             while j < n and not lines[j].strip():
                 j += 1
-            if j == i or j >= n or j - i > 6:
+            if j == i or j >= n or sum(1 for k in range(i, j) if k not in blanked) > 6:
                 break
             nxt = lines[j].lstrip()
             if not (nxt[:1].islower() or (nxt[:1].isdigit() and not _LABEL_START.match(nxt))):
@@ -122,8 +126,8 @@ def rejoin_page_breaks(lines: list[str]) -> list[str]:
 
 def clean_text(raw: str) -> LoadedText:
     text = strip_markup(raw)
-    lines, dropped = drop_boilerplate(text.split("\n"))
-    lines = rejoin_page_breaks(lines)
+    lines, dropped, blanked = drop_boilerplate(text.split("\n"))
+    lines = rejoin_page_breaks(lines, blanked)
     text = "\n".join(lines)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
