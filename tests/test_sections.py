@@ -1,6 +1,8 @@
 """Unit cases for the section splitter's judgement calls, each on a small made-up paper."""
 from __future__ import annotations
 
+import re
+
 from cs_archive.chunking.sections import heading_like, split_units
 
 
@@ -53,3 +55,23 @@ def test_the_heading_under_the_title_block_heads_paragraph_one():
 def test_a_title_alone_before_paragraph_one_is_the_preamble():
     got = _sections("Annual Report of the Virtual School\n\n1. The school supports 500 children.\n")
     assert [(s, h) for s, h, _ in got] == [(None, ()), ("1", ())]
+
+
+def test_a_later_part_of_a_long_paragraph_is_cited_to_its_sub_item(tmp_path):
+    from cs_archive.chunking import read_file
+
+    filler = " ".join(["The service will report its progress to the committee every quarter."] * 9)
+    items = "\n\n".join(f"{r}. {filler}" for r in ["i", "ii", "iii", "iv", "v", "vi"])
+    paper = tmp_path / "report.txt"
+    paper.write_text("Report to Cabinet\n\n1.1 Background.\n\n1.2 The plan has six strands:\n\n"
+                     f"{items}\n\n1.3 Next steps follow.\n", encoding="utf-8")
+    chunks = [c for c in read_file(paper).chunks if c.section == "1.2"]
+    assert len(chunks) > 1 and [c.part for c in chunks] == list(range(1, len(chunks) + 1))
+    assert chunks[0].subsection is None
+    text = read_file(paper).loaded.text
+    for c in chunks[1:]:
+        # the last sub-item line that starts at or before the part
+        starts = [(m.start(), m.group(1)) for m in re.finditer(r"^(i|ii|iii|iv|v|vi)\. ", text, re.M)]
+        expected = [label for at, label in starts if at <= c.start][-1]
+        assert c.subsection == expected, (c.subsection, c.text[:40])
+    assert {c.subsection for c in chunks[1:]} != {"i"}  # parts start in different items

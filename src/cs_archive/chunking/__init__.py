@@ -14,7 +14,7 @@ from ..models import Chunk, LoadedText, Paper, PaperMeta
 from .load import load
 from .metadata import apply_overrides, inherit, read_meta, read_overrides
 from .packs import split_pack
-from .sections import CHUNKER_VERSION, split_units
+from .sections import CHUNKER_VERSION, split_units, subsection_of
 from .sentences import sentence_spans
 from .topics import tag_topics
 
@@ -85,7 +85,8 @@ def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
                 doc_id=paper.doc_id,
                 seq=seq,
                 section=unit.section,
-                subsection=None,
+                # A later part of a long unit is cited to the sub-item it starts in ("3.4 ii").
+                subsection=subsection_of(text[unit.start:unit.end], a - unit.start) if k else None,
                 part=(k + 1) if len(pieces) > 1 else None,
                 heading=heading,
                 start=abs_a,
