@@ -67,6 +67,11 @@ _DONE = re.compile(r"(?<!\bbe )(?<!\bbeen )\b(?:published|dated|agreed|approved|
                    r"revised|updated|inspected|visited)\s*$", re.I)
 
 
+# A cheap test first: most sentences name no date at all.
+_ANY = re.compile(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|winter|year|month|"
+                  r"week|quarter|day", re.I)
+
+
 @dataclass(frozen=True)
 class Due:
     iso: str
@@ -203,6 +208,8 @@ def divmod_month(ref: date, ahead: int) -> tuple[int, int]:
 def find_all(text: str, paper_date: str | date | None) -> list[tuple[int, int, Due]]:
     """Every deadline in ``text``: (start, end, Due), in text order, overlaps resolved by the
     earlier, more specific pattern."""
+    if not _ANY.search(text):
+        return []
     ref = date.fromisoformat(paper_date) if isinstance(paper_date, str) else paper_date
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, Due]] = []

@@ -583,7 +583,6 @@ def _promise_in(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
     body = _SECTION_LABEL.sub("", sentence.strip())
     if not body or body.endswith("?") or _CONDITIONAL_START.match(body) or _CONDITIONAL.search(body):
         return False, None
-    has_due = find_due(body, meta.date) is not None
     for m in _FUTURE.finditer(body):
         adv = (m.group("adv") or "").lower()
         verb, verb2 = m.group("verb").lower(), (m.group("verb2") or "").lower()
@@ -614,7 +613,7 @@ def _promise_in(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
         if passive:
             return True, owner
         if verb == "be" and not progressive:
-            if has_due and verb2 in READY:
+            if verb2 in READY and find_due(body, meta.date) is not None:
                 return True, owner
             continue
         perfect = verb == "have" and (verb2.endswith(("ed", "en")) or verb2 in DELIVERY)
@@ -623,7 +622,7 @@ def _promise_in(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
             continue
         if _is_actor(subject, meta):
             return True, owner
-        if has_due and not _proper_name(subject):
+        if not _proper_name(subject) and find_due(body, meta.date) is not None:
             return True, owner
     return False, None
 
