@@ -224,7 +224,7 @@ def find_all(text: str, paper_date: str | date | None) -> list[tuple[int, int, D
             lead = re.sub(r"\s+the$", "", lead)
             if kind == "month" and m.group("month") == "May" and not lead:
                 continue  # "May" without a preposition is usually the verb
-            if kind in ("month", "year") and not lead:
+            if kind in ("month", "year", "fy") and not lead:
                 continue  # a bare month or year is rarely a deadline ("2023 figures")
             if kind == "season" and not (g.get("year") or g.get("fy1")) and (
                     not lead or re.match(r"\s+(?!term\b|of\b)[a-z]", text[b:])):

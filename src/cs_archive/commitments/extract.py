@@ -344,7 +344,7 @@ def _items(p: _Paper, i: int) -> tuple[list[tuple[str, int, int]], int]:
             break
         text, last = ln.raw, j
         k = j + 1
-        while k < len(lines) and not lines[k].blank and not lines[k].bullet:
+        while k < len(lines) and not lines[k].blank and not lines[k].bullet and not _marker_line(lines[k].raw):
             text += " " + lines[k].raw.strip()
             last = k
             k += 1
@@ -357,6 +357,10 @@ def _items(p: _Paper, i: int) -> tuple[list[tuple[str, int, int]], int]:
         items.append((body, ln.start, lines[last].end))
         j = last + 1
     return items, j
+
+
+def _marker_line(raw: str) -> bool:
+    return bool(_ACTION.match(raw) or _RESOLVED.match(raw) or _RECOMMEND_LABEL.match(raw))
 
 
 def _follows(prev: str, mark: str) -> bool:
@@ -398,7 +402,7 @@ def _decisions(p: _Paper) -> None:
             if lines[j].bullet:  # "RESOLVED –" straight into its parts
                 items, after = _items(p, j)
                 for body, a, b in items:
-                    p.add("decision", body, a, b, owner=None, lead=None, context=p.previous_text(i))
+                    p.add("decision", body, a, b, owner=_decision_owner(body), context=p.previous_text(i))
                 p.covered.append((ln.start, lines[max(j, after - 1)].end))
                 i = after
                 continue
@@ -602,7 +606,8 @@ def _promise_in(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
                          r"for|with|from|and|as|when|through|via|before|after|by)\b|[,.;:]|$)", after)
         if passive and agent and _is_actor(agent.group(1), meta):
             return True, agent.group(1)
-        if _PRONOUN_START.match(subject) or THIRD_PARTY.search(_PREP.split(f" {subject} ")[0]):
+        if _PRONOUN_START.match(subject) or THIRD_PARTY.search(_PREP.split(f" {subject} ")[0]) or \
+                re.search(r"\bnext meeting\b", subject, re.I):  # the diary, not an undertaking
             continue
         words = re.findall(r"[a-z]+", _PREP.split(f" {subject.lower()} ")[0])
         head = words[-1] if words else ""
