@@ -46,7 +46,6 @@ class Commitment:
     page: int | None
     heading: str
     lead: str | None = None  # the words introducing a list item ("We will:")
-    context: str = ""  # nearby words that help find its follow-up (not printed)
 
 
 def commitment_id(chunk_id: str, text: str) -> str:
@@ -132,19 +131,17 @@ class _Paper:
         return any(a < cb and ca < b for ca, cb in self.covered)
 
     def add(self, kind: str, text: str, start: int, end: int, owner: str | None = None, lead: str | None = None,
-            due_from: str | None = None, context: str = "") -> None:
+            due_from: str | None = None) -> None:
         text = _clean(text)
         if len(text) < 4:
             return
         self.covered.append((start, end))
         due = find_due(due_from if due_from is not None else text, self.meta.date, not_before=True)
         c = self.chunk_at(start)
-        heading_leaf = c.heading.split(" > ")[-1] if c.heading else ""
         self.out.append(Commitment(
             id=commitment_id(c.chunk_id, text), kind=kind, text=text, owner=_tidy_owner(owner),
             due=due.iso if due else None, due_text=due.text if due else None, chunk_id=c.chunk_id,
-            section=c.section, page=c.page, heading=c.heading, lead=_clean(lead) if lead else None,
-            context=" ".join(x for x in (heading_leaf, _clean(context)[-300:]) if x)))
+            section=c.section, page=c.page, heading=c.heading, lead=_clean(lead) if lead else None))
 
     def previous_text(self, i: int) -> str:
         """The nearest non-blank line before line i (what an ACTION follows on from)."""
@@ -215,20 +212,20 @@ def _actions(p: _Paper) -> None:
                 rest, start = lines[j].body, lines[j].start
             o = _OWNER_TO.match(rest)
             if o and _looks_like_owner(o.group("owner")):
-                p.add("action", rest, start, ln.end, owner=o.group("owner"), context=p.previous_text(i))
+                p.add("action", rest, start, ln.end, owner=o.group("owner"))
             elif len(rest.split()) <= 6 and " to " not in rest and _looks_like_owner(rest):
                 # "Action: Head of Finance" under the item it assigns.
                 prev = p.previous_text(i)
                 j = next((k for k in range(i - 1, -1, -1) if not lines[k].blank), i)
-                p.add("action", prev, lines[j].start, ln.end, owner=rest, context=prev)
+                p.add("action", prev, lines[j].start, ln.end, owner=rest)
             else:
-                p.add("action", rest, start, ln.end, context=p.previous_text(i))
+                p.add("action", rest, start, ln.end)
             continue
         m = _ACTION_COLUMN.search(ln.raw)
         if m and _looks_like_owner(m.group("owner")):
             text = ln.raw[:m.start()].strip(" \t|")
             if len(text.split()) >= 3:
-                p.add("action", text, ln.start, ln.end, owner=m.group("owner"), context=p.previous_text(i))
+                p.add("action", text, ln.start, ln.end, owner=m.group("owner"))
     _action_tables(p)
 
 
@@ -402,7 +399,7 @@ def _decisions(p: _Paper) -> None:
             if lines[j].bullet:  # "RESOLVED –" straight into its parts
                 items, after = _items(p, j)
                 for body, a, b in items:
-                    p.add("decision", body, a, b, owner=_decision_owner(body), context=p.previous_text(i))
+                    p.add("decision", body, a, b, owner=_decision_owner(body))
                 p.covered.append((ln.start, lines[max(j, after - 1)].end))
                 i = after
                 continue
@@ -413,11 +410,11 @@ def _decisions(p: _Paper) -> None:
             items, after = _items(p, last + 1)
             if items:
                 for body, a, b in items:
-                    p.add("decision", body, a, b, owner=owner, lead=text, context=text)
+                    p.add("decision", body, a, b, owner=owner, lead=text)
                 p.covered.append((start, end))
                 i = after
                 continue
-        p.add("decision", text, start, end, owner=owner, context=p.previous_text(i))
+        p.add("decision", text, start, end, owner=owner)
         i = last + 1
 
 
