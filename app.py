@@ -11,19 +11,19 @@ import streamlit as st
 from cs_archive.config import index_dir
 from cs_archive.ui import common
 
-st.set_page_config(page_title="Council papers search", page_icon="🔎", layout="wide")
+st.set_page_config(page_title="Council papers search", page_icon=":material/search:", layout="wide")
 
 pages = {
-    "search": st.Page(common.page_file("search"), title="Search", icon="🔎", url_path="search", default=True),
-    "meetings": st.Page(common.page_file("meetings"), title="Meetings", icon="📅", url_path="meetings"),
-    "paper": st.Page(common.page_file("paper"), title="Read a paper", icon="📄", url_path="paper"),
-    "documents": st.Page(common.page_file("documents"), title="Documents", icon="🗂️", url_path="documents"),
-    "add": st.Page(common.page_file("add"), title="Add papers", icon="➕", url_path="add"),
+    "search": st.Page(common.page_file("search"), title="Search", icon=":material/search:", url_path="search", default=True),
+    "meetings": st.Page(common.page_file("meetings"), title="Meetings", icon=":material/event:", url_path="meetings"),
+    "paper": st.Page(common.page_file("paper"), title="Read a paper", icon=":material/description:", url_path="paper"),
+    "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
+    "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
 }
 try:  # the commitments page lives in its own module; shown when it is installed
     from cs_archive import ui_commitments
 
-    pages["commitments"] = st.Page(lambda: ui_commitments.render(index_dir()), title="Commitments", icon="✅",
+    pages["commitments"] = st.Page(lambda: ui_commitments.render(index_dir()), title="Commitments", icon=":material/task_alt:",
                                    url_path="commitments")
 except ImportError:
     pass

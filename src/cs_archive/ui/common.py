@@ -20,7 +20,8 @@ CSS = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
 mark { background: #ffe45c; color: #111; padding: 0 .1em; }
-.csa-passage { line-height: 1.55; border-left: 4px solid #5a6472; padding: .1em 0 .1em .8em; }
+.csa-passage { line-height: 1.55; border-left: 4px solid #5a6472; padding: .1em 0 .1em .8em; white-space: pre-wrap; tab-size: 6; }
+.csa-note { color: #3d4350; font-size: .9em; }
 .csa-cited { background: #fff7cc; border-left: 6px solid #9a6700; }
 .csa-tags { color: #3d4350; font-size: .92em; }
 .csa-weak { color: #8a3b00; font-weight: 600; }
@@ -114,6 +115,11 @@ def published_link(url: str | None) -> None:
                     "Published paper on the council website</a>", unsafe_allow_html=True)
 
 
+def note(text: str) -> None:
+    """Small explanatory text, dark enough to read (Streamlit's caption grey is too light)."""
+    st.markdown(f"<span class='csa-note'>{esc(text)}</span>", unsafe_allow_html=True)
+
+
 def tags_line(hit: Hit) -> str:
     bits = [f"Type: {esc(hit.doc_type)}"]
     if hit.topics:
@@ -128,11 +134,11 @@ def card(hit: Hit, show_tools: bool = True) -> None:
     copy-able citation, links, and (on demand) context and earlier papers."""
     with st.container(border=True):
         weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
-        st.markdown(f"**{hit.rank}.** {esc(hit.citation())}{weak}", unsafe_allow_html=True)
+        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}", unsafe_allow_html=True)
         st.markdown(tags_line(hit), unsafe_allow_html=True)
         st.markdown(f"<div class='csa-passage'>{passage_html(hit.text, hit.highlights)}</div>",
                     unsafe_allow_html=True)
-        st.caption("Citation to copy:")
+        note("Citation to copy (use the copy button at its right):")
         st.code(hit.citation(), language=None, wrap_lines=True)
         if not show_tools:
             return

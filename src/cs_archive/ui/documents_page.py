@@ -45,7 +45,7 @@ def _form(p: explore.PaperInfo) -> None:
     locked = set()
     if p.part_of_pack:
         locked |= {"title", "doc_type"} | ({"date"} if p.doc_type == "minutes" else set())
-        st.caption("This paper is part of an agenda pack. Corrections are written for the whole pack file, so its "
+        common.note("This paper is part of an agenda pack. Corrections are written for the whole pack file, so its "
                    "title and type (and, for minutes, the date) cannot be corrected here.")
     current = {"title": p.title or "", "committee": p.committee or "", "council": p.council or "",
                "date": p.date or "", "doc_type": p.doc_type, "url": p.url or ""}
@@ -58,7 +58,7 @@ def _form(p: explore.PaperInfo) -> None:
             else:
                 new[key] = st.text_input(label, value=current[key], disabled=key in locked,
                                          help="For example 2024-01-04 or 4 January 2024" if key == "date" else None)
-        st.caption(f"Saved to manifest.csv beside {p.source}. Leave a field empty to go back to what the paper "
+        common.note(f"Saved to manifest.csv beside {p.source}. Leave a field empty to go back to what the paper "
                    "itself says.")
         if not st.form_submit_button("Save correction", type="primary"):
             return

@@ -61,7 +61,7 @@ def _paper(archive, info: explore.PaperInfo, at: str) -> None:
                            file_name=source.name, mime="application/pdf" if is_pdf else "text/plain",
                            on_click="ignore")
     else:
-        st.caption(f"The original file ({source}) is not on this computer, so only the archived text is shown.")
+        common.note(f"The original file ({source}) is not on this computer, so only the archived text is shown.")
     if cited:
         st.info(f"The cited passage is {esc(cited.citation().split(' · ', 3)[-1])}; it is marked below.")
     if is_pdf and source.is_file():
@@ -83,7 +83,7 @@ def _text(passages, cited) -> None:
     for p in passages:
         top = p.heading.split(" > ")[0] if p.heading else ""
         if top and top != last_heading:
-            parts.append(f"<h3 style='margin-top:1.2em'>{esc(top)}</h3>")
+            parts.append(f"<h2 style='margin-top:1.2em;font-size:1.3rem'>{esc(top)}</h2>")
             last_heading = top
         mark = p.chunk_id == (cited.chunk_id if cited else None)
         cls = "csa-passage csa-cited" if mark else "csa-passage"
@@ -120,5 +120,5 @@ def _pdf(source: Path, info: explore.PaperInfo, page: int | None) -> None:
             tmp.replace(target)
         st.iframe(f"/app/static/papers/{target.name}#page={page}", height=800)
     else:
-        st.caption(f"The viewer opens at page 1; the cited passage is on page {page}.")
+        common.note(f"The viewer opens at page 1; the cited passage is on page {page}.")
         st.iframe(source.resolve(), height=800)

@@ -92,6 +92,10 @@ def render() -> None:
     st.title("Search council papers")
     with common.plain_errors():
         archive = common.archive()
+        if not archive.manifest.counts.get("papers"):
+            st.info("The archive is empty: add papers on the “Add papers” page, or build the sample archive "
+                    "with `make index`.")
+            return
         _from_url()
         with st.form("search", border=False, enter_to_submit=True):
             box, go = st.columns([6, 1], vertical_alignment="bottom")
@@ -143,7 +147,7 @@ def _results(archive, state: dict) -> None:
         for h in confident:
             common.card(h)
         if weak:
-            st.subheader("Weak matches (may not answer the question)")
+            st.header("Weak matches (may not answer the question)")
             for h in weak:
                 common.card(h)
     with tab_time:
@@ -168,11 +172,13 @@ def _filter_words(state: dict) -> str:
 
 
 def _export(hits, query: str) -> None:
-    a, b, _ = st.columns([1, 1, 3])
-    a.download_button("Download results (CSV)", explore.to_csv(hits), file_name="cs-archive-results.csv",
-                      mime="text/csv", on_click="ignore")
-    b.download_button("Download results (Markdown)", explore.to_markdown(hits, query),
-                      file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore")
+    label, a, b, _ = st.columns([1.2, 1.3, 1.6, 2], vertical_alignment="center")
+    label.markdown("Save these results with their citations:")
+    a.download_button("CSV (spreadsheet)", explore.to_csv(hits), file_name="cs-archive-results.csv",
+                      mime="text/csv", on_click="ignore", icon=":material/download:")
+    b.download_button("Markdown (for a briefing)", explore.to_markdown(hits, query),
+                      file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore",
+                      icon=":material/download:")
 
 
 def _timeline(hits) -> None:
@@ -192,4 +198,4 @@ def _timeline(hits) -> None:
         tooltip=[alt.Tooltip("citation:N", title="Citation"), alt.Tooltip("match:N", title="Match")],
     )
     st.altair_chart(chart, width="stretch")
-    st.caption(f"{len(rows)} passages from {df['date'].dt.date.nunique()} meetings; hover a dot for its citation.")
+    common.note(f"{len(rows)} passages from {df['date'].dt.date.nunique()} meetings; hover a dot for its citation.")

@@ -1,0 +1,207 @@
+"""The real thing in a real browser: `streamlit run app.py` on a free localhost port, headless
+Debian Chromium driven by Selenium. Type a question, check the first card's citation, audit the
+page with axe-core (vendored in tests/vendor), and save screenshots to docs/screenshots/.
+
+Needs /usr/bin/chromium and /usr/bin/chromedriver (`make setup` installs them with apt when
+missing) and the selenium package; skips with the reason when one is absent.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+AXE = ROOT / "tests" / "vendor" / "axe.min.js"
+SHOTS = ROOT / "docs" / "screenshots"
+QUESTION = "how many children are in care per 10,000"
+CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
+# WCAG 2.0/2.1 A and AA rules plus axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+pytestmark = pytest.mark.model
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        return "Chromium is not installed (/usr/bin/chromium, /usr/bin/chromedriver): run `make setup` as root"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed: run `make setup`"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(seed_index, tmp_path_factory):
+    if reason := _missing():
+        pytest.skip(reason)
+    port = _free_port()
+    env = dict(os.environ, CS_ARCHIVE_INDEX=str(seed_index), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               CS_ARCHIVE_UPLOADS=str(tmp_path_factory.mktemp("uploads")))
+    env.pop("CS_ARCHIVE_MODEL", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.enableStaticServing", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.5)
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1100",
+                "--disable-gpu", "--force-device-scale-factor=1"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    driver.set_script_timeout(120)
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, css: str, timeout: float = 180, text: str | None = None):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(driver, timeout, poll_frequency=0.25)
+    if text is not None:
+        wait.until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    return wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def _settle(driver, timeout: float = 180) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running…' status)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    time.sleep(0.5)
+    WebDriverWait(driver, timeout, poll_frequency=0.25).until(lambda d: not d.find_elements(
+        "css selector", '[data-testid="stStatusWidget"]'))
+    time.sleep(0.5)
+
+
+def audit(driver) -> list[dict]:
+    """axe-core's violations on the current page (rule id, impact, help, a few targets)."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        "  .then(r => done(JSON.stringify(r.violations)), e => done(JSON.stringify({error: String(e)})));",
+        AXE_TAGS)
+    data = json.loads(result)
+    assert not isinstance(data, dict), data
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "targets": [n["target"] for n in v["nodes"][:5]], "count": len(v["nodes"])} for v in data]
+
+
+def _shot(driver, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / name
+    driver.save_screenshot(str(path))
+    return path
+
+
+def test_a_councillor_types_a_question_and_gets_the_cited_paragraph(browser, server):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/")
+    box = _wait(browser, 'input[aria-label="Ask a question or look up a phrase"]')
+    _settle(browser)
+    box.click()
+    box.send_keys(QUESTION, Keys.ENTER)
+    _wait(browser, '[data-testid="stMainBlockContainer"]', text="1.")
+    _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
+    _settle(browser)
+    first = browser.find_elements("css selector", '[data-testid="stVerticalBlockBorderWrapper"]')
+    first_text = next(e.text for e in first if e.text.lstrip().startswith("1."))
+    assert CITATION in first_text.splitlines()[0]
+    assert "q=how+many+children" in browser.current_url or "q=how%20many%20children" in browser.current_url
+    _shot(browser, "search.png")
+    violations = audit(browser)
+    (SHOTS / "axe-search.json").write_text(json.dumps(violations, indent=2) + "\n")
+    assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_the_shared_link_reloads_to_the_same_first_card(browser, server):
+    browser.get(server + "/?q=" + urllib.request.quote(QUESTION) + "&since=2020-01-01")
+    _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
+    _settle(browser)
+    body = browser.find_element("css selector", '[data-testid="stMainBlockContainer"]').text
+    assert body.index("1.") < body.index(CITATION)
+    assert "2016" not in body.split("Weak matches")[0]  # the since filter holds
+
+
+def test_open_paper_scrolls_to_the_cited_paragraph(browser, server):
+    browser.get(server + "/")
+    _wait(browser, 'input[aria-label="Ask a question or look up a phrase"]')
+    browser.get(server + "/?q=" + urllib.request.quote(QUESTION))
+    _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
+    _settle(browser)
+    link = next(a for a in browser.find_elements("css selector", '[data-testid="stPageLink-NavLink"]')
+                if "Open the whole paper" in a.text)
+    link.click()
+    cited = _wait(browser, ".csa-cited", timeout=120)
+    _settle(browser)
+    assert "2.23" in cited.text
+    time.sleep(1)
+    in_view = browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.top < window.innerHeight && r.bottom > 0;", cited)
+    assert in_view
+    _shot(browser, "paper.png")
+    violations = audit(browser)
+    (SHOTS / "axe-paper.json").write_text(json.dumps(violations, indent=2) + "\n")
+    assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_documents_and_meetings_pages_pass_the_audit(browser, server):
+    for path, name in (("/documents", "documents.png"), ("/meetings", "meetings.png")):
+        browser.get(server + path)
+        _wait(browser, "h1")
+        _settle(browser)
+        time.sleep(1)
+        _shot(browser, name)
+        violations = audit(browser)
+        (SHOTS / f"axe-{name[:-4]}.json").write_text(json.dumps(violations, indent=2) + "\n")
+        assert violations == [], (path, json.dumps(violations, indent=2))
