@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,6 +27,12 @@ QUESTION = "how many children are in care per 10,000"
 CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
 # WCAG 2.0/2.1 A and AA rules plus axe's best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+# Findings inside Streamlit's own widgets that the app cannot change, each with its reason.
+STREAMLIT_OWN = {
+    # st.file_uploader's drop zone is <section role="presentation" aria-label=…>; the real
+    # control, the "Browse files" button beside it, is labelled and keyboard-reachable.
+    ("presentation-role-conflict", "stFileUploaderDropzone"),
+}
 
 pytestmark = pytest.mark.model
 
@@ -132,8 +139,18 @@ def audit(driver) -> list[dict]:
         AXE_TAGS)
     data = json.loads(result)
     assert not isinstance(data, dict), data
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "targets": [n["target"] for n in v["nodes"][:5]], "count": len(v["nodes"])} for v in data]
+    out = []
+    for v in data:
+        nodes = [n["html"][:300] for n in v["nodes"] if (v["id"], _testid(n["html"])) not in STREAMLIT_OWN]
+        if nodes:
+            out.append({"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": nodes[:5],
+                        "count": len(nodes)})
+    return out
+
+
+def _testid(html: str) -> str | None:
+    m = re.search(r'data-testid="([^"]+)"', html)
+    return m.group(1) if m else None
 
 
 def _shot(driver, name: str) -> Path:
@@ -154,9 +171,9 @@ def test_a_councillor_types_a_question_and_gets_the_cited_paragraph(browser, ser
     _wait(browser, '[data-testid="stMainBlockContainer"]', text="1.")
     _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
     _settle(browser)
-    first = browser.find_elements("css selector", '[data-testid="stVerticalBlockBorderWrapper"]')
-    first_text = next(e.text for e in first if e.text.lstrip().startswith("1."))
-    assert CITATION in first_text.splitlines()[0]
+    titles = [e.text for e in browser.find_elements("css selector", '[data-testid="stMarkdownContainer"] strong')]
+    first = next(t for t in titles if t.startswith("1. "))
+    assert CITATION in first, titles
     assert "q=how+many+children" in browser.current_url or "q=how%20many%20children" in browser.current_url
     _shot(browser, "search.png")
     violations = audit(browser)
@@ -173,6 +190,34 @@ def test_the_shared_link_reloads_to_the_same_first_card(browser, server):
     assert "2016" not in body.split("Weak matches")[0]  # the since filter holds
 
 
+def test_context_earlier_papers_and_timeline_open_from_a_card(browser, server):
+    browser.get(server + "/?q=" + urllib.request.quote(QUESTION))
+    _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
+    _settle(browser)
+    summaries = browser.find_elements("css selector", "details summary")
+    for label in ("Show context", "Earlier papers"):
+        next(e for e in summaries if label in e.text).click()
+        time.sleep(0.5)
+    _settle(browser)
+    body = browser.find_element("css selector", '[data-testid="stMainBlockContainer"]').text
+    context = body.split("Show context", 1)[1].split("Earlier papers", 1)[0]
+    assert "2.22" in context and "2.24" in context  # the neighbours of 2.23
+    before = body.split("Earlier papers: what was said before", 1)[1].split("2. ", 1)[0]
+    assert "2016" in before or "2019" in before or "2023" in before, before[:500]
+    _shot(browser, "search-context.png")
+    violations = audit(browser)
+    (SHOTS / "axe-search-context.json").write_text(json.dumps(violations, indent=2) + "\n")
+    assert violations == [], json.dumps(violations, indent=2)
+    next(t for t in browser.find_elements("css selector", '[role="tab"]') if t.text == "Timeline").click()
+    _wait(browser, '[data-testid="stVegaLiteChart"], .vega-embed', timeout=60)
+    _settle(browser)
+    time.sleep(1.5)
+    _shot(browser, "timeline.png")
+    violations = audit(browser)
+    (SHOTS / "axe-timeline.json").write_text(json.dumps(violations, indent=2) + "\n")
+    assert violations == [], json.dumps(violations, indent=2)
+
+
 def test_open_paper_scrolls_to_the_cited_paragraph(browser, server):
     browser.get(server + "/")
     _wait(browser, 'input[aria-label="Ask a question or look up a phrase"]')
@@ -182,10 +227,11 @@ def test_open_paper_scrolls_to_the_cited_paragraph(browser, server):
     link = next(a for a in browser.find_elements("css selector", '[data-testid="stPageLink-NavLink"]')
                 if "Open the whole paper" in a.text)
     link.click()
-    cited = _wait(browser, ".csa-cited", timeout=120)
+    _wait(browser, ".csa-cited", timeout=120)
     _settle(browser)
-    assert "2.23" in cited.text
     time.sleep(1)
+    cited = browser.find_element("css selector", ".csa-cited")
+    assert "2.23" in cited.text
     in_view = browser.execute_script(
         "const r = arguments[0].getBoundingClientRect(); return r.top < window.innerHeight && r.bottom > 0;", cited)
     assert in_view
@@ -195,8 +241,8 @@ def test_open_paper_scrolls_to_the_cited_paragraph(browser, server):
     assert violations == [], json.dumps(violations, indent=2)
 
 
-def test_documents_and_meetings_pages_pass_the_audit(browser, server):
-    for path, name in (("/documents", "documents.png"), ("/meetings", "meetings.png")):
+def test_the_other_pages_pass_the_audit(browser, server):
+    for path, name in (("/documents", "documents.png"), ("/meetings", "meetings.png"), ("/add", "add.png")):
         browser.get(server + path)
         _wait(browser, "h1")
         _settle(browser)

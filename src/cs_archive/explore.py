@@ -173,9 +173,17 @@ def sort_hits(hits: list[Hit], order: str = "relevance") -> list[Hit]:
 
 
 def timeline_rows(hits: list[Hit]) -> list[dict]:
-    """One row per dated hit for a chart: meeting date, committee, citation, confident."""
-    return [{"date": h.date, "committee": h.committee or "Unknown committee", "citation": h.citation(),
-             "rank": h.rank, "match": "confident" if h.confident else "weak"} for h in hits if h.date]
+    """For a chart of a topic's history: one row per meeting (date, committee) with how many of
+    the hits come from it and the citation of its best-ranked hit. Undated hits are left out."""
+    rows: dict[tuple[str, str], dict] = {}
+    for h in sorted(hits, key=lambda h: h.rank):
+        if not h.date:
+            continue
+        key = (h.date, h.committee or "Unknown committee")
+        if key not in rows:
+            rows[key] = {"date": h.date, "committee": key[1], "passages": 0, "best": h.citation()}
+        rows[key]["passages"] += 1
+    return sorted(rows.values(), key=lambda r: (r["date"], r["committee"]))
 
 
 EXPORT_FIELDS = ("rank", "citation", "committee", "date", "title", "section", "page", "doc_type", "confident",

@@ -191,11 +191,18 @@ def _timeline(hits) -> None:
         return
     df = pd.DataFrame(rows)
     df["date"] = pd.to_datetime(df["date"])
-    chart = alt.Chart(df, title="Matching passages by meeting date").mark_circle(size=140, opacity=0.85).encode(
-        x=alt.X("date:T", title="Meeting date"),
-        y=alt.Y("committee:N", title=None, sort="ascending"),
+    dark = "#2b2f38"
+    chart = alt.Chart(df, title="Matching passages by meeting").mark_circle(opacity=0.85).encode(
+        x=alt.X("date:T", title="Meeting date", axis=alt.Axis(format="%b %Y", labelColor=dark, titleColor=dark)),
+        y=alt.Y("committee:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=360, labelColor=dark)),
+        size=alt.Size("passages:Q", scale=alt.Scale(range=[90, 900], zero=False), legend=None),
         color=alt.Color("committee:N", legend=None, scale=alt.Scale(scheme="dark2")),
-        tooltip=[alt.Tooltip("citation:N", title="Citation"), alt.Tooltip("match:N", title="Match")],
+        tooltip=[alt.Tooltip("date:T", title="Meeting", format="%-d %B %Y"),
+                 alt.Tooltip("committee:N", title="Committee"), alt.Tooltip("passages:Q", title="Passages"),
+                 alt.Tooltip("best:N", title="Best passage")],
     )
-    st.altair_chart(chart, width="stretch")
-    common.note(f"{len(rows)} passages from {df['date'].dt.date.nunique()} meetings; hover a dot for its citation.")
+    height = 110 + 56 * df["committee"].nunique()
+    st.altair_chart(chart.configure_title(color=dark), width="stretch", height=height)
+    n = int(df["passages"].sum())
+    common.note(f"{n} matching passages from {len(df)} meetings; a bigger dot means more passages. "
+                "Hover a dot for the meeting and its best passage.")
