@@ -284,3 +284,25 @@ def test_a_correction_with_a_bad_date_is_refused_plainly(monkeypatch, hash_archi
     at.run()
     assert any("not a date" in e.value for e in at.error)
     assert (tmp_path / "papers" / "manifest.csv").read_text() == before
+
+
+def test_a_pdf_paper_offers_the_original_at_the_cited_page(monkeypatch, tmp_path, hash_env):
+    from cs_archive.embed import get_embedder
+    from cs_archive.index.store import Archive
+    from cs_archive.ingest import ingest
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "pdf" / "report_running_headers.pdf", papers)
+    ingest([papers], tmp_path / "index", get_embedder())
+    row = Archive(tmp_path / "index").db.execute(
+        "SELECT doc_id, chunk_id, page FROM chunks WHERE section = '3.1'").fetchone()
+    at = run_app(monkeypatch, tmp_path / "index", page="paper", doc=row["doc_id"], at=row["chunk_id"])
+    assert [t.label for t in at.tabs] == ["Text in reading order", f"Original PDF (page {row['page']})"]
+    download = at.get("download_button")[0]
+    assert "report_running_headers.pdf" in download.proto.label
+    # static serving is on in .streamlit/config.toml: the app serves the file, opened at the page
+    url = f"/app/static/papers/{row['doc_id']}.pdf#page={row['page']}"
+    assert any(f'<iframe src="{url}"' in m.value for m in at.markdown)
+    served = ROOT / "static" / "papers" / f"{row['doc_id']}.pdf"
+    assert served.read_bytes() == (papers / "report_running_headers.pdf").read_bytes()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
+PDF = ROOT / "tests" / "fixtures" / "pdf" / "report_running_headers.pdf"
 SHOTS = ROOT / "docs" / "screenshots"
 QUESTION = "how many children are in care per 10,000"
 CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
@@ -54,11 +56,30 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(seed_index, tmp_path_factory):
+def archive(seed_index, tmp_path_factory) -> Path:
+    """The seed archive plus one real PDF (so the paper page can show an original)."""
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("browser") / "index"
+    shutil.copytree(seed_index, folder)
+    papers = folder.parent / "papers"
+    papers.mkdir()
+    shutil.copy(PDF, papers)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("CS_ARCHIVE_MODEL", raising=False)
+        get_embedder.cache_clear()
+        report = ingest([papers], folder, get_embedder())
+    assert report.added and not report.failed
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(archive, tmp_path_factory):
     if reason := _missing():
         pytest.skip(reason)
     port = _free_port()
-    env = dict(os.environ, CS_ARCHIVE_INDEX=str(seed_index), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+    env = dict(os.environ, CS_ARCHIVE_INDEX=str(archive), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                CS_ARCHIVE_UPLOADS=str(tmp_path_factory.mktemp("uploads")))
     env.pop("CS_ARCHIVE_MODEL", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
@@ -251,3 +272,27 @@ def test_the_other_pages_pass_the_audit(browser, server):
         violations = audit(browser)
         (SHOTS / f"axe-{name[:-4]}.json").write_text(json.dumps(violations, indent=2) + "\n")
         assert violations == [], (path, json.dumps(violations, indent=2))
+
+
+def test_a_pdf_opens_at_the_cited_page_served_by_the_app(browser, server, archive):
+    from cs_archive.index.store import Archive
+
+    row = Archive(archive).db.execute("SELECT doc_id, chunk_id, page FROM chunks WHERE section = '3.1' AND "
+                                      "doc_id IN (SELECT doc_id FROM papers WHERE source LIKE '%.pdf')").fetchone()
+    browser.get(f"{server}/paper?doc={row['doc_id']}&at={urllib.request.quote(row['chunk_id'])}")
+    _wait(browser, ".csa-cited", timeout=120)
+    _settle(browser)
+    tab = next(t for t in browser.find_elements("css selector", '[role="tab"]') if t.text.startswith("Original PDF"))
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", tab)
+    frame = _wait(browser, 'iframe[title^="The original PDF"]', timeout=60)
+    src = frame.get_attribute("src")
+    assert src.endswith(f"/app/static/papers/{row['doc_id']}.pdf#page={row['page']}")
+    with urllib.request.urlopen(src.split("#")[0], timeout=10) as r:
+        assert r.headers["Content-Type"] == "application/pdf" and r.read() == PDF.read_bytes()
+    time.sleep(3)
+    assert browser.execute_script("return arguments[0].contentDocument === null || "
+                                  "arguments[0].contentDocument.contentType", frame) in (None, "application/pdf")
+    _shot(browser, "paper-pdf.png")
+    violations = audit(browser)
+    (SHOTS / "axe-paper-pdf.json").write_text(json.dumps(violations, indent=2) + "\n")
+    assert violations == [], json.dumps(violations, indent=2)

@@ -107,18 +107,22 @@ def _anchor(p) -> str:
 
 
 def _pdf(source: Path, info: explore.PaperInfo, page: int | None) -> None:
-    """The original PDF at the page. With static serving on (``make run`` turns it on) the
-    file is served from ``static/papers/`` and opened at ``#page=N``; otherwise Streamlit's
-    media store serves it from page 1."""
+    """The original PDF at the page, served by this app from ``static/papers/`` (static
+    serving, on in .streamlit/config.toml) and opened at ``#page=N`` by the browser's own
+    viewer. Not ``st.iframe``: its sandbox stops Chromium from showing PDFs."""
     page = page or 1
-    if st.get_option("server.enableStaticServing") and STATIC.parent.joinpath("app.py").exists():
-        target = STATIC / "papers" / f"{info.doc_id.split('-')[0]}.pdf"
-        if not target.exists() or target.stat().st_size != source.stat().st_size:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            shutil.copyfile(source, tmp)
-            tmp.replace(target)
-        st.iframe(f"/app/static/papers/{target.name}#page={page}", height=800)
-    else:
-        common.note(f"The viewer opens at page 1; the cited passage is on page {page}.")
-        st.iframe(source.resolve(), height=800)
+    if not (st.get_option("server.enableStaticServing") and STATIC.parent.joinpath("app.py").exists()):
+        st.write(f"The PDF viewer needs the app started with `make run` (static file serving). Download the "
+                 f"original above; the cited passage is on page {page}.")
+        return
+    target = STATIC / "papers" / f"{info.doc_id.split('-')[0]}.pdf"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    url = f"/app/static/papers/{target.name}#page={page}"
+    st.markdown(f'<a href="{url}" target="_blank" rel="noopener">Open the original PDF at page {page} in a new '
+                f'tab</a>', unsafe_allow_html=True)
+    st.markdown(f'<iframe src="{url}" title="The original PDF, opened at page {page}" width="100%" height="820" '
+                f'style="border:1px solid #5a6472"></iframe>', unsafe_allow_html=True)
