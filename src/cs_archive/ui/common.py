@@ -168,21 +168,27 @@ def card(hit: Hit, show_tools: bool = True) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _context(gen: str, chunk_id: str) -> list[Hit]:
+def _context(folder: str, gen: str, chunk_id: str) -> list[Hit]:
     return explore.context(archive(), chunk_id, n=1)
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
-def _earlier(gen: str, chunk_id: str) -> list[Hit]:
+def _earlier(folder: str, gen: str, chunk_id: str) -> list[Hit]:
     return explore.earlier(archive(), chunk_id, k=4)
 
 
 def context_of(chunk_id: str) -> list[Hit]:
-    return _context(archive().manifest.generation, chunk_id)
+    return _context(*archive_key(archive()), chunk_id)
 
 
 def earlier_of(chunk_id: str) -> list[Hit]:
-    return _earlier(archive().manifest.generation, chunk_id)
+    return _earlier(*archive_key(archive()), chunk_id)
+
+
+def archive_key(a: Archive) -> tuple[str, str]:
+    """What identifies an archive's contents for caching: its folder and generation (with the
+    time it was written, in case the folder was wiped and rebuilt from gen-000001)."""
+    return str(a.folder.resolve()), f"{a.manifest.generation}@{a.manifest.updated}"
 
 
 def page_file(name: str) -> str:

@@ -120,15 +120,27 @@ def _welcome(archive) -> None:
              "like “\"Switch Bucks\"”, to find those exact words.")
 
 
-def _results(archive, state: dict) -> None:
+@st.cache_data(show_spinner="Searching…", max_entries=256)
+def _search(folder: str, generation: str, model: str, query: str, filters: tuple, k: int, highlights: bool) -> list:
+    """The library's search, remembered per archive generation: changing the order, opening a
+    tab or reloading a shared link does not search again."""
     from ..search import Filters, search
 
-    filters = Filters(since=state["since"] or None, until=state["until"] or None,
-                      committee=state["committee"] or None, council=state["council"] or None,
-                      topic=state["topic"] or None, doc_type=state["type"] or None)
+    names = ("since", "until", "committee", "council", "topic", "doc_type")
+    return search(common.archive(), common.embedder(), query, k=k, filters=Filters(**dict(zip(names, filters))),
+                  highlights=highlights)
+
+
+def _results(archive, state: dict) -> None:
+    from ..config import model_name
+
+    filters = tuple(state[key] or None for key in ("since", "until", "committee", "council", "topic", "type"))
     k = int(state["k"])
-    pool = search(archive, common.embedder(), state["q"], k=max(k, TIMELINE_POOL), filters=filters)
-    hits = explore.sort_hits(pool[:k], state["sort"])
+    gen = common.archive_key(archive)
+    # The cards are exactly `cs-archive search -k K`; the timeline draws on a wider pool.
+    found = _search(*gen, model_name(), state["q"], filters, k, True)
+    pool = _search(*gen, model_name(), state["q"], filters, max(k, TIMELINE_POOL), False)
+    hits = explore.sort_hits(found, state["sort"])
     if not hits:
         st.warning("No passage matches these words and filters. Try fewer words, or clear some filters "
                    "in the sidebar.")
@@ -151,7 +163,7 @@ def _results(archive, state: dict) -> None:
             for h in weak:
                 common.card(h)
     with tab_time:
-        _timeline([h for h in pool if h.confident] or pool[:k])
+        _timeline([h for h in pool if h.confident] or found)
 
 
 def _filter_words(state: dict) -> str:
