@@ -1,6 +1,7 @@
 """The real thing in a real browser: `streamlit run app.py` on a free localhost port, headless
 Debian Chromium driven by Selenium. Type a question, check the first card's citation, audit the
-page with axe-core (vendored in tests/vendor), and save screenshots to docs/screenshots/.
+page with axe-core (vendored in tests/vendor), and save screenshots to build/screenshots/ (docs/screenshots/ with
+CS_ARCHIVE_SCREENSHOTS=docs/screenshots).
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (`make setup` installs them with apt when
 missing) and the selenium package; skips with the reason when one is absent.
@@ -24,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 PDF = ROOT / "tests" / "fixtures" / "pdf" / "report_running_headers.pdf"
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots and axe reports of each run go to build/screenshots (not tracked); set
+# CS_ARCHIVE_SCREENSHOTS=docs/screenshots to refresh the ones the docs show.
+SHOTS = Path(os.environ.get("CS_ARCHIVE_SCREENSHOTS") or ROOT / "build" / "screenshots")
 QUESTION = "how many children are in care per 10,000"
 CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
 # WCAG 2.0/2.1 A and AA rules plus axe's best practices.
