@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cs_archive import ui_commitments
 from cs_archive.config import index_dir
 from cs_archive.ui import common
 
@@ -20,13 +21,8 @@ pages = {
     "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
     "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
 }
-try:  # the commitments page lives in its own module; shown when it is installed
-    from cs_archive import ui_commitments
-
-    pages["commitments"] = st.Page(lambda: ui_commitments.render(index_dir()), title="Commitments", icon=":material/task_alt:",
-                                   url_path="commitments")
-except ImportError:
-    pass
+pages["commitments"] = st.Page(lambda: ui_commitments.render(index_dir()), title="Commitments",
+                               icon=":material/task_alt:", url_path="commitments")
 common.PAGES.clear()
 common.PAGES.update(pages)
 st.navigation(list(pages.values())).run()

@@ -17,6 +17,7 @@ from .commitments.register import STATUSES, Selection, register
 from .config import model_name
 from .index.store import Archive, ArchiveError, Manifest
 from .search import Filters
+from .ui.common import note
 
 KINDS = ("action", "decision", "promise")
 STATUS_LABEL = {"followed_up": "Followed up", "open": "Open", "overdue": "Overdue", "undated": "Undated"}
@@ -61,8 +62,8 @@ def _iso(d) -> str | None:
 
 def render(archive_folder: str | Path) -> None:
     st.header("Commitments")
-    st.caption("Actions, decisions and promises printed in the papers, who owns them, when they are due, "
-               "and whether a later paper of the same council came back to them.")
+    note("Actions, decisions and promises printed in the papers, who owns them, when they are due, "
+         "and whether a later paper of the same council came back to them.")
     folder = str(archive_folder)
     try:
         manifest = Manifest.read(Path(folder))
