@@ -12,7 +12,8 @@ Everything is measured as ratios within one run (the machine is shared), repeate
   5. start-up: `cs-archive --help`, `cs-archive search`, `streamlit run` to the first page
 
 Environment: BENCH_SCALE (default 1: 20,000 synthetic sections and up to 1M chunks; 0.05 for
-a quick run), BENCH_REPEATS (3), BENCH_DIR (a scratch folder, default /tmp/cs-archive-bench).
+a quick run), BENCH_SECTIONS (the synthetic sections alone), BENCH_REPEATS (3), BENCH_DIR (a
+scratch folder, default /tmp/cs-archive-bench).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 WORK = Path(os.environ.get("BENCH_DIR", "/tmp/cs-archive-bench"))
 SEEDS = ROOT / "seeds"
-SECTIONS = max(200, int(20_000 * SCALE))
+SECTIONS = int(os.environ.get("BENCH_SECTIONS") or max(200, int(20_000 * SCALE)))
 SIZES = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= max(1_000, 1_000_000 * SCALE)]
 QUESTIONS = [
     "What is the Buckinghamshire Challenge?", "How many children's homes does the council run?",
