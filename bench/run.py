@@ -13,7 +13,8 @@ Everything is measured as ratios within one run (the machine is shared), repeate
 
 Environment: BENCH_SCALE (default 1: 20,000 synthetic sections and up to 1M chunks; 0.05 for
 a quick run), BENCH_SECTIONS (the synthetic sections alone), BENCH_REPEATS (3), BENCH_DIR (a
-scratch folder, default /tmp/cs-archive-bench).
+scratch folder, default /tmp/cs-archive-bench). `bench/run.py --scaling-only` redoes part 4 from
+the synthetic archive an earlier run left in BENCH_DIR.
 """
 from __future__ import annotations
 
@@ -480,5 +481,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--probe"]:
         probe(sys.argv[2])
+    elif sys.argv[1:2] == ["--scaling-only"]:  # reuse the real vectors of an earlier run's archive
+        bench_scaling(*embedded_texts(WORK / "synthetic-index"))
     else:
         main()
