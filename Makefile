@@ -43,5 +43,11 @@ run: index
 test: setup
 	$(BIN)/python -m pytest -q
 
+# Performance benchmark: prints tables, rewrites docs/performance.md and docs/scaling.png.
+# BENCH_SCALE=0.05 for a quick run (fewer sections, sizes capped); see bench/run.py.
+bench: setup
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) $(INDEX)/* .pytest_cache
