@@ -185,15 +185,20 @@ def remove(paths: list[str], folder: Path, model: str, dim: int) -> list[str]:
 
 def safe_upload_name(name: str) -> str:
     """A file name that is safe to create in one folder: the last path component only, in
-    plain characters, no leading dots, of modest length, keeping a supported suffix."""
+    plain ASCII letters, digits, "-" and "_", no leading dots, of modest length, keeping its
+    suffix (lower-cased)."""
     name = unicodedata.normalize("NFKC", str(name)).replace("\\", "/").split("/")[-1]
-    name = "".join(c if c.isalnum() and c.isascii() or c in "._- " else "_" for c in name)
-    name = re.sub(r"[ _]+", "_", name).strip("._- ")
+    name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, ""
-    stem = stem.strip("._- ")[:100] or "upload"
-    return f"{stem}.{suffix.lower()[:10]}" if suffix else stem
+
+    def plain(s: str) -> str:
+        s = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in s)
+        return re.sub(r"_+", "_", s).strip("_-")
+
+    stem, suffix = plain(stem)[:100].strip("_-") or "upload", plain(suffix)[:10].lower()
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def save_upload(folder: Path, name: str, data: bytes) -> Path:
@@ -219,12 +224,12 @@ def save_upload(folder: Path, name: str, data: bytes) -> Path:
     stem = Path(clean).stem
     for n in range(1, 1000):
         target = uploads / (clean if n == 1 else f"{stem}-{n}{suffix}")
-        if target.resolve().parent != uploads.resolve():
-            raise LoadError("unsafe file name", "Rename the file and upload it again.")
         if target.exists() or target.is_symlink():
             if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
                 return target
             continue
+        if target.resolve().parent != uploads.resolve():
+            raise LoadError("unsafe file name", "Rename the file and upload it again.")
         tmp = uploads / f".{target.name}.{os.getpid()}.part"
         with open(tmp, "wb") as f:
             f.write(data)
