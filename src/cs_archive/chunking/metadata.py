@@ -144,6 +144,8 @@ def _first_title(head: list[str], kind: str) -> str | None:
             continue
         if re.fullmatch(r"(?:Inquiry Scope|CONSULTATION DOCUMENT.*|Minutes|AGENDA|Appendix \w+)", line):
             continue
+        if _is_marking(line):  # "NOT FOR PUBLICATION", "Classification: Restricted" are not titles
+            continue
         if heading_like(line, 16):
             return line.rstrip(":")
     return None
@@ -271,6 +273,11 @@ def exempt_marking(text: str, doc_type: str = "other") -> str | None:
             elif (_BASIS_LINE.match(s) or _THIS_PAPER.search(s)) and not _NEGATED.search(s) and not _ELSEWHERE.search(s):
                 found = s
     return found[:160] if found else None
+
+
+def _is_marking(line: str) -> bool:
+    s = " ".join(line.split())
+    return bool(_QUESTION.match(s) or _CLASSIFICATION.match(s) or _MARK_LINE.match(s) or _BASIS_LINE.match(s))
 
 
 def _front_matter(text: str) -> list[str]:
