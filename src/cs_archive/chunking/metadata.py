@@ -108,7 +108,7 @@ def read_meta(text: str, kind: str = "") -> PaperMeta:
         title = "Minutes"
     if doc_type == "agenda" and title is None:
         title = "Agenda"
-    if title is None and kind == "appendix":
+    if title is None and kind == "appendix" and head:
         title = head[0]
     if title is None and any(_WORK_PROGRAMME_ROW.match(ln) for ln in head[:4]):
         title = "Work programme"
