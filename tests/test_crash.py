@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -119,47 +118,55 @@ def test_sigkill_at_random_moments_leaves_a_whole_archive(papers, tmp_path):
     assert killed >= ROUNDS // 2, "most kills should land before the ingest ends"
 
 
+WRITER = """
+import sys
+from pathlib import Path
+from cs_archive.embed import HashEmbedder
+from cs_archive.ingest import ingest
+
+folder, index = Path(sys.argv[1]), Path(sys.argv[2])
+for n in range(int(sys.argv[3])):
+    target = sorted(folder.glob("*.txt"))[n % 2]
+    with target.open("a", encoding="utf-8") as f:
+        f.write(f"\\n\\n98.{n + 1} Writer pass {n} about school transport.\\n")
+    report = ingest([folder], index, HashEmbedder(), rebuild=n % 3 == 2)
+    assert not report.failed and len(report.added + report.updated) >= 1, report
+    print(n, flush=True)
+"""
+
+
 def test_readers_never_see_a_half_written_archive(papers, tmp_path):
+    """One process ingests again and again (every third a rebuild) while this one opens the
+    archive, checks that it agrees with itself, and searches it, as fast as it can."""
     index = tmp_path / "index"
     ingest([papers], index, HashEmbedder())
+    passes = 10
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(papers), str(index), str(passes)], env=env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     errors: list[str] = []
     reads = 0
-    stop = threading.Event()
-
-    def writer():
-        try:
-            for n in range(8):
-                edit(papers, n)
-                extra = ("--rebuild",) if n % 3 == 2 else ()
-                r = subprocess.run(ingest_cmd(papers, index, *extra), env=env(), capture_output=True, text=True,
-                                   timeout=300)
-                if r.returncode != 0:
-                    errors.append(f"ingest {n}: {r.stderr}")
-        finally:
-            stop.set()
-
-    t = threading.Thread(target=writer)
-    t.start()
+    generations = set()
     emb = HashEmbedder()
-    try:
-        while not stop.is_set():
+    while writer.poll() is None:
+        try:
+            a = Archive(index)
             try:
-                files, chunks = consistent(index)
-                assert files == 2 and chunks > 0
-                a = Archive(index)
-                try:
-                    assert len(search(a, emb, "school transport", k=3)) == 3
-                finally:
-                    a.close()
-                reads += 1
-                time.sleep(0.02)  # leave the writer some CPU
-            except Exception as e:  # noqa: BLE001 — every failure of a reader is the finding
-                errors.append(f"read {reads}: {type(e).__name__}: {e}")
-    finally:
-        t.join()
+                generations.add(a.manifest.generation)
+                chunks = a.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+                files = a.db.execute("SELECT count(*) FROM files").fetchone()[0]
+                assert chunks == len(a.vectors) == a.manifest.counts["chunks"] and files == 2
+                assert len(search(a, emb, "school transport", k=3)) == 3
+            finally:
+                a.close()
+            reads += 1
+        except Exception as e:  # noqa: BLE001 — every failure of a reader is the finding
+            errors.append(f"read {reads}: {type(e).__name__}: {e}")
+    out, err = writer.communicate()
+    assert writer.returncode == 0, err
+    assert out.split() == [str(n) for n in range(passes)]
     assert errors == []
-    assert reads > 0
-    print(f"\n{reads} consistent reads during 8 ingests")
+    assert len(generations) > 1, "the reads should span several generations"
+    print(f"\n{reads} consistent reads over {len(generations)} generations during {passes} ingests")
 
 
 def test_second_ingest_at_once_is_refused_with_a_message(papers, tmp_path):
@@ -205,3 +212,28 @@ def test_leftovers_of_a_killed_writer_are_harmless(papers, tmp_path, cli, hash_e
     assert gens(index) == [Manifest.read(index).generation] != [live]
     assert not (index / "manifest.json.tmp").exists()
     assert check(index) == []
+
+
+def test_reader_whose_generation_is_removed_under_it_reads_the_new_one(papers, tmp_path, monkeypatch):
+    """The race a reader can lose: it reads the manifest, a writer commits and removes that
+    generation, then the reader opens the files. It must read the manifest again."""
+    index = tmp_path / "index"
+    ingest([papers], index, HashEmbedder())
+    stale = Manifest.read(index)
+    edit(papers, 0)
+    ingest([papers], index, HashEmbedder())
+    assert not (index / stale.generation).exists()
+    real = Manifest.read.__func__
+    calls = []
+
+    def first_stale(cls, folder):
+        calls.append(folder)
+        return stale if len(calls) == 1 else real(cls, folder)
+
+    monkeypatch.setattr(Manifest, "read", classmethod(first_stale))
+    a = Archive(index)
+    try:
+        assert a.manifest.generation != stale.generation and len(calls) == 3
+        assert a.db.execute("SELECT count(*) FROM chunks WHERE instr(text, 'Round 0 added')").fetchone()[0] == 1
+    finally:
+        a.close()
