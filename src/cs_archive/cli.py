@@ -235,6 +235,12 @@ def cmd_stats(args) -> int:
     print(f"{s['files']} files, {s['papers']} papers, {s['chunks']} chunks in {archive.folder}")
     for key in ("by_type", "by_committee", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
+    print(f"needing OCR (not indexed): {len(s['needs_ocr'])}")
+    for r in s["needs_ocr"]:
+        print(f"  {r['source']} ({r['pages']} pages)")
+    print(f"exempt from publication (withheld from search unless --include-exempt): {len(s['exempt_withheld'])}")
+    for r in s["exempt_withheld"]:
+        print(f"  {r['source']} · {r['title'] or 'Untitled'} · {r['reason']}")
     return 0
 
 
