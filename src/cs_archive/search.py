@@ -53,7 +53,7 @@ class Filters:
             where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE lower(json_each.value) = ?)")
             args.append(self.topic.lower())
         if not self.include_exempt:  # papers marked exempt from publication (Schedule 12A)
-            where.append("c.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
+            where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         return " AND ".join(where), args
 
     @property
