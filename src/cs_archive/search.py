@@ -35,6 +35,7 @@ POOL = 50  # candidates each arm contributes before fusion
 DENSE_WEIGHT = 0.5  # of the fused score; the lexical arm has the rest
 DUPLICATE_COSINE = 0.95
 HIGHLIGHT_HITS = 3  # hits whose sentences are embedded for highlights; later ones use shared words
+HIGHLIGHT_WORDS = 40  # of each sentence, embedded to score it
 
 # The relevance floor, calibrated on eval/qrels.jsonl (README, *Retrieval quality*).
 CONFIDENT_COSINE = 0.44  # dense similarity that alone makes a hit confident
@@ -264,7 +265,8 @@ def _highlights(embedder, qvec: np.ndarray, query: str, texts: list[str]) -> lis
         ss = [text[a:b].strip() for a, b in sentence_spans(text)]
         sents.append([x for x in ss if len(x.split()) >= 3] or [x for x in ss if x])
     top = [x for group in sents[:HIGHLIGHT_HITS] for x in group]
-    vecs = embedder.embed(top) if top else np.zeros((0, 1), dtype="float32")
+    # The opening words carry a sentence's topic; truncating keeps the batch short and cheap.
+    vecs = embedder.embed([" ".join(x.split()[:HIGHLIGHT_WORDS]) for x in top]) if top else np.zeros((0, 1), dtype="float32")
     out, at = [], 0
     terms = set(tokens(query))
     for n, group in enumerate(sents):
