@@ -117,7 +117,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     cover = _coverage(archive, variants, rows) if bm25 else {}
     fused = fuse([i for i in cand if i in rows], cos, bm25, cover, arms)
     order = sorted(fused, key=lambda i: (-fused[i], i))
-    kept, dupes = _collapse(order[: 4 * k + 20], vecs)
+    kept, dupes = _collapse(order[: 4 * k + 20], vecs, {i: r["text"] for i, r in rows.items()})
     kept = kept[:k]
     extra = archive.chunk_rows([d for i in kept for d in dupes.get(i, []) if d not in rows])
     rows = {**rows, **extra}
@@ -244,12 +244,20 @@ def _idf(archive: Archive, phrase: Phrase) -> float:
     return best
 
 
-def _collapse(order: list[int], vecs: dict[int, np.ndarray]) -> tuple[list[int], dict[int, list[int]]]:
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def _collapse(order: list[int], vecs: dict[int, np.ndarray],
+              texts: dict[int, str] | None = None) -> tuple[list[int], dict[int, list[int]]]:
+    """Fold near-duplicates (cosine >= DUPLICATE_COSINE) into the first of them. Passages that
+    print different figures ("£900,000" / "£1,234,567") are never duplicates, however alike."""
+    figures = {i: frozenset(_NUMBER.findall(t)) for i, t in (texts or {}).items()}
     kept: list[int] = []
     dupes: dict[int, list[int]] = {}
     for i in order:
         v = vecs.get(i)
-        home = next((j for j in kept if v is not None and float(vecs[j] @ v) >= DUPLICATE_COSINE), None)
+        home = next((j for j in kept if v is not None and float(vecs[j] @ v) >= DUPLICATE_COSINE
+                     and figures.get(j) == figures.get(i)), None)
         if home is None:
             kept.append(i)
         else:
