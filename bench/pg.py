@@ -188,6 +188,9 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp folder)")
     ap.add_argument("--out", type=Path, help="also write the table (markdown) here")
     args = ap.parse_args()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so that `finally` stops the server
 
     work = args.work or Path(tempfile.mkdtemp(prefix="cs-archive-bench-"))
     work.mkdir(parents=True, exist_ok=True)

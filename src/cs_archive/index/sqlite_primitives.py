@@ -25,20 +25,26 @@ def filtered_ids(archive: Archive, filters: Any, phrases: Sequence[str] = ()) ->
     exempt = 0 if f.include_exempt else exempt_count(archive)
     if not f.restricts_papers and not phrases and not exempt:
         return None
-    where, args = [], []
+    # Paper-level conditions select papers first: SQLite then walks only their chunks (at 100k
+    # chunks this is ~15x faster than testing the join row by row).
+    on_papers, paper_args = [], []
     if f.since:
-        where.append("p.date IS NOT NULL AND p.date >= ?")
-        args.append(f.since)
+        on_papers.append("p.date IS NOT NULL AND p.date >= ?")
+        paper_args.append(f.since)
     if f.until:
-        where.append("p.date IS NOT NULL AND p.date <= ?")
-        args.append(f.until)
+        on_papers.append("p.date IS NOT NULL AND p.date <= ?")
+        paper_args.append(f.until)
     for col, val in (("p.committee", f.committee), ("p.council", f.council)):
         if val:
-            where.append(f"instr({_AND_SPELT.format(col=col)}, ?) > 0")
-            args.append(val)
+            on_papers.append(f"instr({_AND_SPELT.format(col=col)}, ?) > 0")
+            paper_args.append(val)
     if f.doc_type:
-        where.append("lower(p.doc_type) = ?")
-        args.append(f.doc_type)
+        on_papers.append("lower(p.doc_type) = ?")
+        paper_args.append(f.doc_type)
+    where, args = [], []
+    if on_papers:
+        where.append("c.doc_id IN (SELECT p.doc_id FROM papers p WHERE " + " AND ".join(on_papers) + ")")
+        args += paper_args
     if f.topic:
         where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE lower(json_each.value) = ?)")
         args.append(f.topic)
@@ -47,7 +53,7 @@ def filtered_ids(archive: Archive, filters: Any, phrases: Sequence[str] = ()) ->
     for p in phrases:
         where.append("instr(c.norm, ?) > 0")
         args.append(p)
-    q = "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE " + " AND ".join(where) + " ORDER BY c.id"
+    q = "SELECT c.id FROM chunks c WHERE " + " AND ".join(where) + " ORDER BY c.id"
     return np.array([r[0] for r in archive.db.execute(q, args)], dtype="int64")
 
 
@@ -80,11 +86,12 @@ def lexical(archive: Archive, match_terms: Sequence[str], n: int, allowed: np.nd
     q = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?"
     if allowed is None:
         return [r[0] for r in archive.db.execute(q, (match, n))]
-    # Filtered: rank among the allowed chunks only, so n hits come back when n exist.
+    # Filtered: rank among the allowed chunks only, so n hits come back when n exist. "+rowid"
+    # keeps SQLite from handing each allowed id to FTS5 as a separate lookup (12 s -> 0.1 s at 100k).
     archive.db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed_ids(id INTEGER PRIMARY KEY)")
     archive.db.execute("DELETE FROM allowed_ids")
     archive.db.executemany("INSERT INTO allowed_ids VALUES (?)", ((int(i),) for i in allowed))
-    q = ("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT id FROM allowed_ids) "
+    q = ("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND +rowid IN (SELECT id FROM allowed_ids) "
          "ORDER BY bm25(chunks_fts), rowid LIMIT ?")
     return [r[0] for r in archive.db.execute(q, (match, n))]
 
