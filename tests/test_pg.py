@@ -219,3 +219,18 @@ def test_migrate_copies_without_embedding_and_searches_identically(seed_index, p
         pg.migrate(seed_index, pg_url)
     src.close()
     dst.close()
+
+
+def test_generation_moves_on_every_commit(pg_url):
+    from cs_archive.index.base import generation_of
+
+    assert generation_of(pg_url) == "none"
+    files = list(synthetic(2, per_file=5))
+    gens = []
+    for source, papers, chunks, hashes, vectors in files:
+        with writing(pg_url, "synthetic", DIM) as w:
+            w.put_file(source, "sha", "m", None, {}, papers, chunks, hashes, vectors)
+        gens.append(generation_of(pg_url))
+    a = open_archive(pg_url)
+    assert len(set(gens)) == 2 and a.generation() == gens[-1] == a.manifest.generation
+    a.close()

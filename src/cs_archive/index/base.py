@@ -219,6 +219,18 @@ def writing(location: str | os.PathLike, model: str, dim: int,
     return folder_writing(where, model, dim, rebuild=rebuild)
 
 
+def generation_of(location: str | os.PathLike) -> str:
+    """The archive's current generation, cheaply (a cache key: it changes on every commit)."""
+    where = resolve(location)
+    if isinstance(where, str):
+        from .pg import generation_of as pg_generation
+
+        return pg_generation(where)
+    from .store import Manifest
+
+    return Manifest.read(where).generation
+
+
 def check(location: str | os.PathLike) -> list[str]:
     """What is wrong with the archive (empty when healthy), for either backend."""
     where = resolve(location)

@@ -145,8 +145,11 @@ class Vec:
 
 
 def _connect(url: str, autocommit: bool = True):
-    import psycopg
-    from psycopg.rows import dict_row
+    try:
+        import psycopg
+        from psycopg.rows import dict_row
+    except ImportError:
+        raise ArchiveError("the PostgreSQL store needs psycopg: pip install 'cs-archive[pg]'") from None
 
     try:
         con = psycopg.connect(url, autocommit=autocommit, row_factory=dict_row, connect_timeout=10)
@@ -692,6 +695,18 @@ def writing(url: str, model: str, dim: int, rebuild: bool = False):
         w.abort()
         raise
     w.commit()
+
+
+def generation_of(url: str) -> str:
+    """The archive's generation, read without opening a reader (for caches)."""
+    con = _connect(url)
+    try:
+        r = con.execute("SELECT generation FROM corpus").fetchone()
+    except Exception:  # noqa: BLE001 — no archive yet: the reader will say so
+        return "none"
+    finally:
+        con.close()
+    return f"pg-{r['generation']:06d}" if r else "none"
 
 
 def check(url: str) -> list[str]:
