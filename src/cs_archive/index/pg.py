@@ -268,13 +268,13 @@ LEXICAL_SQL = """
 WITH terms AS (SELECT t.i, t.q::tsquery AS q, w.words::text[] AS words
                FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, i)
                JOIN unnest(%s::text[]) WITH ORDINALITY AS w(words, i) USING (i)),
-     m AS MATERIALIZED (SELECT c.id, c.ntok, c.stems FROM chunks c WHERE c.stems @@ %s::tsquery),
-     tfs AS (SELECT m.id, m.ntok, terms.i, cardinality(u.positions) AS tf
-             FROM m CROSS JOIN LATERAL unnest(ts_filter(setweight(m.stems, 'A', %s::text[]), '{{a}}')) AS u
+     tfs AS (SELECT c.id, c.ntok, terms.i, cardinality(u.positions) AS tf
+             FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.stems, 'A', %s::text[]), '{{a}}')) AS u
              JOIN terms ON cardinality(terms.words) = 1 AND terms.words[1] = u.lexeme
+             WHERE c.stems @@ %s::tsquery
              UNION ALL
-             SELECT id, ntok, i, tf FROM (SELECT m.id, m.ntok, terms.i, cs_tf(m.stems, terms.words) AS tf
-                                          FROM m JOIN terms ON cardinality(terms.words) > 1 AND m.stems @@ terms.q) x
+             SELECT id, ntok, i, tf FROM (SELECT c.id, c.ntok, terms.i, cs_tf(c.stems, terms.words) AS tf
+                                          FROM chunks c JOIN terms ON cardinality(terms.words) > 1 AND c.stems @@ terms.q) x
              WHERE tf > 0),
      total AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(tokens, 1)::float8 / greatest(chunks, 1) AS avgdl
                FROM corpus),
@@ -480,7 +480,8 @@ class PgArchive:
             keep_args = list(allowed.args)
         sql = LEXICAL_SQL.format(k1=K1, k1_plus_1=K1 + 1, one_minus_b=1 - B, b=B, keep=keep)
         args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words],
-                " | ".join(f"({q})" for q in queries), sorted({w for ws in words for w in ws}), *keep_args, n]
+                sorted({w for ws in words if len(ws) == 1 for w in ws}),
+                " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or "''", *keep_args, n]
         return [r["id"] for r in self._all(sql, args)]
 
     def _as_allowed(self, allowed: Any) -> PgAllowed | None:
