@@ -8,9 +8,9 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup index bench clean
+.PHONY: run test setup browser index bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
 # torch first: the CPU wheel on this machine's disk. Installed after sentence-transformers,
 # pip would fetch a multi-GB CUDA build instead.
@@ -20,6 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# The browser test drives Debian's Chromium (tests/test_browser.py); installed with apt when
+# missing. Without root or apt the test skips and says why.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  ($$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) \
+	  || echo "Chromium could not be installed: the browser test will be skipped."; }
 
 # Rebuilt when a seed, its manifest or the chunker changes; ingest itself skips unchanged files.
 index: $(INDEX)/manifest.json
@@ -34,6 +42,12 @@ run: index
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# Performance benchmark: prints tables, rewrites docs/performance.md and docs/scaling.png.
+# BENCH_SCALE=0.05 for a quick run (fewer sections, sizes capped); see bench/run.py.
+bench: setup
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) $(INDEX)/* .pytest_cache

@@ -1,15 +1,30 @@
-"""The search page driven headlessly through Streamlit's AppTest, on the real seed archive."""
+"""The app driven headlessly through Streamlit's AppTest: the real script, the real archive.
+
+Tests marked ``model`` use the seed archive built with the real model; the others build small
+archives with the fast hash embedder to test the mechanics (URL state, errors, uploads,
+corrections).
+"""
+import csv
+import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SEEDS = ROOT / "seeds"
+PAGES = "src/cs_archive/ui/pages"
+CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
 
 
-def run_app(monkeypatch, index, **params) -> AppTest:
+def run_app(monkeypatch, index, page: str | None = None, **params) -> AppTest:
     monkeypatch.setenv("CS_ARCHIVE_INDEX", str(index))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=180)
+    if page:
+        at.run()
+        at.switch_page(f"{PAGES}/{page}.py")
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
@@ -17,34 +32,173 @@ def run_app(monkeypatch, index, **params) -> AppTest:
     return at
 
 
+def cards(at) -> list[str]:
+    """The citation line of every result card, in order."""
+    return [m.value for m in at.markdown if m.value.startswith("**") and m.value[2:3].isdigit()]
+
+
+def qp(at, key):
+    v = at.query_params.get(key)
+    return v[0] if isinstance(v, list) else v
+
+
+@pytest.fixture
+def hash_archive(tmp_path, hash_env, monkeypatch):
+    """seeds/ copied to a folder of papers and ingested with the hash embedder."""
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    papers = tmp_path / "papers"
+    shutil.copytree(SEEDS, papers)
+    index = tmp_path / "index"
+    report = ingest([papers], index, get_embedder())
+    assert not report.failed
+    monkeypatch.setenv("CS_ARCHIVE_UPLOADS", str(tmp_path / "uploads"))
+    return index
+
+
+# -- searching (real model) ---------------------------------------------------------------
 @pytest.mark.model
-def test_shared_link_runs_the_search_and_cites_the_paragraph(monkeypatch, seed_index):
+def test_shared_link_runs_the_search_and_cites_the_paragraph(monkeypatch, seed_index, real_env):
     at = run_app(monkeypatch, seed_index, q="how many children are in care per 10,000")
-    first = next(m.value for m in at.markdown if m.value.startswith("**1."))
-    assert "Cabinet · 4 January 2024 · Children's Services Update · para 2.23" in first
-    assert at.text_input[0].value == "how many children are in care per 10,000"
-    assert at.query_params["q"] == ["how many children are in care per 10,000"] or \
-        at.query_params["q"] == "how many children are in care per 10,000"
+    assert CITATION in cards(at)[0]
+    assert at.text_input(key="w_q").value == "how many children are in care per 10,000"
+    assert qp(at, "q") == "how many children are in care per 10,000"
+    # the card shows the copy-able citation and the published paper's link
+    assert any(CITATION in c.value for c in at.code)
+    assert any("moderngov" in m.value for m in at.markdown)
 
 
 @pytest.mark.model
-def test_filters_come_from_the_url(monkeypatch, seed_index):
+def test_filters_come_from_the_url_and_show_in_the_sidebar(monkeypatch, seed_index, real_env):
     at = run_app(monkeypatch, seed_index, q="children in care", until="2019-12-31")
-    cards = [m.value for m in at.markdown if m.value.startswith("**")]
-    assert cards and not any("2023" in c or "2024" in c for c in cards)
+    found = cards(at)
+    assert found and not any("2023" in c or "2024" in c for c in found)
+    assert at.date_input(key="w_until").value == date(2019, 12, 31)
 
 
 @pytest.mark.model
-def test_off_topic_question_says_no_confident_match(monkeypatch, seed_index):
+def test_changing_a_filter_writes_the_url_and_the_url_reloads_the_same_results(monkeypatch, seed_index, real_env):
+    at = run_app(monkeypatch, seed_index, q="children in care")
+    at.selectbox(key="w_committee").set_value("Cabinet")
+    at.radio(key="w_sort").set_value("oldest")
+    at.run()
+    assert not at.exception
+    first = cards(at)
+    assert first and all("Cabinet ·" in c for c in first)
+    assert qp(at, "committee") == "Cabinet" and qp(at, "sort") == "oldest"
+    shared = {k: qp(at, k) for k in at.query_params}
+    again = run_app(monkeypatch, seed_index, **shared)
+    assert cards(again) == first
+
+
+@pytest.mark.model
+def test_newest_first_orders_the_cards_by_meeting_date(monkeypatch, seed_index, real_env):
+    at = run_app(monkeypatch, seed_index, q="placements for looked after children", sort="newest", k="15")
+    from cs_archive.chunking.metadata import parse_date
+
+    dates = [parse_date(c) for c in cards(at)]
+    known = [d for d in dates if d]
+    assert len(known) >= 3 and known == sorted(known, reverse=True)
+
+
+@pytest.mark.model
+def test_off_topic_question_says_no_confident_match_and_labels_the_weak_ones(monkeypatch, seed_index, real_env):
     at = run_app(monkeypatch, seed_index, q="spaceship koala")
     assert any("No confident match" in w.value for w in at.warning)
-    assert any("(weak match)" in m.value for m in at.markdown)
+    assert any("Weak matches" in h.value for h in at.header)
+    assert any("(weak match)" in c for c in cards(at))
 
 
-def test_missing_archive_is_one_plain_sentence(monkeypatch, tmp_path):
-    at = run_app(monkeypatch, tmp_path / "nowhere")
-    assert at.error and "cannot be opened" in at.error[0].value
-    assert "cs-archive ingest" in at.error[0].value or "make index" in at.info[0].value
+@pytest.mark.model
+def test_export_carries_the_citations(monkeypatch, seed_index, real_env):
+    at = run_app(monkeypatch, seed_index, q="how many children are in care per 10,000")
+    assert len(at.get("download_button")) >= 2
+    from cs_archive import explore
+    from cs_archive.search import search
+    from cs_archive.embed import get_embedder
+    from cs_archive.index.store import Archive
+
+    hits = search(Archive(seed_index), get_embedder(), "how many children are in care per 10,000", k=3)
+    rows = list(csv.DictReader(explore.to_csv(hits).splitlines()))
+    assert CITATION in rows[0]["citation"] and rows[0]["text"] == hits[0].text
+    assert CITATION in explore.to_markdown(hits, "q").replace("\\", "")
+
+
+@pytest.mark.model
+def test_open_paper_marks_the_cited_paragraph_and_scrolls_to_it(monkeypatch, seed_index, real_env):
+    from cs_archive.index.store import Archive
+    from cs_archive.embed import get_embedder
+    from cs_archive.search import search
+
+    hit = search(Archive(seed_index), get_embedder(), "how many children are in care per 10,000", k=1)[0]
+    at = run_app(monkeypatch, seed_index, page="paper", doc=hit.doc_id, at=hit.chunk_id)
+    assert at.title[0].value == "Children's Services Update"
+    bodies = [h.proto.body for h in at.get("html")]
+    paper = next(b for b in bodies if "csa-cited" in b)
+    cited = paper.split("csa-cited", 1)[1].split("</div>", 1)[0]
+    assert "2.23" in cited and "Cited passage" in cited
+    assert paper.index("2.22") < paper.index("2.23") < paper.index("2.24")  # reading order
+    anchor = hit.chunk_id.rsplit(":", 1)[1]
+    assert any(f"getElementById('passage-{anchor}')" in b and "scrollIntoView" in b for b in bodies)
+
+
+# -- mechanics (hash embedder) ------------------------------------------------------------
+def test_missing_archive_is_one_plain_sentence(monkeypatch, tmp_path, hash_env):
+    at = run_app(monkeypatch, tmp_path / "nowhere", q="anything")
+    assert len(at.error) == 1
+    assert "There is no archive" in at.error[0].value and "Add papers" in at.error[0].value
+    assert "Traceback" not in at.error[0].value
+
+
+def test_damaged_archive_is_one_plain_sentence(monkeypatch, tmp_path, hash_env):
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "manifest.json").write_text("{not json")
+    at = run_app(monkeypatch, tmp_path / "index", q="anything")
+    assert len(at.error) == 1 and "cannot be opened" in at.error[0].value and "rebuild" in at.error[0].value.lower()
+
+
+def test_empty_archive_says_so(monkeypatch, tmp_path, hash_env):
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    (tmp_path / "empty").mkdir()
+    ingest([tmp_path / "empty"], tmp_path / "index", get_embedder())
+    at = run_app(monkeypatch, tmp_path / "index")
+    assert any("archive is empty" in i.value for i in at.info)
+    at = run_app(monkeypatch, tmp_path / "index", q="children in care")
+    assert any("archive is empty" in i.value for i in at.info)
+
+
+def test_no_passage_under_the_filters_says_what_to_do(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive, q='"no such phrase anywhere"')
+    assert any("No passage matches" in w.value and "filters" in w.value for w in at.warning)
+
+
+def test_typing_a_question_writes_the_url(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive)
+    at.text_input(key="w_q").input("children in care")
+    next(b for b in at.button if b.label == "Search").click()
+    at.run()
+    assert not at.exception
+    assert qp(at, "q") == "children in care" and cards(at)
+
+
+def test_paper_text_is_escaped_in_cards(monkeypatch, tmp_path, hash_env):
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "evil.txt").write_text(
+        "Report to Cabinet\nDate: 4 January 2024\nTitle: Evil <b>paper</b>\n\n"
+        "1. Introduction\n\n1.1 Children in care <script>alert(1)</script> **bold** [x](javascript:alert(1)) "
+        "<img src=x onerror=alert(1)> and more children in care.\n")
+    ingest([papers], tmp_path / "index", get_embedder())
+    at = run_app(monkeypatch, tmp_path / "index", q="children in care")
+    shown = " ".join(m.value for m in at.markdown)
+    assert "<script>" not in shown and "<img" not in shown and "<b>" not in shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "&lt;img src=x onerror=alert(1)&gt;" in shown
 
 
 def test_paper_text_is_escaped():
@@ -56,3 +210,99 @@ def test_paper_text_is_escaped():
     assert "&lt;script&gt;" in out and "&#42;&#42;bold&#42;&#42;" in out and "&#91;x&#93;" in out
     assert "&#33;&#91;i&#93;" in out
     assert "<mark>O'Brien</mark>" in out
+
+
+def test_meetings_page_lists_committees_and_their_papers(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive, page="meetings")
+    assert "Cabinet" in [h.value for h in at.header]
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("4 January 2024") for label in labels)
+
+
+def test_upload_with_a_bad_file_reports_it_and_adds_the_good_one(monkeypatch, hash_archive, tmp_path):
+    at = run_app(monkeypatch, hash_archive, page="add")
+    at.file_uploader[0].set_value([
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "application/pdf"),
+        ("notes.docx", b"PK\x03\x04", "application/octet-stream"),
+        ("fostering-update.txt", b"Report to Cabinet\nDate: 1 March 2025\nTitle: Fostering update\n\n"
+                                 b"1. Summary\n\n1.1 We recruited twelve new foster carers this year.\n", "text/plain"),
+    ])
+    at.run()
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("broken.pdf:") for e in errors), errors
+    assert any(e.startswith("notes.docx:") for e in errors), errors
+    assert any("Added 1 file" in s.value for s in at.success)
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == ["fostering-update.txt"]
+    at = run_app(monkeypatch, hash_archive, q='"twelve new foster carers"')
+    assert cards(at) and "Fostering update" in cards(at)[0]
+
+
+def _choose(at, title_part: str):
+    box = at.selectbox(key="doc_choice")
+    choice = next(o for o in box.options if title_part in o)
+    box.select_index(box.options.index(choice))
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_a_clerks_correction_goes_to_the_manifest_and_survives_a_rebuild(monkeypatch, hash_archive, tmp_path):
+    at = run_app(monkeypatch, hash_archive, page="documents")
+    _choose(at, "Buckinghamshire Looked After Children Strategy")
+    form = {t.label: t for t in at.text_input}
+    form["Committee"].input("Corporate Parenting Panel")
+    form["Meeting date"].input("21 September 2016")
+    at.button[0].click()  # the form's "Save correction"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Saved to" in s.value and "rebuilt" in s.value for s in at.success), [e.value for e in at.error]
+    rows = {r["file"]: r for r in csv.DictReader((tmp_path / "papers" / "manifest.csv").open())}
+    row = next(r for r in rows.values() if r["committee"] == "Corporate Parenting Panel")
+    assert row["date"] == "2016-09-21" and row["council"] == "Buckinghamshire County Council"
+    assert len(rows) == 5  # the other rows are kept
+
+    from cs_archive.embed import get_embedder
+    from cs_archive.index.store import Archive
+    from cs_archive.ingest import ingest
+
+    ingest([tmp_path / "papers"], hash_archive, get_embedder(), rebuild=True)
+    a = Archive(hash_archive)
+    got = a.db.execute("SELECT committee, date FROM papers WHERE source LIKE ?", (f"%{row['file']}",)).fetchone()
+    assert tuple(got) == ("Corporate Parenting Panel", "2016-09-21")
+    at = run_app(monkeypatch, hash_archive, q="placements", committee="Corporate Parenting Panel")
+    assert cards(at) and all("Corporate Parenting Panel · 21 September 2016" in c for c in cards(at))
+
+
+def test_a_correction_with_a_bad_date_is_refused_plainly(monkeypatch, hash_archive, tmp_path):
+    before = (tmp_path / "papers" / "manifest.csv").read_text()
+    at = run_app(monkeypatch, hash_archive, page="documents")
+    _choose(at, "Children's Services Update")
+    {t.label: t for t in at.text_input}["Meeting date"].input("next Tuesday")
+    at.button[0].click()
+    at.run()
+    assert any("not a date" in e.value for e in at.error)
+    assert (tmp_path / "papers" / "manifest.csv").read_text() == before
+
+
+def test_a_pdf_paper_offers_the_original_at_the_cited_page(monkeypatch, tmp_path, hash_env):
+    from cs_archive.embed import get_embedder
+    from cs_archive.index.store import Archive
+    from cs_archive.ingest import ingest
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "pdf" / "report_running_headers.pdf", papers)
+    ingest([papers], tmp_path / "index", get_embedder())
+    row = Archive(tmp_path / "index").db.execute(
+        "SELECT doc_id, chunk_id, page FROM chunks WHERE section = '3.1'").fetchone()
+    at = run_app(monkeypatch, tmp_path / "index", page="paper", doc=row["doc_id"], at=row["chunk_id"])
+    assert [t.label for t in at.tabs] == ["Text in reading order", f"Original PDF (page {row['page']})"]
+    download = at.get("download_button")[0]
+    assert "report_running_headers.pdf" in download.proto.label
+    # static serving is on in .streamlit/config.toml: the app serves the file, opened at the page
+    url = f"/app/static/papers/{row['doc_id']}.pdf#page={row['page']}"
+    assert any(f'<iframe src="{url}"' in m.value for m in at.markdown)
+    served = ROOT / "static" / "papers" / f"{row['doc_id']}.pdf"
+    assert served.read_bytes() == (papers / "report_running_headers.pdf").read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cs_archive.index import vectors as vectors_module
 from cs_archive.index.vectors import FaissIndex, NumpyIndex
 
 DIM = 16
@@ -175,3 +176,106 @@ def test_faiss_load_refuses_a_different_dimension(data, tmp_path):
     index.save(tmp_path / "v.faiss")
     with pytest.raises(ValueError, match="dimension 16"):
         FaissIndex.load(tmp_path / "v.faiss", 384)
+
+
+# -- the index chosen by size: exact below a threshold, IVF above it ----------------------------
+def clustered(rng: np.random.Generator, n: int, dim: int = 32, centres: int = 40) -> np.ndarray:
+    """Unit vectors in clusters, as real embeddings are (uniform data flatters nobody)."""
+    c = unit(rng, centres, dim)
+    v = c[rng.integers(0, centres, n)] + 0.35 * rng.standard_normal((n, dim)).astype("float32") / np.sqrt(dim)
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype("float32")
+
+
+@pytest.fixture(params=["sq8", "fp16"])
+def ivf(request):
+    rng = np.random.default_rng(7)
+    ids = rng.choice(np.arange(1, 10**6), size=3000, replace=False).astype("int64")
+    vectors = clustered(rng, 3000)
+    index = FaissIndex(32, exact_max=1000, codec=request.param)
+    index.add(ids, vectors)
+    index.fit()
+    exact = NumpyIndex(32)
+    exact.add(ids, vectors)
+    return rng, ids, vectors, index, exact
+
+
+def test_small_archives_stay_exact_and_large_ones_become_ivf(tmp_path):
+    rng = np.random.default_rng(1)
+    vectors = clustered(rng, 1200)
+    ids = np.arange(1200, dtype="int64")
+    index = FaissIndex(32, exact_max=1000)
+    index.add(ids[:999], vectors[:999])
+    index.save(tmp_path / "a.faiss")
+    assert index.kind == "faiss-flat"
+    index.add(ids[999:], vectors[999:])
+    index.save(tmp_path / "b.faiss")
+    assert index.kind == f"faiss-ivf-{vectors_module.CODEC}"
+    loaded = FaissIndex.load(tmp_path / "b.faiss", 32)
+    assert loaded.kind == index.kind and len(loaded) == 1200
+    loaded.remove(ids[:800])  # shrunk well below the threshold: exact again
+    loaded.save(tmp_path / "c.faiss")
+    assert loaded.kind == "faiss-flat" and len(loaded) == 400
+    _, got = loaded.search(vectors[1000], 1)
+    assert got[0] == 1000
+
+
+def test_ivf_lists_are_retrained_when_the_archive_grows_fourfold():
+    rng = np.random.default_rng(2)
+    vectors = clustered(rng, 20_000)
+    index = FaissIndex(32, exact_max=1000)
+    index.add(np.arange(2000), vectors[:2000])
+    index.fit()
+    lists = index._ivf().nlist
+    index.add(np.arange(2000, 20_000), vectors[2000:])
+    index.fit()
+    assert index._ivf().nlist >= 2 * lists and len(index) == 20_000
+    assert index.search(vectors[12_345], 1)[1][0] == 12_345
+
+
+def test_ivf_ranks_like_exact_search(ivf):
+    rng, ids, vectors, index, exact = ivf
+    assert index.kind.startswith("faiss-ivf")
+    recall = []
+    for q in clustered(rng, 30):
+        scores, got = index.search(q, 10)
+        want_scores, want = exact.search(q, 10)
+        recall.append(len(set(got.tolist()) & set(want.tolist())) / 10)
+        np.testing.assert_allclose(scores[:3], want_scores[:3], atol=0.02)
+    assert np.mean(recall) >= 0.9
+
+
+@pytest.mark.parametrize("share", [0.002, 0.01, 0.2, 0.6])
+def test_ivf_filtered_search_returns_k_hits_when_k_exist(ivf, share):
+    rng, ids, vectors, index, exact = ivf
+    allowed = rng.choice(ids, size=max(3, int(share * len(ids))), replace=False)
+    k = 10
+    for q in clustered(rng, 10):
+        _, got = index.search(q, k, allowed=allowed)
+        _, want = exact.search(q, k, allowed=allowed)
+        assert len(got) == min(k, len(allowed))
+        assert set(got.tolist()) <= set(allowed.tolist())
+        assert len(set(got.tolist()) & set(want.tolist())) >= 0.8 * len(want)
+
+
+def test_ivf_filter_the_query_likes_least_is_still_found(ivf):
+    rng, ids, vectors, index, exact = ivf
+    q = clustered(rng, 1)[0]
+    worst = ids[np.argsort(vectors @ q)[:12]]
+    _, got = index.search(q, 10, allowed=worst)
+    assert len(got) == 10 and set(got.tolist()) <= set(worst.tolist())
+
+
+def test_ivf_remove_save_load(ivf, tmp_path):
+    rng, ids, vectors, index, exact = ivf
+    gone = ids[::4]
+    index.remove(gone)
+    index.save(tmp_path / "v.faiss")
+    loaded = FaissIndex.load(tmp_path / "v.faiss", 32)
+    assert len(loaded) == len(ids) - len(gone) and loaded.kind == index.kind
+    for q in clustered(rng, 5):
+        a_scores, a_ids = index.search(q, 20)
+        b_scores, b_ids = loaded.search(q, 20)
+        assert a_ids.tolist() == b_ids.tolist()
+        assert not set(b_ids.tolist()) & set(gone.tolist())
+    _, got = loaded.search(vectors[0], 5, allowed=ids[:8])
+    assert ids[0] not in got.tolist() and len(got) == 5  # ids[0] was removed; 6 of 8 remain

@@ -62,6 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="verify the archive (exit 0 healthy, 1 damaged)")
     _archive_args(p)
+
+    p = sub.add_parser("commitments", help="the commitments register: actions, decisions, promises and their status",
+                       description="List every commitment printed in the papers (ACTION lines, RESOLVED items, "
+                                   "promises and recommendations), who owns it, when it is due, and whether a later "
+                                   "paper of the same council followed it up.")
+    p.add_argument("--kind", choices=("action", "decision", "promise"), help="only this kind")
+    p.add_argument("--owner", metavar="TEXT", help="owner contains TEXT (case-insensitive)")
+    p.add_argument("--status", choices=("followed_up", "open", "overdue", "undated"), help="only this status")
+    _filter_args(p)
+    p.add_argument("--as-of", metavar="DATE", help="judge due dates and follow-ups as of this date (default: today)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of records")
+    _archive_args(p)
     return ap
 
 
@@ -223,6 +235,12 @@ def cmd_stats(args) -> int:
     print(f"{s['files']} files, {s['papers']} papers, {s['chunks']} chunks in {archive.folder}")
     for key in ("by_type", "by_committee", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
+    print(f"needing OCR (not indexed): {len(s['needs_ocr'])}")
+    for r in s["needs_ocr"]:
+        print(f"  {r['source']} ({r['pages']} pages)")
+    print(f"exempt from publication (withheld from search unless --include-exempt): {len(s['exempt_withheld'])}")
+    for r in s["exempt_withheld"]:
+        print(f"  {r['source']} · {r['title'] or 'Untitled'} · {r['reason']}")
     return 0
 
 
@@ -257,8 +275,40 @@ def cmd_check(args) -> int:
     return 1 if problems else 0
 
 
+def cmd_commitments(args) -> int:
+    from .commitments.register import Selection, register
+    from .embed import get_embedder
+    from .models import long_date
+    from .search import Filters
+
+    selection = Selection(kind=args.kind, owner=args.owner, status=args.status, as_of=args.as_of,
+                          filters=Filters(since=args.since, until=args.until, committee=args.committee,
+                                          council=args.council))
+    selection.check()  # a bad date is a usage error before the model loads
+    records = register(_open(args), get_embedder(), selection)
+    if args.json:
+        print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
+        return 0
+    if not records:
+        print("No commitments match (check the filters).")
+        return 0
+    for r in records:
+        due = f"due {long_date(r.due)} ({r.due_text})" if r.due else "no due date"
+        where = " · ".join(x for x in (r.committee or "Unknown committee", long_date(r.date),
+                                       f"para {r.section}" if r.section else "", f"p. {r.page}" if r.page else "") if x)
+        print(f"[{r.status}] {r.kind} · {due} · owner: {r.owner or 'not stated'}")
+        print(f"   {r.text[:600]}")
+        print(f"   {where} · {r.source} ({r.chunk_id})")
+        for f in r.follow_ups:
+            print(f"   followed up: {long_date(f['date'])} · {f['source']} ({f['chunk_id']}) · score {f['score']}")
+        print()
+    counts = {s: sum(r.status == s for r in records) for s in ("followed_up", "open", "overdue", "undated")}
+    print(f"{len(records)} commitments: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
+    return 0
+
+
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "show": cmd_show, "stats": cmd_stats,
-            "remove": cmd_remove, "check": cmd_check}
+            "remove": cmd_remove, "check": cmd_check, "commitments": cmd_commitments}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,13 +2,21 @@
 
 Unchanged files (same bytes, same supplied metadata, same chunker) are skipped; a changed
 file replaces its chunks; a bad file is reported in one line and the rest go on. The whole
-run is one generation of the archive: it lands complete, or not at all.
+run is one generation of the archive: it lands complete, or not at all. A run in which every
+file fails changes nothing, and makes no archive where there was none.
+
+A scanned PDF (no text layer) is reported and recorded as needing OCR, so that ``stats`` lists
+it; it is never indexed empty. A paper marked exempt from publication (Schedule 12A of the
+Local Government Act 1972; see ``chunking.metadata.exempt_marking``) is stored, flagged, and
+left out of search unless it is asked for.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,13 +24,16 @@ from typing import Callable
 import numpy as np
 
 from .chunking import CHUNKER_VERSION, read_file
-from .chunking.load import is_supported
-from .chunking.metadata import read_overrides
+from .chunking.load import SUPPORTED, NeedsOCR, is_supported
+from .chunking.metadata import EXEMPT_VERSION, exempt_marking, read_overrides
 from .embed import Embedder
 from .index.store import writing
 from .models import LoadError
 
 SIDE_FILES = {"manifest.csv", "readme.md", "readme.txt", "readme"}
+# What a file was read with: a file read by an older chunker or exemption check is read again.
+READER_VERSION = f"{CHUNKER_VERSION}+exempt{EXEMPT_VERSION}"
+UPLOADS = "uploads"
 
 
 @dataclass
@@ -31,6 +42,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line message)
+    needs_ocr: list[str] = field(default_factory=list)  # sources recorded as scans (also in failed)
+    exempt: list[tuple[str, str, str]] = field(default_factory=list)  # (source, doc_id, marking)
     chunks: int = 0
     embedded: int = 0  # chunks whose vectors were computed (the rest were reused)
 
@@ -84,21 +97,34 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
         for n, path in enumerate(files, 1):
             source = os.path.normpath(str(path))
             try:
-                data = path.read_bytes()
-                sha = hashlib.sha256(data).hexdigest()
+                sha = file_sha256(path)
                 overrides = read_overrides(path)
             except (OSError, ValueError) as e:
                 report.failed.append((source, f"{source}: cannot read it ({e}). Check the file and its metadata files."))
                 continue
             meta_hash = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:16]
             state = w.file_state(source)
-            if state and state["sha256"] == sha and state["meta_hash"] == meta_hash and state["chunker"] == CHUNKER_VERSION:
+            if state and state["sha256"] == sha and state["meta_hash"] == meta_hash and state["chunker"] == READER_VERSION:
                 report.unchanged.append(source)
+                continue
+            scan = w.ocr_state(source)
+            if scan and scan["sha256"] == sha:  # recorded before: say so again, read nothing
+                report.failed.append((source, f"{source}: {scan['reason']}. {NeedsOCR(0).advice}"))
+                report.needs_ocr.append(source)
                 continue
             try:
                 rf = read_file(path, data_hash=sha)
+            except NeedsOCR as e:
+                w.put_needs_ocr(source, sha, e.pages, e.reason)
+                report.failed.append((source, e.line(source)))
+                report.needs_ocr.append(source)
+                continue
             except LoadError as e:
                 report.failed.append((source, e.line(source)))
+                continue
+            except Exception as e:  # noqa: BLE001 — a bug on one odd file must not stop the batch
+                report.failed.append((source, f"{source}: could not be read ({type(e).__name__}: {_one_line(e)}). "
+                                              "Please report this with the file; the rest of the batch goes on."))
                 continue
             other = w.source_of_doc(rf.papers[0].doc_id) if rf.papers else None
             if other and other != source:
@@ -118,13 +144,32 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
                     vectors[i] = known[h]
             if todo:
                 vectors[todo] = embedder.embed([texts[i] for i in todo])
+            exempt = {p.doc_id: mark for p in rf.papers
+                      if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
             (report.updated if state else report.added).append(source)
             w.put_file(source, sha, meta_hash, rf.loaded.page_count, rf.loaded.dropped,
-                       list(rf.papers), list(rf.chunks), hashes, vectors)
+                       list(rf.papers), list(rf.chunks), hashes, vectors, exempt=exempt, chunker=READER_VERSION)
             report.chunks += len(rf.chunks)
             report.embedded += len(todo)
-            progress(f"[{n}/{len(files)}] {source}: {len(rf.papers)} paper(s), {len(rf.chunks)} chunks")
+            report.exempt.extend((source, doc_id, mark) for doc_id, mark in exempt.items())
+            withheld = f"; {len(exempt)} marked exempt, withheld from search" if exempt else ""
+            progress(f"[{n}/{len(files)}] {source}: {len(rf.papers)} paper(s), {len(rf.chunks)} chunks{withheld}")
+        if report.all_failed and w.old is None:
+            w.discard()  # a new archive (or a rebuild) with nothing in it is no archive at all
     return report
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in blocks so that a large file costs no memory."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())[:120]
 
 
 def remove(paths: list[str], folder: Path, model: str, dim: int) -> list[str]:
@@ -136,3 +181,65 @@ def remove(paths: list[str], folder: Path, model: str, dim: int) -> list[str]:
             if w.remove_file(source):
                 gone.append(source)
     return gone
+
+
+def safe_upload_name(name: str) -> str:
+    """A file name that is safe to create in one folder: the last path component only, in
+    plain ASCII letters, digits, "-" and "_", no leading dots, of modest length, keeping its
+    suffix (lower-cased)."""
+    name = unicodedata.normalize("NFKC", str(name)).replace("\\", "/").split("/")[-1]
+    name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+
+    def plain(s: str) -> str:
+        s = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in s)
+        return re.sub(r"_+", "_", s).strip("_-")
+
+    stem, suffix = plain(stem)[:100].strip("_-") or "upload", plain(suffix)[:10].lower()
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def save_upload(folder: Path, name: str, data: bytes) -> Path:
+    """Save an uploaded paper into the archive's ``uploads/`` folder and return its path.
+
+    The name a browser sends is not trusted: only a cleaned last component is used, the
+    result must lie inside ``uploads/`` (no ``..``, no absolute paths, no symlinks out), an
+    unsupported type is refused with LoadError, and an existing different file of the same
+    name is never overwritten (a numbered name is used instead; the same bytes again return
+    the existing path). The write is atomic: a crash leaves no half file."""
+    clean = safe_upload_name(name)
+    suffix = Path(clean).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(f"unsupported file type '{suffix or 'none'}'",
+                        "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).")
+    if not data:
+        raise LoadError("empty file (0 bytes)", "Upload the paper again.")
+    root = Path(folder).resolve()
+    uploads = root / UPLOADS
+    uploads.mkdir(parents=True, exist_ok=True)
+    if uploads.is_symlink() or uploads.resolve().parent != root:
+        raise LoadError(f"{uploads} is not a plain folder inside the archive", "Remove it and try again.")
+    stem = Path(clean).stem
+    for n in range(1, 1000):
+        target = uploads / (clean if n == 1 else f"{stem}-{n}{suffix}")
+        if target.exists() or target.is_symlink():
+            if target.is_file() and not target.is_symlink() and target.read_bytes() == data:
+                return target
+            continue
+        if target.resolve().parent != uploads.resolve():
+            raise LoadError("unsafe file name", "Rename the file and upload it again.")
+        tmp = uploads / f".{target.name}.{os.getpid()}.part"
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, target)  # fails if the name was taken meanwhile: never overwrites
+        except FileExistsError:
+            continue
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
+    raise LoadError("too many uploads with this name", "Rename the file and upload it again.")

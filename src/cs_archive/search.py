@@ -52,6 +52,8 @@ class Filters:
         if self.topic:
             where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE lower(json_each.value) = ?)")
             args.append(self.topic.lower())
+        if not self.include_exempt:  # papers marked exempt from publication (Schedule 12A)
+            where.append("c.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         return " AND ".join(where), args
 
     @property
@@ -111,7 +113,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
 
 
 def _allowed_ids(archive: Archive, filters: Filters, phrases: list[str]) -> np.ndarray | None:
-    if not filters.active and not phrases:
+    if not filters.active and not phrases and (filters.include_exempt or not archive.exempt_count):
         return None
     where, args = filters.sql()
     clauses = [where] if where else []

@@ -1,9 +1,17 @@
-"""Stage 1: a file on disk -> LoadedText, whatever its type."""
+"""Stage 1: a file on disk -> LoadedText, whatever its type.
+
+``load`` raises nothing but ``LoadError`` (a reason and what to do), whatever the bytes:
+tests/test_properties.py fuzzes it with mutated PDFs, random bytes and odd encodings.
+A scanned PDF raises the ``NeedsOCR`` kind of LoadError, which the ingest records.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..models import LoadedText, LoadError
+from .pdf import NeedsOCR
+
+__all__ = ["load", "is_supported", "SUPPORTED", "LoadError", "NeedsOCR"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -35,7 +43,13 @@ def load(path: str | Path) -> LoadedText:
     else:
         from .text import decode
 
-        raw = decode(path.read_bytes())
+        try:
+            raw = decode(path.read_bytes())
+        except OSError as e:
+            raise LoadError(f"cannot read the file ({e.strerror})", "Check the path and its permissions.") from None
+        except UnicodeDecodeError as e:  # a UTF-16 byte-order mark over bytes that are not UTF-16
+            raise LoadError(f"cannot decode the text ({e.encoding}: {e.reason})",
+                            "Save it again as UTF-8 text.") from None
         if "\x00" in raw:
             raise LoadError("binary data in a text file", "Check the file is really text, or give it its proper extension.")
         if suffix in HTML_SUFFIXES:

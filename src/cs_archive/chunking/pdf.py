@@ -9,6 +9,7 @@ the end of a line (on one page or across two) is rejoined without its hyphen.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 
@@ -16,7 +17,20 @@ from pypdf import PdfReader
 
 from ..models import LoadedText, LoadError
 
+# pypdf logs its own complaints ("invalid pdf header", "EOF marker not found") as warnings on
+# stderr, as extra lines naming no file. The one line the user gets carries the reason instead.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
 CHECK_FILE = "Check the file is a complete PDF."
+DOWNLOAD_AGAIN = "Download it again: this copy is not a complete PDF."
+
+
+class NeedsOCR(LoadError):
+    """A PDF whose pages are pictures of text (a scan): it needs OCR before it can be read."""
+
+    def __init__(self, pages: int):
+        super().__init__("no text layer (a scanned PDF)", "Run OCR on it first (e.g. ocrmypdf) and ingest the result.")
+        self.pages = pages
 
 _PLAIN = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\xa0": " ",
@@ -29,25 +43,52 @@ _EDGE = 2  # how many non-empty lines at the top and at the bottom may be boiler
 
 
 def load_pdf(path) -> LoadedText:
-    """Read ``path``; raise ``LoadError`` if it is not a PDF with text in it."""
-    pages = [_lines(raw) for raw in _extract(_open(path))]
+    """Read ``path``; raise ``LoadError`` if it is not a PDF with text in it.
+
+    The file is read through an open handle, not slurped: pypdf seeks to the objects it
+    needs, so a large PDF costs memory for its text, not for its images."""
+    head, tail = _ends(path)
+    with open(path, "rb") as stream:
+        pages = [_lines(raw) for raw in _extract(_open(stream, head, tail))]
     dropped = _drop_boilerplate(pages)
     text, starts = _join([_page_body(lines) for lines in pages])
     return LoadedText(text=text, page_starts=tuple(starts), dropped=dropped, kind="pdf")
 
 
-def _open(path) -> PdfReader:
+def _open(stream, head: bytes, tail: bytes) -> PdfReader:
+    if head and b"%PDF-" not in head:
+        low = head.lower()
+        what = "an HTML page, perhaps an error page" if b"<html" in low or b"<!doctype" in low else "no %PDF header"
+        raise LoadError(f"not a readable PDF (not a PDF at all: {what})",
+                        "Check the file is a complete PDF; download the paper again.")
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(stream)
         locked = reader.is_encrypted and not reader.decrypt("")
         count = 0 if locked else len(reader.pages)
     except Exception as exc:  # pypdf raises PdfReadError and friends, but not only those
-        raise LoadError(f"not a readable PDF ({_short(exc)})", CHECK_FILE) from exc
+        if tail and b"%%EOF" not in tail:
+            raise LoadError("not a readable PDF (truncated: it stops before its end-of-file marker)",
+                            DOWNLOAD_AGAIN) from None
+        raise LoadError(f"not a readable PDF ({_short(exc)})", CHECK_FILE) from None
     if locked:
         raise LoadError("encrypted PDF (password required)", "Ask the publisher for an unprotected copy.")
     if count == 0:
+        if tail and b"%%EOF" not in tail:
+            raise LoadError("not a readable PDF (truncated: it stops before its end-of-file marker)", DOWNLOAD_AGAIN)
         raise LoadError("PDF has no pages", CHECK_FILE)
     return reader
+
+
+def _ends(path, size: int = 1024) -> tuple[bytes, bytes]:
+    """The first and last ``size`` bytes of the file (the header and the end-of-file marker)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(size)
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - size))
+            return head, f.read()
+    except OSError as e:
+        raise LoadError(f"cannot read the file ({e.strerror})", "Check the path and its permissions.") from None
 
 
 def _short(exc: Exception) -> str:
@@ -66,7 +107,7 @@ def _extract(reader: PdfReader) -> list[str]:
     if all(text is None for text in texts):
         raise LoadError("not a readable PDF (text extraction failed on every page)", CHECK_FILE)
     if not any(text and text.strip() for text in texts):
-        raise LoadError("no text layer", "Run OCR on it first (e.g. ocrmypdf) and ingest the result.")
+        raise NeedsOCR(len(texts))
     return [text or "" for text in texts]
 
 

@@ -8,8 +8,16 @@
 
 A writer copies the current generation into a new one, changes that, and makes it current by
 replacing manifest.json in one rename. A crash at any moment leaves the old generation
-current and whole; readers never see a half-written archive. One writer at a time (a lock
-file); readers need no lock.
+current and whole; readers never see a half-written archive. One writer at a time: a second
+one is refused at once (``ArchiveBusy``); the lock is an flock on ``.lock``, which the kernel
+drops when its holder dies, so a lock file left by a killed writer is harmless. Generations
+that a killed writer left half-made are swept by the next writer. Readers need no lock: one
+that finds its generation gone (a writer committed and removed it between reading the
+manifest and opening the files) reads the manifest again.
+
+Besides papers and chunks, the store records files that need OCR before they can be read
+(``needs_ocr``) and papers marked exempt from publication (``exempt_papers``), which search
+leaves out unless asked.
 """
 from __future__ import annotations
 
@@ -54,7 +62,16 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
 CREATE INDEX IF NOT EXISTS papers_source ON papers(source);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', tokenize='unicode61 remove_diacritics 2');
-"""
+""" + "".join(f"CREATE TABLE IF NOT EXISTS {ddl};\n" for ddl in (
+    "needs_ocr (source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, pages INTEGER, reason TEXT NOT NULL, "
+    "recorded_at TEXT NOT NULL)",
+    "exempt_papers (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), reason TEXT NOT NULL)",
+))
+# Tables added after the first archives were built: a reader of an older archive sees them empty.
+LATER_TABLES = {
+    "needs_ocr": "needs_ocr (source TEXT, sha256 TEXT, pages INTEGER, reason TEXT, recorded_at TEXT)",
+    "exempt_papers": "exempt_papers (doc_id TEXT PRIMARY KEY, reason TEXT)",
+}
 
 
 class ArchiveError(Exception):
@@ -110,10 +127,23 @@ class Archive:
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
-        self.manifest = Manifest.read(self.folder)
-        gen = self.folder / self.manifest.generation
-        self.db = _connect(gen / DB, readonly=True)
-        self.vectors = FaissIndex.load(gen / FaissIndex.filename, self.manifest.dim)
+        for _ in range(10):
+            self.manifest = Manifest.read(self.folder)
+            try:
+                self.db, self.vectors = _open_generation(self.folder / self.manifest.generation, self.manifest.dim)
+                break
+            except ArchiveError:
+                # A writer may have committed and removed this generation since we read the
+                # manifest: then the manifest names a newer one. Otherwise the archive is damaged.
+                if Manifest.read(self.folder).generation == self.manifest.generation:
+                    raise
+        else:
+            raise ArchiveError(f"the archive at {self.folder} keeps changing under this reader; try again")
+        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for name, ddl in LATER_TABLES.items():
+            if name not in have:
+                self.db.execute(f"CREATE TEMP TABLE {ddl}")
+        self.exempt_count = self.db.execute("SELECT count(*) FROM exempt_papers").fetchone()[0]
 
     def close(self) -> None:
         self.db.close()
@@ -163,10 +193,32 @@ class Archive:
             "by_type": by("doc_type"),
             "by_committee": by("committee"),
             "by_year": by("substr(date, 1, 4)"),
-            "needs_ocr": [],
-            "exempt_withheld": [],
+            "needs_ocr": [dict(r) for r in self.db.execute(
+                "SELECT source, pages, reason FROM needs_ocr ORDER BY source")],
+            "exempt_withheld": [dict(r) for r in self.db.execute(
+                "SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
+                "JOIN papers p USING(doc_id) ORDER BY p.source, p.idx")],
             "manifest": self.manifest.to_json(),
         }
+
+
+def _open_generation(gen: Path, dim: int):
+    """The SQLite store and vectors of one generation, or ArchiveError saying what is missing."""
+    rebuild = f"rebuild it with `cs-archive ingest PATH --index {gen.parent} --rebuild`"
+    for name in (DB, FaissIndex.filename):
+        if not (gen / name).is_file():
+            raise ArchiveError(f"the archive at {gen.parent} is damaged: {gen.name}/{name} is missing; {rebuild}")
+    db = None
+    try:
+        db = _connect(gen / DB, readonly=True)
+        db.execute("SELECT count(*) FROM chunks").fetchone()
+        vectors = FaissIndex.load(gen / FaissIndex.filename, dim)
+    except (sqlite3.Error, RuntimeError, ValueError, OSError) as e:
+        if db is not None:
+            db.close()
+        detail = " ".join(str(e).split())[:120]
+        raise ArchiveError(f"the archive at {gen.parent} is damaged: cannot read {gen.name} ({detail}); {rebuild}") from None
+    return db, vectors
 
 
 class Writer:
@@ -175,6 +227,7 @@ class Writer:
     def __init__(self, folder: Path, model: str, dim: int, rebuild: bool = False):
         self.folder = folder
         self.model, self.dim = model, dim
+        self.made_folder = not folder.exists()
         folder.mkdir(parents=True, exist_ok=True)
         self._lock = open(folder / ".lock", "w")
         try:
@@ -239,8 +292,14 @@ class Writer:
     def sources(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT source FROM files ORDER BY source")]
 
+    def ocr_state(self, source: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM needs_ocr WHERE source = ?", (source,)).fetchone()
+
     # -- changes -----------------------------------------------------------------------
     def remove_file(self, source: str) -> int:
+        n_ocr = self.db.execute("DELETE FROM needs_ocr WHERE source = ?", (source,)).rowcount
+        self.db.execute("DELETE FROM exempt_papers WHERE doc_id IN (SELECT doc_id FROM papers WHERE source = ?)",
+                        (source,))
         ids = [r[0] for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.source = ?", (source,))]
         for i in range(0, len(ids), 500):
@@ -253,15 +312,26 @@ class Writer:
         self.vectors.remove(np.array(ids, dtype="int64"))
         self.db.execute("DELETE FROM papers WHERE source = ?", (source,))
         n = self.db.execute("DELETE FROM files WHERE source = ?", (source,)).rowcount
-        self.changed |= bool(n)
-        return n
+        self.changed |= bool(n or n_ocr)
+        return n + n_ocr
+
+    def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None:
+        """Record a file that has no text to read (a scan), in place of whatever it was before."""
+        self.remove_file(source)
+        self.db.execute("INSERT INTO needs_ocr VALUES (?,?,?,?,?)",
+                        (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.changed = True
 
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
-                 papers: list[Paper], chunks: list[Chunk], hashes: list[str], vectors: np.ndarray) -> None:
+                 papers: list[Paper], chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
+                 exempt: dict[str, str] | None = None, chunker: str = CHUNKER_VERSION) -> None:
+        """Store one file's papers and chunks in place of its old ones. ``exempt`` maps the
+        doc_id of each paper marked exempt from publication to the marking found."""
         self.remove_file(source)
         self.db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?)",
-                        (source, sha256, meta_hash, CHUNKER_VERSION, pages, json.dumps(dropped),
+                        (source, sha256, meta_hash, chunker, pages, json.dumps(dropped),
                          time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.db.executemany("INSERT INTO exempt_papers VALUES (?, ?)", sorted((exempt or {}).items()))
         self.db.executemany(
             'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
             [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
@@ -293,6 +363,7 @@ class Writer:
             raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
         self.db.close()
         self.vectors.save(self.gen / FaissIndex.filename)
+        _fsync_file(self.gen / FaissIndex.filename)
         _fsync_dir(self.gen)
         manifest = Manifest(FORMAT, self.generation, self.model, self.dim, CHUNKER_VERSION, counts,
                             time.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -308,18 +379,36 @@ class Writer:
         self._release()
         return manifest
 
+    def discard(self) -> None:
+        """Forget the changes: the block of ``writing`` ends without a commit."""
+        self.changed = False
+
     def abort(self) -> None:
         try:
             self.db.close()
         except sqlite3.Error:
             pass
         shutil.rmtree(self.gen, ignore_errors=True)
+        if self.made_folder and not (self.folder / MANIFEST).exists():
+            # Nothing was ever committed here: leave no empty archive behind.
+            for leftover in (".lock", MANIFEST + ".tmp"):
+                (self.folder / leftover).unlink(missing_ok=True)
+            self._release()
+            try:
+                self.folder.rmdir()
+            except OSError:
+                pass
         self._release()
 
     def _release(self) -> None:
         if not self._lock.closed:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -332,15 +421,15 @@ def _fsync_dir(path: Path) -> None:
 
 @contextmanager
 def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
-    """Commit when the block ends normally (and something changed); otherwise leave the
-    archive exactly as it was."""
+    """Commit when the block ends normally and something changed; otherwise leave the
+    archive exactly as it was (and make none where there was none)."""
     w = Writer(folder, model, dim, rebuild)
     try:
         yield w
     except BaseException:
         w.abort()
         raise
-    if w.changed or w.old is None:
+    if w.changed:
         w.commit()
     else:
         w.abort()
@@ -366,6 +455,10 @@ def check(folder: Path) -> list[str]:
         bad = a.db.execute("SELECT count(*) FROM papers WHERE source NOT IN (SELECT source FROM files)").fetchone()[0]
         if bad:
             problems.append(f"{bad} papers belong to no file")
+        bad = a.db.execute("SELECT count(*) FROM exempt_papers WHERE doc_id NOT IN (SELECT doc_id FROM papers)"
+                           ).fetchone()[0]
+        if bad:
+            problems.append(f"{bad} exemption records belong to no paper")
         if a.db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             problems.append("SQLite integrity check failed")
         if m.chunker_version != CHUNKER_VERSION:

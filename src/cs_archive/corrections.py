@@ -1,0 +1,171 @@
+"""What people change in the folder of papers: a clerk's metadata corrections, and papers
+uploaded through the UI.
+
+Corrections are written to the ``manifest.csv`` beside the paper (columns
+``file,council,committee,date,title,doc_type,url``; an empty cell overrides nothing), never
+only into the index, so they survive a rebuild. The file is then re-ingested, which reads the
+manifest like any other.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunking.metadata import DOC_TYPES, MANIFEST_FIELDS, parse_date
+from .config import index_dir
+from .ingest import IngestReport, ingest
+
+MANIFEST = "manifest.csv"
+COLUMNS = ("file",) + MANIFEST_FIELDS
+UPLOAD_TYPES = ("pdf", "txt", "md", "html", "htm")
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be written; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Correction:
+    manifest: Path
+    written: dict  # the row's metadata cells after the change (empty cells left out)
+    report: IngestReport | None
+
+
+def read_row(paper: str | Path) -> dict:
+    """The cells of this file's manifest.csv row (empty dict when it has none)."""
+    path = Path(paper)
+    rows, _ = _read(path.parent / MANIFEST)
+    return next(({k: v for k, v in r.items() if k in MANIFEST_FIELDS and v} for r in rows
+                 if (r.get("file") or "").strip() == path.name), {})
+
+
+def validate(changes: dict) -> dict:
+    """Normalised cells: ISO dates, known types, trimmed text. Raises CorrectionError."""
+    out = {}
+    for key, value in changes.items():
+        if key not in MANIFEST_FIELDS:
+            raise CorrectionError(f"'{key}' cannot be corrected here; use one of {', '.join(MANIFEST_FIELDS)}")
+        value = " ".join(str(value or "").split())
+        if key == "date" and value:
+            iso = value if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else parse_date(value)
+            try:
+                from datetime import date
+
+                date.fromisoformat(iso or "")
+            except ValueError:
+                raise CorrectionError(f"'{value}' is not a date; write it like 2024-01-04 or 4 January 2024") from None
+            value = iso
+        if key == "doc_type" and value and value not in DOC_TYPES:
+            raise CorrectionError(f"'{value}' is not a paper type; use one of {', '.join(DOC_TYPES)}")
+        if key == "url" and value and not re.match(r"https?://\S+$", value):
+            raise CorrectionError(f"'{value}' is not a web address; it should start with https://")
+        out[key] = value
+    return out
+
+
+def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
+    """Set this file's cells in the manifest.csv beside it (created when missing). A cell set
+    to "" is cleared: the paper's own text decides that field again. Other rows, other
+    columns and the column order are kept. The file is replaced in one rename."""
+    path = Path(paper)
+    if not path.is_file():
+        raise CorrectionError(f"{path} is not where it was added from, so its manifest cannot be written; "
+                              "put the file back, or add it again from its new place")
+    cells = validate(changes)
+    manifest = path.parent / MANIFEST
+    rows, fields = _read(manifest)
+    fields = list(fields) + [c for c in COLUMNS if c not in fields]
+    row = next((r for r in rows if (r.get("file") or "").strip() == path.name), None)
+    if row is None:
+        row = {"file": path.name}
+        rows.append(row)
+    row.update(cells)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".csv")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: (r.get(k) or "") for k in fields})
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, manifest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return manifest, {k: v for k, v in row.items() if k in MANIFEST_FIELDS and v}
+
+
+def correct(paper: str | Path, changes: dict, folder: Path | None = None, embedder=None) -> Correction:
+    """Write the correction beside the paper, then re-ingest that one file into the archive."""
+    manifest, written = write_correction(paper, changes)
+    if embedder is None:
+        from .embed import get_embedder
+
+        embedder = get_embedder()
+    report = ingest([Path(paper)], folder or index_dir(), embedder)
+    return Correction(manifest, written, report)
+
+
+# -- uploads -----------------------------------------------------------------------------
+def uploads_dir(folder: Path | None = None) -> Path:
+    """Where uploaded papers are kept: $CS_ARCHIVE_UPLOADS, else `uploads/` beside the index."""
+    env = os.environ.get("CS_ARCHIVE_UPLOADS")
+    if env:
+        return Path(env)
+    return (folder or index_dir()).resolve().parent / "uploads"
+
+
+def safe_name(name: str) -> str:
+    """A plain file name: no folders, no leading dots, no characters a shell would trip on."""
+    base = Path(name.replace("\\", "/")).name
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._") or "paper"
+    ext = re.sub(r"[^\w]+", "", ext).lower()
+    return f"{stem[:120]}.{ext}" if ext else stem[:120]
+
+
+def save_upload(target: Path, name: str, data: bytes) -> Path:
+    """Keep an uploaded file in ``target``. The same bytes under the same name are reused; a
+    different file with a taken name gets a suffix. Written whole or not at all."""
+    target.mkdir(parents=True, exist_ok=True)
+    clean = safe_name(name)
+    stem, dot, ext = clean.rpartition(".")
+    if not dot:
+        stem, ext = clean, ""
+    digest = hashlib.sha256(data).hexdigest()
+    n = 1
+    while True:
+        candidate = target / (clean if n == 1 else f"{stem}-{n}{'.' + ext if ext else ''}")
+        if not candidate.exists():
+            break
+        if hashlib.sha256(candidate.read_bytes()).hexdigest() == digest:
+            return candidate
+        n += 1
+    fd, tmp = tempfile.mkstemp(dir=target, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, candidate)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return candidate
+
+
+def _read(manifest: Path) -> tuple[list[dict], list[str]]:
+    if not manifest.exists():
+        return [], list(COLUMNS)
+    with manifest.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        rows = [dict(r) for r in reader]
+        return rows, list(reader.fieldnames or COLUMNS)

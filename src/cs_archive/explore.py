@@ -1,0 +1,221 @@
+"""Looking around a hit: its neighbours, its whole paper, what earlier meetings said, the
+meetings themselves, and the result list as a file. Pure reads over an open ``Archive``;
+the UI and any script call these, nothing here knows about Streamlit.
+
+Every passage comes back as a ``Hit`` (rank 0 and score 0 unless a similarity is meant), so
+one ``citation()`` serves the whole app.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date as Date
+
+import numpy as np
+
+from .index.store import Archive
+from .models import Hit, long_date
+
+EARLIER_MIN_COSINE = 0.40  # the same floor a confident search hit must reach
+EARLIER_PER_PAPER = 2  # so one long paper cannot fill the list
+SORTS = {"relevance": "Most relevant first", "newest": "Newest meeting first", "oldest": "Oldest meeting first"}
+
+
+@dataclass(frozen=True)
+class PaperInfo:
+    doc_id: str
+    source: str
+    council: str | None
+    committee: str | None
+    date: str | None
+    title: str | None
+    doc_type: str
+    url: str | None
+    page_count: int | None
+    part_of_pack: bool
+    passages: int
+
+
+@dataclass(frozen=True)
+class Meeting:
+    committee: str  # "Unknown committee" when no paper names one
+    date: str | None
+    papers: tuple[PaperInfo, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.committee} · {long_date(self.date)}"
+
+
+def hit_of(row, rank: int = 0, score: float = 0.0, confident: bool = False,
+           highlights: tuple[str, ...] = ()) -> Hit:
+    """A stored chunk row (``Archive.chunk_rows``) as a Hit."""
+    return Hit(rank=rank, score=score, confident=confident, chunk_id=row["chunk_id"], doc_id=row["doc_id"],
+               source=row["source"], url=row["url"], council=row["council"], committee=row["committee"],
+               date=row["date"], doc_type=row["doc_type"], title=row["title"], section=row["section"],
+               subsection=row["subsection"], part=row["part"], heading=row["heading"], page=row["page"],
+               page_end=row["page_end"], text=row["text"], highlights=highlights,
+               topics=tuple(json.loads(row["topics"])))
+
+
+def passage(archive: Archive, chunk_id: str) -> Hit | None:
+    row = archive.chunk_by_id(chunk_id)
+    return hit_of(row) if row else None
+
+
+def context(archive: Archive, chunk_id: str, n: int = 1) -> list[Hit]:
+    """The passage with up to ``n`` neighbours each side from the same paper, in reading order."""
+    row = archive.chunk_by_id(chunk_id)
+    return [hit_of(r) for r in archive.neighbours(row, n)] if row else []
+
+
+def paper_passages(archive: Archive, doc_id: str) -> list[Hit]:
+    """The whole paper, every passage in reading order."""
+    ids = [r[0] for r in archive.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))]
+    rows = archive.chunk_rows(ids)
+    return [hit_of(rows[i]) for i in ids]
+
+
+def paper_info(archive: Archive, doc_id: str) -> PaperInfo | None:
+    found = _papers(archive, "WHERE p.doc_id = ?", (doc_id,))
+    return found[0] if found else None
+
+
+def papers(archive: Archive) -> list[PaperInfo]:
+    """Every paper, newest meeting first (undated last), then by committee and title."""
+    return _papers(archive, "", ())
+
+
+def _papers(archive: Archive, where: str, args: tuple) -> list[PaperInfo]:
+    q = ("SELECT p.doc_id, p.source, p.council, p.committee, p.date, p.title, p.doc_type, p.url, p.page_count, "
+         "p.part_of_pack, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p " + where +
+         " ORDER BY p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx")
+    return [PaperInfo(r["doc_id"], r["source"], r["council"], r["committee"], r["date"], r["title"], r["doc_type"],
+                      r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"]) for r in archive.db.execute(q, args)]
+
+
+def meetings(archive: Archive, committee: str | None = None) -> list[Meeting]:
+    """Papers grouped by committee and meeting date, newest meeting first within a committee,
+    committees in name order (unknown last)."""
+    groups: dict[tuple[str, str | None], list[PaperInfo]] = defaultdict(list)
+    for p in papers(archive):
+        name = p.committee or "Unknown committee"
+        if committee and name != committee:
+            continue
+        groups[(name, p.date)].append(p)
+    order = sorted(groups, key=lambda key: (key[0] == "Unknown committee", key[0].lower(),
+                                           key[1] is None, _neg_date(key[1])))
+    return [Meeting(c, d, tuple(groups[(c, d)])) for c, d in order]
+
+
+def _neg_date(iso: str | None) -> int:
+    return -Date.fromisoformat(iso).toordinal() if iso else 0
+
+
+def distinct(archive: Archive, column: str) -> list[str]:
+    """The values of a paper column that occur in the archive (committee, council, doc_type)."""
+    if column not in ("committee", "council", "doc_type"):
+        raise ValueError(column)
+    return [r[0] for r in archive.db.execute(
+        f"SELECT DISTINCT {column} FROM papers WHERE {column} IS NOT NULL AND {column} != '' ORDER BY lower({column})")]
+
+
+def topics_in(archive: Archive) -> list[str]:
+    """The topics some passage in the archive is tagged with."""
+    return [r[0] for r in archive.db.execute(
+        "SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j ORDER BY lower(j.value)")]
+
+
+def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EARLIER_MIN_COSINE) -> list[Hit]:
+    """What was said before: passages like this one from papers of earlier meetings, newest
+    meeting first. Empty when the passage's paper has no date (nothing is 'earlier')."""
+    row = archive.chunk_by_id(chunk_id)
+    if row is None or not row["date"]:
+        return []
+    allowed = np.array([r[0] for r in archive.db.execute(
+        "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.date IS NOT NULL AND p.date < ?",
+        (row["date"],))], dtype="int64")
+    if len(allowed) == 0:
+        return []
+    vec = archive.vectors_of([row["id"]])[row["id"]]
+    scores, ids = archive.vectors.search(vec, min(len(allowed), 10 * k + 20), allowed)
+    rows = archive.chunk_rows(ids)
+    picked: list[tuple[float, int]] = []
+    per_paper: dict[str, int] = defaultdict(int)
+    seen_text: set[str] = set()
+    for s, i in zip(scores, ids):
+        r = rows.get(int(i))
+        if r is None or float(s) < min_cosine:
+            continue
+        key = " ".join(r["text"].split()).lower()
+        if per_paper[r["doc_id"]] >= EARLIER_PER_PAPER or key in seen_text:
+            continue
+        per_paper[r["doc_id"]] += 1
+        seen_text.add(key)
+        picked.append((float(s), int(i)))
+        if len(picked) == k:
+            break
+    picked.sort(key=lambda si: (rows[si[1]]["date"], si[0]), reverse=True)
+    return [hit_of(rows[i], rank=n, score=round(s, 4), confident=True) for n, (s, i) in enumerate(picked, 1)]
+
+
+def sort_hits(hits: list[Hit], order: str = "relevance") -> list[Hit]:
+    """Relevance keeps the search's order; newest/oldest sort by meeting date (undated last),
+    ties kept in relevance order."""
+    if order == "newest":
+        return sorted(hits, key=lambda h: (h.date is None, _neg_date(h.date)))
+    if order == "oldest":
+        return sorted(hits, key=lambda h: (h.date is None, h.date or ""))
+    return list(hits)
+
+
+def timeline_rows(hits: list[Hit]) -> list[dict]:
+    """For a chart of a topic's history: one row per meeting (date, committee) with how many of
+    the hits come from it and the citation of its best-ranked hit. Undated hits are left out."""
+    rows: dict[tuple[str, str], dict] = {}
+    for h in sorted(hits, key=lambda h: h.rank):
+        if not h.date:
+            continue
+        key = (h.date, h.committee or "Unknown committee")
+        if key not in rows:
+            rows[key] = {"date": h.date, "committee": key[1], "passages": 0, "best": h.citation()}
+        rows[key]["passages"] += 1
+    return sorted(rows.values(), key=lambda r: (r["date"], r["committee"]))
+
+
+EXPORT_FIELDS = ("rank", "citation", "committee", "date", "title", "section", "page", "doc_type", "confident",
+                 "url", "source", "chunk_id", "text")
+
+
+def _export_row(h: Hit) -> dict:
+    d = h.to_json()
+    d["citation"] = h.citation()
+    return {k: d.get(k) for k in EXPORT_FIELDS}
+
+
+def to_csv(hits: list[Hit]) -> str:
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    w.writeheader()
+    for h in hits:
+        w.writerow({k: ("" if v is None else v) for k, v in _export_row(h).items()})
+    return out.getvalue()
+
+
+def to_markdown(hits: list[Hit], query: str = "") -> str:
+    """A list a councillor can paste into a briefing: citation, passage as a quote, link."""
+    from .render import esc_markdown
+
+    lines = [f"# Search: {esc_markdown(query)}", ""] if query else []
+    for h in hits:
+        weak = " (weak match)" if not h.confident else ""
+        lines.append(f"{h.rank}. **{esc_markdown(h.citation())}**{weak}")
+        for para in h.text.splitlines():
+            lines.append(f"   > {esc_markdown(para)}" if para.strip() else "   >")
+        if h.url:
+            lines.append(f"   <{h.url}>")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Add papers: upload PDFs, HTML or text; they are kept in the uploads folder and read into
+the archive with a progress bar. Each file that cannot be read gets its own line."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from ..config import index_dir
+from ..corrections import UPLOAD_TYPES, save_upload, uploads_dir
+from ..index.store import ArchiveError
+from ..ingest import ingest
+from ..render import esc
+from . import common
+
+
+def render() -> None:
+    common.setup()
+    st.title("Add papers")
+    with common.plain_errors():
+        target = uploads_dir()
+        st.write(f"Upload committee papers (PDF, HTML or text). They are kept in `{esc(str(target))}` and "
+                 "added to the archive; unchanged files are skipped. To fix a paper's date or committee "
+                 "afterwards, use the Documents page.")
+        files = st.file_uploader("Papers to add", accept_multiple_files=True, key=f"up{st.session_state.get('_up', 0)}",
+                                 help="Scanned PDFs without a text layer cannot be read yet.")
+        if not files or not st.button("Add to the archive", type="primary"):
+            return
+        _add(target, files)
+
+
+def _add(target, files) -> None:
+    bar = st.progress(0.0, text="Saving the files…")
+    saved, failed = [], []
+    for f in files:
+        if f.name.rsplit(".", 1)[-1].lower() not in UPLOAD_TYPES:
+            failed.append(f"{f.name}: this type of file cannot be read. Convert it to PDF, HTML or text.")
+            continue
+        saved.append(save_upload(target, f.name, f.getvalue()))
+    total = max(1, len(saved))
+
+    def progress(line: str) -> None:
+        m = re.match(r"\[(\d+)/(\d+)\]", line)
+        done = int(m.group(1)) if m else 0
+        bar.progress(min(1.0, done / total), text=f"Read {done} of {total}: {line.split('] ', 1)[-1]}")
+
+    report = None
+    if saved:
+        bar.progress(0.0, text=f"Reading {len(saved)} file{'s' * (len(saved) != 1)}…")
+        try:
+            report = ingest(saved, index_dir(), common.embedder(), progress=progress)
+        except ArchiveError as e:
+            bar.empty()
+            st.error(f"Nothing was added: {e}.")
+            return
+        for path, line in report.failed:
+            failed.append(line.replace(str(target) + "/", ""))
+            for s in saved:  # a file that cannot be read is not kept
+                if str(s) == path:
+                    s.unlink(missing_ok=True)
+    bar.progress(1.0, text="Done.")
+    if report and (report.added or report.updated):
+        n = len(report.added) + len(report.updated)
+        st.success(f"Added {n} file{'s' * (n != 1)} ({report.chunks} passages). They can be searched now.")
+    if report and report.unchanged:
+        st.info(f"{len(report.unchanged)} file{'s were' if len(report.unchanged) != 1 else ' was'} already in the "
+                "archive, unchanged.")
+    for line in failed:
+        st.error(line)
+    st.session_state["_up"] = st.session_state.get("_up", 0) + 1  # a fresh, empty uploader next time

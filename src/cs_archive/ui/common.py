@@ -1,0 +1,195 @@
+"""Pieces every page shares: the archive and model (loaded once), plain errors, the card."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from .. import explore
+from ..config import index_dir, model_name
+from ..index.store import Archive, ArchiveError, Manifest
+from ..models import Hit, long_date
+from ..render import esc, esc_attr, passage_html, safe_url
+
+PAGES: dict[str, st.Page] = {}  # filled by app.py: "search", "paper", "meetings", ...
+
+# Streamlit's default grey caption (#808495 on white) fails WCAG AA contrast; so does the
+# light-blue of `st.code`'s copy button outline. Darker greys, a visible focus ring.
+CSS = """
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
+mark { background: #ffe45c; color: #111; padding: 0 .1em; }
+.csa-passage { line-height: 1.55; border-left: 4px solid #5a6472; padding: .1em 0 .1em .8em; white-space: pre-wrap; tab-size: 6; }
+.csa-note { color: #3d4350; font-size: .9em; }
+.csa-cited { background: #fff7cc; border-left: 6px solid #9a6700; }
+.csa-tags { color: #3d4350; font-size: .92em; }
+.csa-weak { color: #8a3b00; font-weight: 600; }
+a:focus-visible, button:focus-visible, [tabindex]:focus-visible { outline: 3px solid #1a5fb4 !important; outline-offset: 2px; }
+</style>
+"""
+
+
+class PageError(Exception):
+    """Shown as one sentence; ``advice`` says what to do."""
+
+    def __init__(self, message: str, advice: str = ""):
+        super().__init__(message)
+        self.advice = advice
+
+
+def setup() -> None:
+    st.html(CSS)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open(folder: str, generation: str) -> Archive:
+    return Archive(folder)
+
+
+@st.cache_resource(show_spinner="Loading the language model (once)…")
+def _embedder(name: str):
+    from ..embed import get_embedder
+
+    e = get_embedder(name)
+    e.embed_query("warm up")
+    return e
+
+
+def archive() -> Archive:
+    """The current generation of the archive, opened once per generation."""
+    folder = index_dir()
+    try:
+        manifest = Manifest.read(folder)
+        a = _open(str(folder), manifest.generation)
+        a.check_model(model_name())
+        return a
+    except ArchiveError as e:
+        if not (folder / "manifest.json").exists():
+            raise PageError(f"There is no archive at {folder} yet.",
+                            "Add papers on the “Add papers” page, or build the sample archive with `make index`.") from None
+        raise PageError(f"The archive at {folder} cannot be opened: {e}.",
+                        "Rebuild it with `cs-archive ingest PATH --rebuild`, or ask whoever maintains it.") from None
+
+
+def embedder():
+    return _embedder(model_name())
+
+
+def generation() -> str:
+    try:
+        return Manifest.read(index_dir()).generation
+    except ArchiveError:
+        return ""
+
+
+@contextmanager
+def plain_errors():
+    """Whatever goes wrong on a page is one plain sentence and what to do, never a traceback."""
+    try:
+        yield
+    except PageError as e:
+        st.error(str(e) + (f" {e.advice}" if e.advice else ""))
+    except st.errors.StreamlitAPIException:
+        raise
+    except Exception as e:  # noqa: BLE001 — the user sees a sentence, the log keeps the detail
+        import logging
+
+        logging.getLogger("cs_archive.ui").exception("page failed")
+        st.error(f"Something went wrong: {type(e).__name__}: {e}. Reload the page; if it happens again, "
+                 "run `cs-archive check` and tell whoever maintains the archive.")
+
+
+def paper_link(hit_or_doc, at: str | None = None, label: str = "Open the whole paper") -> None:
+    doc = hit_or_doc if isinstance(hit_or_doc, str) else hit_or_doc.doc_id
+    params = {"doc": doc}
+    if at:
+        params["at"] = at
+    if "paper" in PAGES:
+        st.page_link(PAGES["paper"], label=label, query_params=params)
+
+
+def published_link(url: str | None) -> None:
+    if safe_url(url):
+        st.markdown(f'<a href="{esc_attr(safe_url(url))}" target="_blank" rel="noopener noreferrer">'
+                    "Published paper on the council website</a>", unsafe_allow_html=True)
+
+
+def note(text: str) -> None:
+    """Small explanatory text, dark enough to read (Streamlit's caption grey is too light)."""
+    st.markdown(f"<span class='csa-note'>{esc(text)}</span>", unsafe_allow_html=True)
+
+
+def tags_line(hit: Hit) -> str:
+    bits = [f"Type: {esc(hit.doc_type)}"]
+    if hit.topics:
+        bits.append("Topics: " + esc(", ".join(hit.topics)))
+    if hit.council:
+        bits.append(esc(hit.council))
+    return "<div class='csa-tags'>" + " · ".join(bits) + "</div>"
+
+
+def card(hit: Hit, show_tools: bool = True) -> None:
+    """One result: citation, the passage as printed with its best sentences marked, tags,
+    copy-able citation, links, and (on demand) context and earlier papers."""
+    with st.container(border=True):
+        weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
+        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}", unsafe_allow_html=True)
+        st.markdown(tags_line(hit), unsafe_allow_html=True)
+        st.markdown(f"<div class='csa-passage'>{passage_html(hit.text, hit.highlights)}</div>",
+                    unsafe_allow_html=True)
+        note("Citation to copy (use the copy button at its right):")
+        st.code(hit.citation(), language=None, wrap_lines=True)
+        if not show_tools:
+            return
+        left, right = st.columns(2)
+        with left:
+            paper_link(hit, at=hit.chunk_id)
+        with right:
+            published_link(hit.url)
+        with st.expander("Show context: the paragraphs around it"):
+            for n in context_of(hit.chunk_id):
+                cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
+                label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
+                st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
+                            f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
+        with st.expander("Earlier papers: what was said before"):
+            if not hit.date:
+                st.write("This paper has no meeting date, so nothing can be placed before it. "
+                         "A clerk can add the date on the Documents page.")
+            else:
+                before = earlier_of(hit.chunk_id)
+                if not before:
+                    st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
+                for b in before:
+                    st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
+                    st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
+                    paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _context(folder: str, gen: str, chunk_id: str) -> list[Hit]:
+    return explore.context(archive(), chunk_id, n=1)
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _earlier(folder: str, gen: str, chunk_id: str) -> list[Hit]:
+    return explore.earlier(archive(), chunk_id, k=4)
+
+
+def context_of(chunk_id: str) -> list[Hit]:
+    return _context(*archive_key(archive()), chunk_id)
+
+
+def earlier_of(chunk_id: str) -> list[Hit]:
+    return _earlier(*archive_key(archive()), chunk_id)
+
+
+def archive_key(a: Archive) -> tuple[str, str]:
+    """What identifies an archive's contents for caching: its folder and generation (with the
+    time it was written, in case the folder was wiped and rebuilt from gen-000001)."""
+    return str(a.folder.resolve()), f"{a.manifest.generation}@{a.manifest.updated}"
+
+
+def page_file(name: str) -> str:
+    return str(Path(__file__).parent / "pages" / f"{name}.py")

@@ -1,0 +1,85 @@
+"""The Documents page: every paper with its metadata, and a form for a clerk to correct the
+date, committee, council, title, type or web address. Corrections go to the manifest.csv
+beside the paper (so they survive a rebuild), then the paper is read again."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import explore
+from ..chunking.metadata import DOC_TYPES
+from ..corrections import CorrectionError, correct
+from ..index.store import ArchiveError
+from ..models import long_date
+from . import common
+
+FIELDS = {"title": "Title", "committee": "Committee", "council": "Council", "date": "Meeting date",
+          "doc_type": "Type of paper", "url": "Web address of the published paper"}
+
+
+def render() -> None:
+    common.setup()
+    st.title("Documents")
+    with common.plain_errors():
+        if msg := st.session_state.pop("_corrected", None):
+            st.success(msg)
+        archive = common.archive()
+        papers = explore.papers(archive)
+        if not papers:
+            st.write("The archive has no papers yet. Add some on the “Add papers” page.")
+            return
+        st.write(f"{len(papers)} papers, newest meeting first. To fix a paper's details, choose it below the table.")
+        st.dataframe(
+            [{"Meeting date": p.date or "", "Committee": p.committee or "", "Title": p.title or "",
+              "Type": p.doc_type, "Council": p.council or "", "Pages": p.page_count, "Passages": p.passages,
+              "File": p.source} for p in papers],
+            width="stretch", hide_index=True)
+        st.header("Correct a paper's details")
+        label = lambda p: f"{p.title or 'Untitled'} · {p.committee or 'Unknown committee'} · {long_date(p.date)}"  # noqa: E731
+        paper = st.selectbox("Paper to correct", papers, format_func=label, index=None,
+                             placeholder="Choose a paper", key="doc_choice")
+        if paper is not None:
+            _form(paper)
+
+
+def _form(p: explore.PaperInfo) -> None:
+    locked = set()
+    if p.part_of_pack:
+        locked |= {"title", "doc_type"} | ({"date"} if p.doc_type == "minutes" else set())
+        common.note("This paper is part of an agenda pack. Corrections are written for the whole pack file, so its "
+                   "title and type (and, for minutes, the date) cannot be corrected here.")
+    current = {"title": p.title or "", "committee": p.committee or "", "council": p.council or "",
+               "date": p.date or "", "doc_type": p.doc_type, "url": p.url or ""}
+    with st.form(f"correct-{p.doc_id}"):
+        new = {}
+        for key, label in FIELDS.items():
+            if key == "doc_type":
+                new[key] = st.selectbox(label, DOC_TYPES, index=DOC_TYPES.index(p.doc_type)
+                                        if p.doc_type in DOC_TYPES else len(DOC_TYPES) - 1, disabled=key in locked)
+            else:
+                new[key] = st.text_input(label, value=current[key], disabled=key in locked,
+                                         help="For example 2024-01-04 or 4 January 2024" if key == "date" else None)
+        common.note(f"Saved to manifest.csv beside {p.source}. Leave a field empty to go back to what the paper "
+                   "itself says.")
+        if not st.form_submit_button("Save correction", type="primary"):
+            return
+    changes = {k: v.strip() for k, v in new.items() if k not in locked and v.strip() != current[k]}
+    if not changes:
+        st.info("Nothing changed.")
+        return
+    try:
+        with st.spinner("Saving the correction and reading the paper again…"):
+            result = correct(p.source, changes, embedder=common.embedder())
+    except CorrectionError as e:
+        st.error(f"The correction was not saved: {e}.")
+        return
+    except ArchiveError as e:
+        st.error(f"The correction was saved to the manifest, but the archive could not be updated: {e}.")
+        return
+    if result.report and result.report.failed:
+        st.error("The correction was saved, but the paper could not be read again: " + result.report.failed[0][1])
+        return
+    st.session_state["_corrected"] = (f"Saved to {result.manifest} and updated the archive: "
+                                      + ", ".join(f"{FIELDS[k].lower()} → {v or '(as the paper says)'}"
+                                                  for k, v in changes.items()) + ". It stays when the archive is rebuilt.")
+    st.session_state.pop("doc_choice", None)
+    st.rerun()

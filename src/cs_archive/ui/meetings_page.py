@@ -1,0 +1,43 @@
+"""Browse by meeting: committees and their meetings by date, each with its papers."""
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import explore
+from ..models import long_date
+from ..render import esc
+from . import common
+
+
+def render() -> None:
+    common.setup()
+    st.title("Meetings")
+    with common.plain_errors():
+        archive = common.archive()
+        everything = explore.meetings(archive)
+        if not everything:
+            st.write("The archive has no papers yet. Add some on the “Add papers” page.")
+            return
+        names = list(dict.fromkeys(m.committee for m in everything))
+        wanted = st.query_params.get("committee", "")
+        choice = st.selectbox("Committee", [""] + names, index=(names.index(wanted) + 1) if wanted in names else 0,
+                              format_func=lambda c: c or "All committees")
+        if (choice or "") != wanted:
+            st.query_params.from_dict({"committee": choice} if choice else {})
+        shown = [m for m in everything if not choice or m.committee == choice]
+        st.write(f"{len(shown)} meeting{'s' * (len(shown) != 1)}, newest first within each committee.")
+        current = None
+        for m in shown:
+            if m.committee != current:
+                st.header(m.committee)
+                current = m.committee
+            n = len(m.papers)
+            with st.expander(f"{long_date(m.date)} ({n} paper{'s' * (n != 1)})", expanded=len(shown) <= 3):
+                for p in m.papers:
+                    st.markdown(f"**{esc(p.title or 'Untitled')}** · {esc(p.doc_type)} · {p.passages} passages"
+                                + (f" · {p.page_count} pages" if p.page_count else ""), unsafe_allow_html=True)
+                    a, b = st.columns(2)
+                    with a:
+                        common.paper_link(p.doc_id, label=f"Read “{p.title or 'this paper'}”")
+                    with b:
+                        common.published_link(p.url)

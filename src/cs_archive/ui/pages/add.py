@@ -1,0 +1,3 @@
+from cs_archive.ui.add_page import render
+
+render()

@@ -1,0 +1,3 @@
+from cs_archive.ui.documents_page import render
+
+render()

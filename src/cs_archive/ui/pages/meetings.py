@@ -1,0 +1,3 @@
+from cs_archive.ui.meetings_page import render
+
+render()

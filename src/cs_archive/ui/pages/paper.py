@@ -1,0 +1,3 @@
+from cs_archive.ui.paper_page import render
+
+render()

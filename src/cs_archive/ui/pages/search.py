@@ -1,0 +1,3 @@
+from cs_archive.ui.search_page import render
+
+render()

@@ -1,0 +1,128 @@
+"""One paper: every passage in reading order, scrolled to and marking the cited one; for a
+PDF, the original file at the cited page (served by this app) and a download.
+
+Address: ``/paper?doc=DOC_ID&at=CHUNK_ID``.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import streamlit as st
+
+from .. import explore
+from ..models import long_date
+from ..render import esc, passage_html
+from . import common
+
+STATIC = Path(__file__).resolve().parents[3] / "static"  # beside app.py when run from a checkout
+
+
+def render() -> None:
+    common.setup()
+    with common.plain_errors():
+        archive = common.archive()
+        doc = st.query_params.get("doc", "")
+        at = st.query_params.get("at", "")
+        info = explore.paper_info(archive, doc) if doc else None
+        if info is None:
+            st.title("Read a paper")
+            if doc:
+                st.warning("That paper is not in the archive any more (it may have been removed or replaced). "
+                           "Pick one below, or search again.")
+            _chooser(archive)
+            return
+        _paper(archive, info, at)
+
+
+def _chooser(archive) -> None:
+    papers = explore.papers(archive)
+    if not papers:
+        st.write("The archive has no papers yet. Add some on the “Add papers” page.")
+        return
+    label = lambda p: f"{p.committee or 'Unknown committee'} · {long_date(p.date)} · {p.title or 'Untitled'}"  # noqa: E731
+    choice = st.selectbox("Paper", papers, format_func=label, index=None, placeholder="Choose a paper")
+    if choice is not None:
+        st.query_params.from_dict({"doc": choice.doc_id})
+        st.rerun()
+
+
+def _paper(archive, info: explore.PaperInfo, at: str) -> None:
+    passages = explore.paper_passages(archive, info.doc_id)
+    cited = next((p for p in passages if p.chunk_id == at), None)
+    st.title(info.title or "Untitled paper")
+    st.markdown(esc(" · ".join(x for x in (info.committee or "Unknown committee", long_date(info.date),
+                                            info.council, info.doc_type) if x)), unsafe_allow_html=True)
+    common.published_link(info.url)
+    source = Path(info.source)
+    is_pdf = source.suffix.lower() == ".pdf"
+    if source.is_file():
+        st.download_button(f"Download the original file ({source.name})", source.read_bytes(),
+                           file_name=source.name, mime="application/pdf" if is_pdf else "text/plain",
+                           on_click="ignore")
+    else:
+        common.note(f"The original file ({source}) is not on this computer, so only the archived text is shown.")
+    if cited:
+        st.info(f"The cited passage is {esc(cited.citation().split(' · ', 3)[-1])}; it is marked below.")
+    if is_pdf and source.is_file():
+        text_tab, pdf_tab = st.tabs(["Text in reading order", f"Original PDF{_page_word(cited)}"])
+        with pdf_tab:
+            _pdf(source, info, cited.page if cited else None)
+        with text_tab:
+            _text(passages, cited)
+    else:
+        _text(passages, cited)
+
+
+def _page_word(cited) -> str:
+    return f" (page {cited.page})" if cited and cited.page else ""
+
+
+def _text(passages, cited) -> None:
+    parts, last_heading = [], None
+    for p in passages:
+        top = p.heading.split(" > ")[0] if p.heading else ""
+        if top and top != last_heading:
+            parts.append(f"<h2 style='margin-top:1.2em;font-size:1.3rem'>{esc(top)}</h2>")
+            last_heading = top
+        mark = p.chunk_id == (cited.chunk_id if cited else None)
+        cls = "csa-passage csa-cited" if mark else "csa-passage"
+        label = "<strong>Cited passage</strong><br>" if mark else ""
+        page = f"<span class='csa-tags'> (p. {p.page})</span>" if p.page else ""
+        parts.append(f"<div id='passage-{_anchor(p)}' class='{cls}' "
+                     f"style='margin:.6em 0'>{label}{passage_html(p.text)}{page}</div>")
+    st.html("".join(parts) or "<p>This paper has no text in the archive.</p>")
+    if cited:
+        anchor = _anchor(cited)
+        st.html(f"""<script>
+          (function go(n) {{
+            var el = document.getElementById('passage-{anchor}');
+            if (el) {{ el.scrollIntoView({{block: 'center'}}); }} else if (n > 0) {{ setTimeout(function() {{ go(n - 1); }}, 150); }}
+          }})(20);
+        </script>""", unsafe_allow_javascript=True)
+
+
+def _anchor(p) -> str:
+    return p.chunk_id.rsplit(":", 1)[-1]
+
+
+def _pdf(source: Path, info: explore.PaperInfo, page: int | None) -> None:
+    """The original PDF at the page, served by this app from ``static/papers/`` (static
+    serving, on in .streamlit/config.toml) and opened at ``#page=N`` by the browser's own
+    viewer. Not ``st.iframe``: its sandbox stops Chromium from showing PDFs."""
+    page = page or 1
+    if not (st.get_option("server.enableStaticServing") and STATIC.parent.joinpath("app.py").exists()):
+        st.write(f"The PDF viewer needs the app started with `make run` (static file serving). Download the "
+                 f"original above; the cited passage is on page {page}.")
+        return
+    target = STATIC / "papers" / f"{info.doc_id.split('-')[0]}.pdf"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+    url = f"/app/static/papers/{target.name}#page={page}"
+    st.markdown(f'<a href="{url}" target="_blank" rel="noopener">Open the original PDF at page {page} in a new '
+                f'tab</a>', unsafe_allow_html=True)
+    st.markdown(f'<iframe src="{url}" title="The original PDF, opened at page {page}" width="100%" height="820" '
+                f'style="border:1px solid #5a6472"></iframe>', unsafe_allow_html=True)

@@ -1,0 +1,220 @@
+"""The search page: one box, sidebar filters and order, result cards, timeline, export.
+
+The URL carries the search (``/?q=…&since=…&committee=…``, names as in CONTRACT.md, plus
+``sort`` and ``k`` when not the default), so a link reloads to the same results.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from .. import explore
+from ..chunking.metadata import DOC_TYPES
+from ..models import long_date
+from ..render import esc
+from . import common
+
+URL_KEYS = ("q", "since", "until", "committee", "council", "topic", "type", "sort", "k")
+DEFAULT_K = 10
+TIMELINE_POOL = 50  # passages the timeline draws on (the cards show the first k)
+EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
+
+
+def _date(s: str | None) -> date | None:
+    try:
+        return date.fromisoformat(s) if s else None
+    except ValueError:
+        return None
+
+
+def _k(s) -> int:
+    try:
+        return min(50, max(1, int(s)))
+    except (TypeError, ValueError):
+        return DEFAULT_K
+
+
+def _from_url() -> None:
+    """Set the widgets from the address when it changed since this page last wrote it (a
+    shared link, a reload, the back button); otherwise the widgets lead."""
+    url = {k: st.query_params.get(k, "") for k in URL_KEYS}
+    if st.session_state.get("_written") == url and "w_q" in st.session_state:
+        return
+    st.session_state.update({
+        "w_q": url["q"], "w_since": _date(url["since"]), "w_until": _date(url["until"]),
+        "w_committee": url["committee"], "w_council": url["council"], "w_topic": url["topic"],
+        "w_type": url["type"] if url["type"] in DOC_TYPES else "",
+        "w_sort": url["sort"] if url["sort"] in explore.SORTS else "relevance", "w_k": _k(url["k"] or DEFAULT_K),
+    })
+
+
+def _options(values: list[str], current: str) -> list[str]:
+    out = [""] + values
+    if current and current not in out:  # a substring from a shared link (?committee=cabinet)
+        out.append(current)
+    return out
+
+
+def _sidebar(archive) -> dict:
+    any_ = lambda v: v or "Any"  # noqa: E731
+    with st.sidebar:
+        st.header("Filters")
+        st.date_input("Meetings from", key="w_since", min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD")
+        st.date_input("Meetings until", key="w_until", min_value=EARLIEST, max_value=LATEST, format="YYYY-MM-DD")
+        st.selectbox("Committee", _options(explore.distinct(archive, "committee"), st.session_state["w_committee"]),
+                     key="w_committee", format_func=any_)
+        st.selectbox("Council", _options(explore.distinct(archive, "council"), st.session_state["w_council"]),
+                     key="w_council", format_func=any_)
+        st.selectbox("Type of paper", [""] + list(DOC_TYPES), key="w_type", format_func=any_)
+        st.selectbox("Topic", _options(explore.topics_in(archive), st.session_state["w_topic"]),
+                     key="w_topic", format_func=any_)
+        st.header("Order")
+        st.radio("Show results", list(explore.SORTS), key="w_sort", format_func=explore.SORTS.get)
+        st.slider("How many passages", 1, 50, key="w_k")
+    s = st.session_state
+    return {"q": s["w_q"].strip(), "since": s["w_since"].isoformat() if s["w_since"] else "",
+            "until": s["w_until"].isoformat() if s["w_until"] else "", "committee": s["w_committee"] or "",
+            "council": s["w_council"] or "", "topic": s["w_topic"] or "", "type": s["w_type"] or "",
+            "sort": s["w_sort"], "k": str(s["w_k"])}
+
+
+def _write_url(state: dict) -> None:
+    shown = {k: v for k, v in state.items() if v and not (k == "sort" and v == "relevance")
+             and not (k == "k" and v == str(DEFAULT_K))}
+    if dict(st.query_params.to_dict()) != shown:
+        st.query_params.from_dict(shown)
+    st.session_state["_written"] = {k: shown.get(k, "") for k in URL_KEYS}
+
+
+def render() -> None:
+    common.setup()
+    st.title("Search council papers")
+    with common.plain_errors():
+        archive = common.archive()
+        if not archive.manifest.counts.get("papers"):
+            st.info("The archive is empty: add papers on the “Add papers” page, or build the sample archive "
+                    "with `make index`.")
+            return
+        _from_url()
+        with st.form("search", border=False, enter_to_submit=True):
+            box, go = st.columns([6, 1], vertical_alignment="bottom")
+            box.text_input("Ask a question or look up a phrase", key="w_q",
+                           placeholder="How many children are in care compared with England?",
+                           help='Plain English works. Put a phrase in "double quotes" to find those exact words.')
+            go.form_submit_button("Search", type="primary", width="stretch")
+        state = _sidebar(archive)
+        _write_url(state)
+        if not state["q"]:
+            _welcome(archive)
+            return
+        _results(archive, state)
+
+
+def _welcome(archive) -> None:
+    stats = archive.manifest.counts
+    dates = archive.db.execute("SELECT min(date), max(date) FROM papers").fetchone()
+    span = f", meetings from {long_date(dates[0])} to {long_date(dates[1])}" if dates[0] else ""
+    st.write(f"The archive holds {stats.get('papers', 0)} papers{span}. Ask a question in plain English, "
+             "for example “How many children are in care per 10,000?”, or put a phrase in quotes, "
+             "like “\"Switch Bucks\"”, to find those exact words.")
+
+
+@st.cache_data(show_spinner="Searching…", max_entries=256)
+def _search(folder: str, generation: str, model: str, query: str, filters: tuple, k: int, highlights: bool) -> list:
+    """The library's search, remembered per archive generation: changing the order, opening a
+    tab or reloading a shared link does not search again."""
+    from ..search import Filters, search
+
+    names = ("since", "until", "committee", "council", "topic", "doc_type")
+    return search(common.archive(), common.embedder(), query, k=k, filters=Filters(**dict(zip(names, filters))),
+                  highlights=highlights)
+
+
+def _results(archive, state: dict) -> None:
+    from ..config import model_name
+
+    filters = tuple(state[key] or None for key in ("since", "until", "committee", "council", "topic", "type"))
+    k = int(state["k"])
+    gen = common.archive_key(archive)
+    # The cards are exactly `cs-archive search -k K`; the timeline draws on a wider pool.
+    found = _search(*gen, model_name(), state["q"], filters, k, True)
+    pool = _search(*gen, model_name(), state["q"], filters, max(k, TIMELINE_POOL), False)
+    hits = explore.sort_hits(found, state["sort"])
+    if not hits:
+        st.warning("No passage matches these words and filters. Try fewer words, or clear some filters "
+                   "in the sidebar.")
+        return
+    confident = [h for h in hits if h.confident]
+    weak = [h for h in hits if not h.confident]
+    if not confident:
+        st.warning("No confident match: nothing in the archive clearly answers this question. The nearest "
+                   "passages are listed below under “Weak matches”; they may not answer it.")
+    else:
+        st.write(f"{len(confident)} passage{'s' * (len(confident) != 1)} answer “{esc(state['q'])}”"
+                 f"{_filter_words(state)}, {explore.SORTS[state['sort']].lower()}.")
+    _export(hits, state["q"])
+    tab_cards, tab_time = st.tabs(["Passages", "Timeline"])
+    with tab_cards:
+        for h in confident:
+            common.card(h)
+        if weak:
+            st.header("Weak matches (may not answer the question)")
+            for h in weak:
+                common.card(h)
+    with tab_time:
+        _timeline([h for h in pool if h.confident] or found)
+
+
+def _filter_words(state: dict) -> str:
+    bits = []
+    if state["committee"]:
+        bits.append(f"committee {state['committee']}")
+    if state["council"]:
+        bits.append(state["council"])
+    if state["type"]:
+        bits.append(f"type {state['type']}")
+    if state["topic"]:
+        bits.append(f"topic {state['topic']}")
+    if state["since"]:
+        bits.append(f"from {long_date(state['since'])}")
+    if state["until"]:
+        bits.append(f"until {long_date(state['until'])}")
+    return (" (" + ", ".join(esc(b) for b in bits) + ")") if bits else ""
+
+
+def _export(hits, query: str) -> None:
+    label, a, b, _ = st.columns([1.2, 1.3, 1.6, 2], vertical_alignment="center")
+    label.markdown("Save these results with their citations:")
+    a.download_button("CSV (spreadsheet)", explore.to_csv(hits), file_name="cs-archive-results.csv",
+                      mime="text/csv", on_click="ignore", icon=":material/download:")
+    b.download_button("Markdown (for a briefing)", explore.to_markdown(hits, query),
+                      file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore",
+                      icon=":material/download:")
+
+
+def _timeline(hits) -> None:
+    import altair as alt
+    import pandas as pd
+
+    rows = explore.timeline_rows(hits)
+    if not rows:
+        st.write("None of these passages has a meeting date, so there is nothing to place on a timeline.")
+        return
+    df = pd.DataFrame(rows)
+    df["date"] = pd.to_datetime(df["date"])
+    dark = "#2b2f38"
+    chart = alt.Chart(df, title="Matching passages by meeting").mark_circle(opacity=0.85).encode(
+        x=alt.X("date:T", title="Meeting date", axis=alt.Axis(format="%b %Y", labelColor=dark, titleColor=dark)),
+        y=alt.Y("committee:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=360, labelColor=dark)),
+        size=alt.Size("passages:Q", scale=alt.Scale(range=[90, 900], zero=False), legend=None),
+        color=alt.Color("committee:N", legend=None, scale=alt.Scale(scheme="dark2")),
+        tooltip=[alt.Tooltip("date:T", title="Meeting", format="%-d %B %Y"),
+                 alt.Tooltip("committee:N", title="Committee"), alt.Tooltip("passages:Q", title="Passages"),
+                 alt.Tooltip("best:N", title="Best passage")],
+    )
+    height = 110 + 56 * df["committee"].nunique()
+    st.altair_chart(chart.configure_title(color=dark), width="stretch", height=height)
+    n = int(df["passages"].sum())
+    common.note(f"{n} matching passages from {len(df)} meetings; a bigger dot means more passages. "
+                "Hover a dot for the meeting and its best passage.")

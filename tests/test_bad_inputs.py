@@ -1,0 +1,353 @@
+"""Bad and hostile inputs: each named fixture in tests/fixtures/bad/ (made by make_bad.py) gets
+one stderr line `<path>: <reason>. <what to do>` and the rest of the batch is ingested; scans
+are recorded as needing OCR; a very large PDF goes through; upload names cannot escape the
+archive; SQL and FTS5 syntax in queries are inert; nothing is unpickled. All with the fast
+HashEmbedder."""
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from cs_archive.embed import HashEmbedder
+from cs_archive.index.store import Archive, check
+from cs_archive.ingest import UPLOADS, ingest, safe_upload_name, save_upload
+from cs_archive.models import LoadError
+from cs_archive.search import Filters, search
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = ROOT / "tests" / "fixtures" / "bad"
+SEEDS = ROOT / "seeds"
+sys.path.insert(0, str(BAD))
+from make_bad import write_big_pdf  # noqa: E402
+
+# (fixture, what the line says after "<path>: ", or None when the file is ingested)
+CASES = [
+    ("corrupt.pdf", "PDF has no pages. Check the file is a complete PDF."),
+    ("truncated.pdf", "not a readable PDF (truncated: it stops before its end-of-file marker). "
+                      "Download it again: this copy is not a complete PDF."),
+    ("encrypted_password.pdf", "encrypted PDF (password required). Ask the publisher for an unprotected copy."),
+    ("encrypted_empty_password.pdf", None),
+    ("scanned_image_only.pdf", "no text layer (a scanned PDF). Run OCR on it first (e.g. ocrmypdf) and ingest the "
+                               "result."),
+    ("zero_bytes.pdf", "empty file (0 bytes). Download the paper again."),
+    ("random_bytes.pdf", "not a readable PDF (not a PDF at all: no %PDF header). Check the file is a complete PDF; "
+                         "download the paper again."),
+    ("html_saved_as.pdf", "not a readable PDF (not a PDF at all: an HTML page, perhaps an error page). Check the "
+                          "file is a complete PDF; download the paper again."),
+    ("windows_1252.txt", None),
+    ("bom_utf8.txt", None),
+    ("html_with_scripts.html", None),
+    ("unsupported_type.docx", "unsupported file type '.docx'. Convert it to PDF, HTML or text (supported: .pdf "
+                              ".html .htm .txt .md)."),
+]
+FAILING = [name for name, line in CASES if line]
+GOOD = [name for name, line in CASES if not line]
+
+
+@pytest.fixture
+def batch(tmp_path) -> Path:
+    """Every bad-input fixture and one real seed, in one folder (named files, in this order)."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    for name, _ in CASES:
+        shutil.copy(BAD / name, folder / name)
+    shutil.copy(next(SEEDS.glob("004_*.txt")), folder / "seed_004.txt")
+    return folder
+
+
+def rows(index: Path, sql: str, *args) -> list[dict]:
+    a = Archive(index)
+    try:
+        return [dict(r) for r in a.db.execute(sql, args)]
+    finally:
+        a.close()
+
+
+def test_each_bad_input_gets_one_line_and_the_rest_is_ingested(cli_subprocess, batch, tmp_path):
+    index = tmp_path / "index"
+    paths = [batch / name for name, _ in CASES] + [batch / "seed_004.txt"]
+    r = cli_subprocess("ingest", *paths, "--index", index, env={"CS_ARCHIVE_MODEL": "hash"})
+    assert r.code == 0, r.err
+    err = r.err.splitlines()
+    for name, line in CASES:
+        mine = [ln for ln in err if ln.startswith(f"{batch / name}: ") or f"] {batch / name}: " in ln]
+        if line is None:
+            assert len(mine) == 1 and mine[0].startswith("[") and "chunks" in mine[0], mine  # progress only
+        else:
+            assert mine == [f"{batch / name}: {line}"]
+    progress = [ln for ln in err if ln.startswith("[")]
+    summary = [ln for ln in err if " failed; " in ln]
+    assert len(progress) == len(GOOD) + 1
+    assert summary == [f"{len(GOOD) + 1} added, 0 updated, 0 unchanged, {len(FAILING)} failed; "
+                       + summary[0].split("failed; ")[1]]
+    assert len(err) == len(progress) + len(FAILING) + 1, "no stray lines (pypdf warnings, tracebacks)"
+    assert "Traceback" not in r.err
+
+    sources = {x["source"] for x in rows(index, "SELECT source FROM files")}
+    assert sources == {str(batch / n) for n in GOOD} | {str(batch / "seed_004.txt")}
+    assert check(index) == []
+
+    s = cli_subprocess("stats", "--json", "--index", index, env={"CS_ARCHIVE_MODEL": "hash"}).json()
+    assert s["needs_ocr"] == [{"source": str(batch / "scanned_image_only.pdf"), "pages": 1,
+                               "reason": "no text layer (a scanned PDF)"}]
+    text = cli_subprocess("stats", "--index", index, env={"CS_ARCHIVE_MODEL": "hash"}).out
+    assert "needing OCR (not indexed): 1" in text and f"{batch / 'scanned_image_only.pdf'} (1 pages)" in text
+
+
+def test_decoded_text_files_and_html_keep_only_the_words(batch, tmp_path):
+    index = tmp_path / "index"
+    report = ingest([batch / n for n in ("windows_1252.txt", "bom_utf8.txt", "html_with_scripts.html",
+                                         "encrypted_empty_password.pdf")], index, HashEmbedder())
+    assert len(report.added) == 4 and report.failed == []
+    texts = {Path(x["source"]).name: x["t"] for x in rows(
+        index, "SELECT p.source, group_concat(c.text, '\n') AS t FROM chunks c JOIN papers p USING(doc_id) "
+               "GROUP BY p.source")}
+    assert "£35.8 million, the Council's largest single cost" in texts["windows_1252.txt"]
+    assert '"overheated" – prices rose 12%' in texts["windows_1252.txt"]
+    assert "Café provision at the Family Centre costs £12,000" in texts["bom_utf8.txt"]
+    assert "\ufeff" not in texts["bom_utf8.txt"]
+    html = texts["html_with_scripts.html"]
+    assert "1. That the School Transport Policy 2025/26 be approved." in html
+    for junk in ("INJECTED", "alert", "STYLE TEXT", "NOSCRIPT", "cookies", "evil.example", "javascript:", "onerror"):
+        assert junk not in html
+    assert "1.1 This report sets out the proposed allocation" in texts["encrypted_empty_password.pdf"]
+
+
+def test_ingest_where_every_file_fails_exits_1_and_makes_no_archive(cli, hash_env, tmp_path):
+    index = tmp_path / "deep" / "index"
+    r = cli("ingest", *[BAD / n for n in FAILING], "--index", index)
+    assert r.code == 1
+    assert f"0 added, 0 updated, 0 unchanged, {len(FAILING)} failed" in r.err
+    assert not index.exists(), "no new empty archive left behind"
+    # An existing empty folder is left as it was: no manifest, no generation, no lock file.
+    index.mkdir(parents=True)
+    assert cli("ingest", BAD / "scanned_image_only.pdf", "--index", index).code == 1
+    assert list(index.iterdir()) == [index / ".lock"] or list(index.iterdir()) == []
+    assert cli("stats", "--index", index).code == 2
+
+
+def test_rebuild_where_every_file_fails_keeps_the_live_archive(cli, hash_env, tmp_path):
+    index = tmp_path / "index"
+    seed = next(SEEDS.glob("004_*.txt"))
+    assert cli("ingest", seed, "--index", index).code == 0
+    before = json.loads((index / "manifest.json").read_text())
+    r = cli("ingest", BAD / "truncated.pdf", BAD / "scanned_image_only.pdf", "--rebuild", "--index", index)
+    assert r.code == 1
+    assert json.loads((index / "manifest.json").read_text()) == before
+    assert cli("stats", "--json", "--index", index).json()["files"] == 1
+
+
+def test_scan_is_recorded_reported_again_and_replaced_by_its_ocr(cli, hash_env, tmp_path):
+    index = tmp_path / "index"
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    shutil.copy(next(SEEDS.glob("004_*.txt")), folder / "seed.txt")
+    scan = Path(shutil.copy(BAD / "scanned_image_only.pdf", folder / "report.pdf"))
+    r = cli("ingest", folder, "--index", index)
+    assert r.code == 0 and f"{scan}: no text layer (a scanned PDF)." in r.err
+    # Unchanged: said again (it is still not searchable), the archive is not rewritten.
+    gen = json.loads((index / "manifest.json").read_text())["generation"]
+    r = cli("ingest", folder, "--index", index)
+    assert r.code == 0 and f"{scan}: no text layer" in r.err and "1 unchanged, 1 failed" in r.err
+    assert json.loads((index / "manifest.json").read_text())["generation"] == gen
+    assert [x["source"] for x in cli("stats", "--json", "--index", index).json()["needs_ocr"]] == [str(scan)]
+    # OCR done: the same path now has text; it is indexed and no longer listed.
+    shutil.copy(BAD / "encrypted_empty_password.pdf", scan)
+    r = cli("ingest", folder, "--index", index)
+    assert r.code == 0 and "1 added" in r.err and "no text layer" not in r.err
+    s = cli("stats", "--json", "--index", index).json()
+    assert s["needs_ocr"] == [] and s["files"] == 2
+    assert check(index) == []
+    # And removing a recorded scan drops its record.
+    shutil.copy(BAD / "scanned_image_only.pdf", scan)
+    cli("ingest", folder, "--index", index)
+    assert cli("remove", scan, "--index", index).code == 0
+    assert cli("stats", "--json", "--index", index).json()["needs_ocr"] == []
+
+
+def test_very_large_pdf_is_ingested_whole(tmp_path):
+    """Thousands of pages, made in tmp. Peak memory is measured by bench/bigpdf.py, not here."""
+    pdf = write_big_pdf(tmp_path / "big.pdf", pages=2000, lines_per_page=5)
+    index = tmp_path / "index"
+    report = ingest([pdf], index, HashEmbedder())
+    assert report.added == [str(pdf)] and report.failed == []
+    [f] = rows(index, "SELECT pages FROM files")
+    assert f["pages"] == 2000
+    last = rows(index, "SELECT max(page_end) AS p, min(page) AS first FROM chunks")[0]
+    assert (last["first"], last["p"]) == (1, 2000)
+    assert rows(index, "SELECT count(*) AS n FROM chunks WHERE instr(text, ?)",
+                "item 2 of paragraph 1999.1,")[0]["n"] == 1
+    assert rows(index, "SELECT count(*) AS n FROM chunks WHERE instr(text, 'Page ')")[0]["n"] == 0  # footers dropped
+    assert check(index) == []
+
+
+def test_a_bug_on_one_odd_file_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import cs_archive.ingest as ingest_module
+
+    real = ingest_module.read_file
+
+    def fragile(path, data_hash=None):
+        if path.name == "b.txt":
+            raise IndexError("list index out of range")
+        return real(path, data_hash)
+
+    monkeypatch.setattr(ingest_module, "read_file", fragile)
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        shutil.copy(BAD / "bom_utf8.txt", folder / name)
+        (folder / name).write_text(f"Report to Cabinet\n\n1.1 Paper {name}.\n", encoding="utf-8")
+    report = ingest([folder], tmp_path / "index", HashEmbedder())
+    assert len(report.added) == 2
+    assert report.failed == [(str(folder / "b.txt"), f"{folder / 'b.txt'}: could not be read (IndexError: list "
+                                                     "index out of range). Please report this with the file; the "
+                                                     "rest of the batch goes on.")]
+
+
+# -- uploads ----------------------------------------------------------------------------------
+
+UPLOAD_NAMES = [
+    ("minutes.pdf", "minutes.pdf"),
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\windows\\system.ini.txt", "system_ini.txt"),
+    ("/etc/cron.d/evil.html", "evil.html"),
+    ("....pdf", "upload.pdf"),
+    (".hidden.md", "hidden.md"),
+    ("Cabinet report 4 Jan 2024 (final).PDF", "Cabinet_report_4_Jan_2024_final.pdf"),
+    ("rapport_\u00e9t\u00e9.txt", "rapport_ete.txt"),
+    ("a\x00b.txt", "a_b.txt"),
+    ("<script>alert(1)</script>.html", "script.html"),
+    ("\uff0e\uff0e\uff0fx.txt", "x.txt"),  # full-width dots and slash: NFKC makes them ../
+    ("x" * 300 + ".txt", "x" * 100 + ".txt"),
+]
+
+
+@pytest.mark.parametrize("name,expected", UPLOAD_NAMES, ids=[repr(n)[:40] for n, _ in UPLOAD_NAMES])
+def test_upload_names_are_sanitised_and_stay_inside_the_uploads_folder(tmp_path, name, expected):
+    index = tmp_path / "index"
+    assert safe_upload_name(name) == expected
+    saved = save_upload(index, name, b"Report to Cabinet\n\n1.1 Uploaded.\n")
+    assert saved == (index / UPLOADS / expected).resolve()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [saved]
+
+
+def test_uploads_never_overwrite_and_refuse_what_cannot_be_read(tmp_path):
+    index = tmp_path / "index"
+    first = save_upload(index, "report.txt", b"one")
+    assert save_upload(index, "report.txt", b"one") == first  # the same bytes again: the same file
+    second = save_upload(index, "sub/report.txt", b"two")
+    assert second.name == "report-2.txt" and first.read_bytes() == b"one" and second.read_bytes() == b"two"
+    with pytest.raises(LoadError, match="unsupported file type '.exe'"):
+        save_upload(index, "report.exe", b"MZ")
+    with pytest.raises(LoadError, match="unsupported file type 'none'"):
+        save_upload(index, "../..", b"x")
+    with pytest.raises(LoadError, match="empty file"):
+        save_upload(index, "empty.pdf", b"")
+    # A symlink planted in uploads/ is never written through.
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep")
+    (index / UPLOADS / "planted.txt").symlink_to(outside)
+    saved = save_upload(index, "planted.txt", b"new")
+    assert saved.name == "planted-2.txt" and outside.read_text() == "keep"
+    # uploads/ itself a symlink out of the archive: refused.
+    other = tmp_path / "other-index"
+    other.mkdir()
+    (other / UPLOADS).symlink_to(tmp_path)
+    with pytest.raises(LoadError, match="not a plain folder inside the archive"):
+        save_upload(other, "x.txt", b"x")
+    assert not (tmp_path / "x.txt").exists()
+
+
+# -- SQL and FTS5 syntax are data, never code ---------------------------------------------------
+
+HOSTILE = ["'; DROP TABLE chunks; --", '" OR 1=1 --', "children\" NEAR(care", "care*", "NEAR(a b, 2)",
+           "committee:cabinet", "chunks_fts MATCH '*'", "a AND OR NOT b", "(((", "'", "\"", "*", ":", "-- ",
+           "%_%", "\x00", "\\", "children') UNION SELECT sql FROM sqlite_master --"]
+
+
+@pytest.fixture(scope="module")
+def seed_archive(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile") / "index"
+    ingest([next(SEEDS.glob("004_*.txt")), next(SEEDS.glob("003_*.txt"))], folder, HashEmbedder())
+    return folder
+
+
+def _counts(index: Path) -> tuple:
+    a = Archive(index)
+    try:
+        return tuple(a.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                     for t in ("files", "papers", "chunks", "chunks_fts"))
+    finally:
+        a.close()
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_sql_and_fts_syntax_in_queries_and_filters_is_harmless(seed_archive, text):
+    before = _counts(seed_archive)
+    emb = HashEmbedder()
+    a = Archive(seed_archive)
+    try:
+        for f in (Filters(), Filters(committee=text), Filters(council=text, topic=text, doc_type=text),
+                  Filters(since=text, until=text)):
+            hits = search(a, emb, text, k=3, filters=f)
+            assert isinstance(hits, list) and len(hits) <= 3
+        assert search(a, emb, f'"{text}"', k=3) == [] or all(h.text for h in search(a, emb, f'"{text}"', k=3))
+    finally:
+        a.close()
+    assert _counts(seed_archive) == before
+    assert check(seed_archive) == []
+
+
+def test_store_and_search_build_sql_from_placeholders_only():
+    """Every execute() in the store and in search gets a literal SQL string, or one whose only
+    interpolations are "?" placeholders or names fixed in the code (never a value)."""
+    allowed_names = {"col", "marks", "ddl", "t", "name"}
+    for module in ("index/store.py", "search.py"):
+        tree = ast.parse((ROOT / "src" / "cs_archive" / module).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.JoinedStr):
+                names = {n.id for v in node.values if isinstance(v, ast.FormattedValue) for n in ast.walk(v.value)
+                         if isinstance(n, ast.Name)}
+                sqlish = any(isinstance(v, ast.Constant) and any(w in str(v.value) for w in
+                             ("SELECT", "INSERT", "DELETE", "CREATE", "WHERE", "LIKE"))
+                             for v in node.values)
+                if sqlish:
+                    assert names <= allowed_names, f"{module}:{node.lineno} interpolates {names - allowed_names}"
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant):
+                assert "(%s)" in node.left.value, f"{module}:{node.lineno}"
+                assert "'?'" in ast.unparse(node.right) or '"?"' in ast.unparse(node.right), f"{module}:{node.lineno}"
+
+
+# -- nothing is unpickled -----------------------------------------------------------------------
+
+def test_no_module_loads_pickles():
+    banned = {"pickle", "cPickle", "dill", "joblib", "shelve", "marshal"}
+    for path in (ROOT / "src" / "cs_archive").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                assert not {a.name.split(".")[0] for a in node.names} & banned, path
+            if isinstance(node, ast.ImportFrom):
+                assert (node.module or "").split(".")[0] not in banned, path
+            if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+                assert isinstance(node.value, ast.Constant) and node.value.value is False, path
+            if isinstance(node, ast.Attribute) and node.attr in ("load", "loads"):
+                assert ast.unparse(node.value) not in {"torch", "pickle", "nltk.data"}, f"{path}:{node.lineno}"
+
+
+def test_sentence_splitter_is_plain_data_and_needs_no_downloaded_pickle(cli_subprocess, tmp_path):
+    """Punkt is built from the abbreviation list in sentences.py: no nltk data (whose punkt
+    models are pickles) is read, even when none is installed."""
+    code = ("import nltk.data, cs_archive.chunking.sentences as s; "
+            "nltk.data.load = lambda *a, **k: (_ for _ in ()).throw(AssertionError('nltk.data.load')); "
+            "print(s.sentence_spans('Cllr. Smith spoke. Dr. Jones agreed, e.g. on schools. Then 2.3 passed.'))")
+    r = cli_subprocess("-c", code, python=True, env={"NLTK_DATA": str(tmp_path)})
+    assert r.code == 0, r.err
+    text = "Cllr. Smith spoke. Dr. Jones agreed, e.g. on schools. Then 2.3 passed."
+    assert [text[a:b] for a, b in ast.literal_eval(r.out.strip())] == [
+        "Cllr. Smith spoke.", "Dr. Jones agreed, e.g. on schools.", "Then 2.3 passed."]
