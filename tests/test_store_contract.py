@@ -3,7 +3,6 @@ and PostgreSQL + pgvector. Papers are written through the writer API with HashEm
 vectors; what comes back is checked against plain-Python oracles (exact cosine, BM25)."""
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import threading
@@ -294,13 +293,8 @@ def test_a_failure_mid_file_leaves_nothing_of_that_file(location):
     a.close()
 
 
-def test_readers_see_each_file_whole_while_a_writer_works(filled, request):
+def test_readers_see_each_file_whole_while_a_writer_works(filled):
     location, a = filled
-    if isinstance(location, Path) and not hasattr(store, "_open_generation"):
-        # A race, so not strict: a reader opening the folder store while a commit removes the
-        # generation it read from the manifest fails (fixed on the robust-ingest branch).
-        request.applymarker(pytest.mark.xfail(reason="folder store: a reader opening during a commit can find "
-                                                     "its generation removed", strict=False))
     expected = {p["doc_id"]: p["n"] for p in a.papers()}
     stop = threading.Event()
     seen, errors = [], []
@@ -344,8 +338,6 @@ def test_readers_see_each_file_whole_while_a_writer_works(filled, request):
 
 
 def test_exempt_papers_are_left_out_unless_asked(location):
-    if "exempt" not in inspect.signature(store.Writer.put_file).parameters and not str(location).startswith("postgres"):
-        pytest.skip("this folder store does not record exempt papers yet (comes with the robust-ingest branch)")
     pack = max(SEED_FILES, key=lambda f: len(prepared_file(f)[0].papers))  # an agenda pack: several papers
     rf, _, _ = prepared_file(pack)
     assert len(rf.papers) > 1
