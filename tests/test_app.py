@@ -160,10 +160,14 @@ def test_damaged_archive_is_one_plain_sentence(monkeypatch, tmp_path, hash_env):
 
 def test_empty_archive_says_so(monkeypatch, tmp_path, hash_env):
     from cs_archive.embed import get_embedder
-    from cs_archive.ingest import ingest
+    from cs_archive.ingest import ingest, remove
 
-    (tmp_path / "empty").mkdir()
-    ingest([tmp_path / "empty"], tmp_path / "index", get_embedder())
+    paper = tmp_path / "papers" / "only.txt"
+    paper.parent.mkdir()
+    paper.write_text("Report to Cabinet\n\n1.1 The only paragraph.\n", encoding="utf-8")
+    embedder = get_embedder()
+    ingest([paper], tmp_path / "index", embedder)
+    assert remove([str(paper)], tmp_path / "index", embedder.name, embedder.dim)  # an archive with no papers
     at = run_app(monkeypatch, tmp_path / "index")
     assert any("archive is empty" in i.value for i in at.info)
     at = run_app(monkeypatch, tmp_path / "index", q="children in care")
@@ -235,7 +239,7 @@ def test_upload_with_a_bad_file_reports_it_and_adds_the_good_one(monkeypatch, ha
     assert any(e.startswith("broken.pdf:") for e in errors), errors
     assert any(e.startswith("notes.docx:") for e in errors), errors
     assert any("Added 1 file" in s.value for s in at.success)
-    assert [p.name for p in (tmp_path / "uploads").iterdir()] == ["fostering-update.txt"]
+    assert [p.name for p in (tmp_path / "uploads" / "uploads").iterdir()] == ["fostering-update.txt"]
     at = run_app(monkeypatch, hash_archive, q='"twelve new foster carers"')
     assert cards(at) and "Fostering update" in cards(at)[0]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cs_archive import explore
-from cs_archive.corrections import CorrectionError, correct, read_row, safe_name, save_upload, write_correction
+from cs_archive.corrections import CorrectionError, correct, read_row, write_correction
 from cs_archive.index.store import Archive
 from cs_archive.models import Hit
 
@@ -211,18 +211,3 @@ def test_a_correction_reaches_the_archive_and_survives_a_rebuild(hashed, tmp_pat
     rebuilt = Archive(tmp_path / "index")
     info = explore.paper_info(rebuilt, paper.doc_id)
     assert (info.committee, info.date) == ("Cabinet (special meeting)", "2019-07-23")
-
-
-# -- uploads ------------------------------------------------------------------------------
-def test_upload_names_cannot_escape_the_folder():
-    assert safe_name("../../etc/passwd") == "passwd"
-    assert safe_name("C:\\Users\\me\\Cabinet 4 Jan.PDF") == "Cabinet_4_Jan.pdf"
-    assert safe_name(".hidden.txt") == "hidden.txt" and safe_name("...") == "paper"
-
-
-def test_uploads_reuse_the_same_bytes_and_never_overwrite_another_file(tmp_path):
-    first = save_upload(tmp_path, "report.txt", b"one")
-    assert save_upload(tmp_path, "report.txt", b"one") == first
-    second = save_upload(tmp_path, "report.txt", b"two")
-    assert second.name == "report-2.txt" and first.read_bytes() == b"one" and second.read_bytes() == b"two"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report-2.txt", "report.txt"]

@@ -9,7 +9,6 @@ manifest like any other.
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import re
 import tempfile
@@ -113,53 +112,10 @@ def correct(paper: str | Path, changes: dict, folder: Path | None = None, embedd
 
 
 # -- uploads -----------------------------------------------------------------------------
-def uploads_dir(folder: Path | None = None) -> Path:
-    """Where uploaded papers are kept: $CS_ARCHIVE_UPLOADS, else `uploads/` beside the index."""
-    env = os.environ.get("CS_ARCHIVE_UPLOADS")
-    if env:
-        return Path(env)
-    return (folder or index_dir()).resolve().parent / "uploads"
-
-
-def safe_name(name: str) -> str:
-    """A plain file name: no folders, no leading dots, no characters a shell would trip on."""
-    base = Path(name.replace("\\", "/")).name
-    stem, dot, ext = base.rpartition(".")
-    if not dot:
-        stem, ext = base, ""
-    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._") or "paper"
-    ext = re.sub(r"[^\w]+", "", ext).lower()
-    return f"{stem[:120]}.{ext}" if ext else stem[:120]
-
-
-def save_upload(target: Path, name: str, data: bytes) -> Path:
-    """Keep an uploaded file in ``target``. The same bytes under the same name are reused; a
-    different file with a taken name gets a suffix. Written whole or not at all."""
-    target.mkdir(parents=True, exist_ok=True)
-    clean = safe_name(name)
-    stem, dot, ext = clean.rpartition(".")
-    if not dot:
-        stem, ext = clean, ""
-    digest = hashlib.sha256(data).hexdigest()
-    n = 1
-    while True:
-        candidate = target / (clean if n == 1 else f"{stem}-{n}{'.' + ext if ext else ''}")
-        if not candidate.exists():
-            break
-        if hashlib.sha256(candidate.read_bytes()).hexdigest() == digest:
-            return candidate
-        n += 1
-    fd, tmp = tempfile.mkstemp(dir=target, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, candidate)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return candidate
+def uploads_root(folder: Path | None = None) -> Path:
+    """The folder whose ``uploads/`` keeps uploaded papers (``ingest.save_upload``):
+    $CS_ARCHIVE_UPLOADS, else the archive folder."""
+    return Path(os.environ.get("CS_ARCHIVE_UPLOADS") or folder or index_dir())
 
 
 def _read(manifest: Path) -> tuple[list[dict], list[str]]:

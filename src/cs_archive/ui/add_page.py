@@ -7,9 +7,10 @@ import re
 import streamlit as st
 
 from ..config import index_dir
-from ..corrections import UPLOAD_TYPES, save_upload, uploads_dir
+from ..corrections import uploads_root
 from ..index.store import ArchiveError
-from ..ingest import ingest
+from ..ingest import UPLOADS, ingest, save_upload
+from ..models import LoadError
 from ..render import esc
 from . import common
 
@@ -18,7 +19,8 @@ def render() -> None:
     common.setup()
     st.title("Add papers")
     with common.plain_errors():
-        target = uploads_dir()
+        root = uploads_root()
+        target = root / UPLOADS
         st.write(f"Upload committee papers (PDF, HTML or text). They are kept in `{esc(str(target))}` and "
                  "added to the archive; unchanged files are skipped. To fix a paper's date or committee "
                  "afterwards, use the Documents page.")
@@ -26,17 +28,18 @@ def render() -> None:
                                  help="Scanned PDFs without a text layer cannot be read yet.")
         if not files or not st.button("Add to the archive", type="primary"):
             return
-        _add(target, files)
+        _add(root, files)
 
 
-def _add(target, files) -> None:
+def _add(root, files) -> None:
     bar = st.progress(0.0, text="Saving the files…")
+    target = root / UPLOADS
     saved, failed = [], []
     for f in files:
-        if f.name.rsplit(".", 1)[-1].lower() not in UPLOAD_TYPES:
-            failed.append(f"{f.name}: this type of file cannot be read. Convert it to PDF, HTML or text.")
-            continue
-        saved.append(save_upload(target, f.name, f.getvalue()))
+        try:
+            saved.append(save_upload(root, f.name, f.getvalue()))
+        except LoadError as e:  # unsupported type, empty file, unsafe name
+            failed.append(e.line(f.name))
     total = max(1, len(saved))
 
     def progress(line: str) -> None:
