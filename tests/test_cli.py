@@ -215,7 +215,6 @@ def test_every_command_has_help(cli, name):
     assert "--index" in r.out and "-h, --help" in r.out
 
 
-@pytest.mark.xfail(strict=True, reason="CONTRACT.md's `commitments` and `eval` commands are not implemented yet")
 def test_every_contract_command_exists():
     contract = shared_file("CONTRACT.md").read_text()
     named = set(re.findall(r"`cs-archive (\w+)", contract)) | {"stats", "show", "remove", "check", "eval"}
@@ -337,7 +336,7 @@ def test_filters_leak_nothing_and_still_fill_k(cli, seed_index, real_env, args, 
 @pytest.mark.model
 def test_unfiltered_search_does_cross_the_filter_lines(cli, seed_index, real_env):
     """So the filter tests above are not passing by luck."""
-    hits = search_json(cli, seed_index, "children in care", "-k", "30")
+    hits = search_json(cli, seed_index, "children in care", "-k", "60")  # 002's strategy fills the first 30
     assert {name(h)[:3] for h in hits} >= {"000", "001", "002"}
 
 

@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="DATE", help="judge due dates and follow-ups as of this date (default: today)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
     _archive_args(p)
+
+    p = sub.add_parser("eval", help="measure retrieval quality on a question set", description=(
+        "Run every question of QRELS (eval/README.md) through search and print Recall@1/5/10, MRR@10, "
+        "nDCG@10, section accuracy, the off-topic error rate, answers that lose their confident mark, and the misses."))
+    p.add_argument("qrels", metavar="QRELS", help="questions with their expected paragraphs (JSON lines)")
+    p.add_argument("-k", type=int, default=10, help="hits per question (default 10)")
+    p.add_argument("--json", action="store_true", help="print the metrics and misses as JSON")
+    _archive_args(p)
     return ap
 
 
@@ -309,6 +317,26 @@ def cmd_commitments(args) -> int:
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "show": cmd_show, "stats": cmd_stats,
             "remove": cmd_remove, "check": cmd_check, "commitments": cmd_commitments}
+
+
+def cmd_eval(args) -> int:
+    from .embed import get_embedder
+    from .evaluate import QrelsError, evaluate, load_qrels, search_runner
+
+    try:
+        questions = load_qrels(args.qrels)
+    except QrelsError as e:
+        print(f"cs-archive: {e}", file=sys.stderr)
+        return 1
+    report = evaluate(questions, search_runner(_open(args), get_embedder()), k=args.k)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        print("\n".join(report.lines()))
+    return 0
+
+
+COMMANDS["eval"] = cmd_eval
 
 if __name__ == "__main__":
     sys.exit(main())

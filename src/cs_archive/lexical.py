@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_TOKEN = re.compile(r"£?\d[\d,]*(?:\.\d+)?(?:%|m|k|bn)?(?:/\d+)?|[A-Za-z][A-Za-z'&-]*[A-Za-z]|[A-Za-z]")
+_TOKEN = re.compile(r"£?\d[\d,]*(?:\.\d+)?(?:%|m|k|bn)?(?:/\d+)*|[A-Za-z][A-Za-z'&-]*[A-Za-z]|[A-Za-z]")
 
 # A small English stop list (NLTK's needs downloaded data); question words go too.
 STOPWORDS = set("""a an the and or but if of to in on at by for with from as is are was were be been being
@@ -58,12 +58,55 @@ def index_text(text: str) -> str:
     return " ".join(tokens(text, drop_stopwords=False))
 
 
+Phrase = tuple  # a run of stemmed tokens that must stand together: ("look", "after", "children")
+
+_YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)([/-])(\d\d)\b")
+
+
+def _match(phrases) -> str | None:
+    phrases = list(dict.fromkeys(p for p in phrases if p))
+    if not phrases:
+        return None
+    return " OR ".join('"' + " ".join(p).replace('"', '""') + '"' for p in phrases)
+
+
 def fts_query(text: str) -> str | None:
     """An FTS5 MATCH expression: any of the query's terms (BM25 ranks the rest)."""
-    terms = list(dict.fromkeys(tokens(text)))
-    if not terms:
-        return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return _match((t,) for t in tokens(text))
+
+
+def query_variants(text: str, expand: bool = True) -> list[list[Phrase]]:
+    """The query's terms, then one variant for each other way of writing what it names.
+
+    - A financial or academic year written short is also tried long ("2018/19" -> "2018/2019").
+    - Each other form of each children's-services term it names (``synonyms.py``) stands in for
+      the form the user wrote: "LAC placements" also runs as "children in care" placements.
+      Substituting rather than adding keeps one concept at one concept's weight in BM25; the
+      caller keeps each passage's best score over the variants.
+    """
+    base: list[Phrase] = [(t,) for t in dict.fromkeys(tokens(text))]
+    out = [base] if base else []
+    if not expand:
+        return out
+    long_years = _YEAR_SPAN.sub(lambda m: f"{m[1]}{m[2]}{m[1][:2]}{m[3]}", text)
+    if long_years != text:
+        out.append([(t,) for t in dict.fromkeys(tokens(long_years))])
+    from .synonyms import named_concepts
+
+    for used, others in named_concepts(text):
+        drop = set(t for t in used if t not in STOPWORDS)
+        rest = [p for p in base if p[0] not in drop]
+        out += [rest + [other] for other in others]
+    unique = []
+    for v in out:
+        if v and v not in unique:
+            unique.append(v)
+    return unique
+
+
+def fts_queries(text: str, expand: bool = True) -> list[str]:
+    """One FTS5 MATCH expression per query variant (see ``query_variants``)."""
+    return [m for m in (_match(v) for v in query_variants(text, expand)) if m]
 
 
 def normalise(text: str) -> str:

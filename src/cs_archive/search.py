@@ -1,27 +1,46 @@
 """Stage 6: a question -> cited hits.
 
-Two arms over the same chunks — dense (FAISS, cosine) and lexical (SQLite FTS5 BM25 over
-stemmed tokens) — each restricted by the filters before ranking, fused by reciprocal rank.
+Two arms over the same chunks, each restricted by the filters before ranking:
+
+- dense: FAISS, cosine of the query and passage embeddings (finds the user's own words);
+- lexical: SQLite FTS5 BM25 over Snowball-stemmed tokens, figures and acronyms kept whole,
+  with the children's-services vocabulary of ``synonyms.py`` (finds exact names and figures).
+
+Fusion is a convex combination, measured against reciprocal rank fusion on ``eval/qrels.jsonl``
+and the shared dev questions (README, *Retrieval quality*): each arm is min-max normalised
+over the candidates, and the lexical score is scaled by the passage's *coverage*, the
+IDF-weighted share of the query's terms it contains, so a passage matching one common query
+word cannot ride on BM25's relative scale when the query is a paraphrase.
+
 A quoted phrase must occur in the passage. Near-duplicates (a decision page repeating its
-minutes) collapse into one hit that lists the others in ``also_in``. ``confident`` marks hits
-that clear the relevance floor; weak ones are still returned, marked, never padded as good.
+minutes) collapse into one hit that lists the others in ``also_in``. ``confident`` marks
+hits that clear the calibrated relevance floor (``confidence``); weak ones are still
+returned, marked, never padded as good. Highlights embed the sentences of the top few hits
+in one batch and pick the two nearest the query; without highlights none of that runs.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .index.store import Archive
-from .lexical import fts_query, normalise, tokens
+from .lexical import STOPWORDS, Phrase, normalise, query_variants, tokens
 from .models import Hit
 
-RRF_K = 60
 POOL = 50  # candidates each arm contributes before fusion
-CONFIDENT_COSINE = 0.40  # the dense similarity a confident hit must reach
+DENSE_WEIGHT = 0.5  # of the fused score; the lexical arm has the rest
 DUPLICATE_COSINE = 0.95
+HIGHLIGHT_HITS = 3  # hits whose sentences are embedded for highlights; later ones use shared words
+HIGHLIGHT_WORDS = 40  # of each sentence, embedded to score it
+
+# The relevance floor, calibrated on eval/qrels.jsonl (README, *Retrieval quality*).
+CONFIDENT_COSINE = 0.44  # dense similarity that alone makes a hit confident
+LEXICAL_COSINE = 0.30  # ... or this, when the passage also covers the query's terms:
+LEXICAL_COVERAGE = 0.45  # IDF-weighted share of the query's terms the passage contains
 
 
 @dataclass(frozen=True)
@@ -53,7 +72,7 @@ class Filters:
             where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE lower(json_each.value) = ?)")
             args.append(self.topic.lower())
         if not self.include_exempt:  # papers marked exempt from publication (Schedule 12A)
-            where.append("c.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
+            where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         return " AND ".join(where), args
 
     @property
@@ -66,10 +85,13 @@ def _and(s: str) -> str:
 
 
 _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”')
+ARMS = ("dense", "lexical")
 
 
 def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters = Filters(),
-           highlights: bool = True) -> list[Hit]:
+           highlights: bool = True, *, arms: tuple[str, ...] = ARMS, expand: bool = True) -> list[Hit]:
+    """Up to k hits, best first. ``arms`` and ``expand`` exist for the benchmark's baselines
+    (one arm alone; no vocabulary expansion)."""
     query = query.strip()
     if not query or k <= 0:
         return []
@@ -80,36 +102,82 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         return []
     qvec = embedder.embed_query(_PHRASE.sub(lambda m: m.group(1) or m.group(2), query))
     pool = max(POOL, 3 * k)
-    dscores, dids = archive.vectors.search(qvec, pool, allowed)
-    dense_rank = {int(i): r for r, i in enumerate(dids)}
-    lex_ids = _lexical(archive, query, pool, allowed)
-    lex_rank = {i: r for r, i in enumerate(lex_ids)}
-    fused: dict[int, float] = {}
-    for ranks in (dense_rank, lex_rank):
-        for i, r in ranks.items():
-            fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + r + 1)
-    order = sorted(fused, key=lambda i: (-fused[i], i))
-    vecs = archive.vectors_of(order[: 4 * k + 20])
+    cand: dict[int, None] = {}
+    if "dense" in arms:
+        _, dids = archive.vectors.search(qvec, pool, allowed)
+        cand.update((int(i), None) for i in dids)
+    variants = query_variants(query, expand)
+    bm25 = _lexical(archive, variants, pool, allowed) if "lexical" in arms else {}
+    cand.update((i, None) for i in bm25)
+    if not cand:
+        return []
+    rows = archive.chunk_rows(cand)
+    vecs = {i: np.frombuffer(r["vector"], dtype="float32") for i, r in rows.items()}
     cos = {i: float(v @ qvec) for i, v in vecs.items()}
+    cover = _coverage(archive, variants, rows) if bm25 else {}
+    fused = fuse([i for i in cand if i in rows], cos, bm25, cover, arms)
+    order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], vecs)
     kept = kept[:k]
-    rows = archive.chunk_rows(kept + [d for i in kept for d in dupes.get(i, [])])
-    terms = set(tokens(query))
+    extra = archive.chunk_rows([d for i in kept for d in dupes.get(i, []) if d not in rows])
+    rows = {**rows, **extra}
+    lit = _literals(query, phrases)
+    marks = {i: confidence(cos[i], cover.get(i, 0.0), _has_literal(rows[i]["norm"], lit)) for i in kept}
+    lights = _highlights(embedder, qvec, query, [rows[i]["text"] for i in kept]) if highlights else [()] * len(kept)
     hits = []
-    for rank, i in enumerate(kept, 1):
+    for rank, (i, light) in enumerate(zip(kept, lights), 1):
         r = rows[i]
         also = [{"chunk_id": rows[d]["chunk_id"], "source": rows[d]["source"], "date": rows[d]["date"],
                  "section": rows[d]["section"]} for d in dupes.get(i, []) if d in rows]
         hits.append(Hit(
-            rank=rank, score=round(fused[i], 6), confident=cos.get(i, 0.0) >= CONFIDENT_COSINE,
+            rank=rank, score=round(fused[i], 6), confident=marks[i],
             chunk_id=r["chunk_id"], doc_id=r["doc_id"], source=r["source"], url=r["url"],
             council=r["council"], committee=r["committee"], date=r["date"], doc_type=r["doc_type"],
             title=r["title"], section=r["section"], subsection=r["subsection"], part=r["part"],
             heading=r["heading"], page=r["page"], page_end=r["page_end"], text=r["text"],
-            highlights=tuple(best_sentences(r["text"], terms)) if highlights else (),
-            topics=tuple(json.loads(r["topics"])), also_in=tuple(also),
+            highlights=tuple(light), topics=tuple(json.loads(r["topics"])), also_in=tuple(also),
         ))
     return hits
+
+
+def fuse(ids: list[int], cos: dict[int, float], bm25: dict[int, float], cover: dict[int, float],
+         arms: tuple[str, ...] = ARMS) -> dict[int, float]:
+    """The fused score of each candidate (higher is better; comparable within one query)."""
+    if tuple(arms) == ("dense",):
+        return {i: cos[i] for i in ids}
+    if tuple(arms) == ("lexical",):
+        return {i: bm25.get(i, 0.0) for i in ids}
+    dense = _minmax([cos[i] for i in ids])
+    lexical = _minmax([bm25.get(i, 0.0) for i in ids])
+    return {i: DENSE_WEIGHT * d + (1 - DENSE_WEIGHT) * lex * cover.get(i, 0.0)
+            for i, d, lex in zip(ids, dense, lexical)}
+
+
+def _minmax(xs: list[float]) -> list[float]:
+    lo, hi = min(xs), max(xs)
+    return [(x - lo) / (hi - lo) if hi > lo else 0.0 for x in xs]
+
+
+def confidence(cosine: float, coverage: float, literal: bool) -> bool:
+    """The calibrated relevance floor: the passage is near the query in meaning, or it holds
+    most of the query's informative terms and is not far from it in meaning, or it contains
+    the figure or quoted phrase the user asked for, exactly."""
+    return (cosine >= CONFIDENT_COSINE or (coverage >= LEXICAL_COVERAGE and cosine >= LEXICAL_COSINE)
+            or literal)
+
+
+_FIGURE = re.compile(r"£\s?\d[\d,]*(?:\.\d+)?\s?(?:m|bn|k|million|billion)?\b|\d[\d,]*\.?\d*\s?%|\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def _literals(query: str, phrases: list[str]) -> list[str]:
+    """What the query asks for verbatim: quoted phrases, money, percentages, figures with
+    thousands separators (not bare numbers, which are often years or counts)."""
+    figures = [normalise(m.group(0)) for m in _FIGURE.finditer(query)]
+    return [x for x in phrases + figures if x]
+
+
+def _has_literal(norm: str, literals: list[str]) -> bool:
+    return bool(literals) and any(re.search(rf"(?<![\w.,]){re.escape(x)}(?![0-9])", norm) for x in literals)
 
 
 def _allowed_ids(archive: Archive, filters: Filters, phrases: list[str]) -> np.ndarray | None:
@@ -124,20 +192,56 @@ def _allowed_ids(archive: Archive, filters: Filters, phrases: list[str]) -> np.n
     return np.array([r[0] for r in archive.db.execute(q, args)], dtype="int64")
 
 
-def _lexical(archive: Archive, query: str, n: int, allowed: np.ndarray | None) -> list[int]:
-    match = fts_query(query)
-    if not match:
-        return []
-    q = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?"
+def _lexical(archive: Archive, variants: list[list[Phrase]], n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    """BM25 (higher is better) of the best-matching passages, each at its best over the variants."""
+    from .lexical import _match
+
+    matches = [m for m in (_match(v) for v in variants) if m]
+    if not matches:
+        return {}
     if allowed is None:
-        return [r[0] for r in archive.db.execute(q, (match, n))]
-    # Filtered: rank among the allowed chunks only, so k hits come back when k exist.
-    archive.db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed_ids(id INTEGER PRIMARY KEY)")
-    archive.db.execute("DELETE FROM allowed_ids")
-    archive.db.executemany("INSERT INTO allowed_ids VALUES (?)", ((int(i),) for i in allowed))
-    q = ("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT id FROM allowed_ids) "
-         "ORDER BY bm25(chunks_fts) LIMIT ?")
-    return [r[0] for r in archive.db.execute(q, (match, n))]
+        q = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?"
+    else:
+        # Filtered: rank among the allowed chunks only, so k hits come back when k exist.
+        archive.db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed_ids(id INTEGER PRIMARY KEY)")
+        archive.db.execute("DELETE FROM allowed_ids")
+        archive.db.executemany("INSERT INTO allowed_ids VALUES (?)", ((int(i),) for i in allowed))
+        q = ("SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+             "AND rowid IN (SELECT id FROM allowed_ids) ORDER BY bm25(chunks_fts) LIMIT ?")
+    best: dict[int, float] = {}
+    for m in matches:
+        for rowid, score in archive.db.execute(q, (m, n)):
+            best[rowid] = max(best.get(rowid, float("-inf")), -score)
+    return dict(sorted(best.items(), key=lambda kv: -kv[1])[:n])
+
+
+def _coverage(archive: Archive, variants: list[list[Phrase]], rows: dict) -> dict[int, float]:
+    """Per passage, the IDF-weighted share of the query's terms it contains (best variant)."""
+    weights = [[(p, _idf(archive, p)) for p in v if not (len(p) == 1 and p[0] in STOPWORDS)] for v in variants]
+    weights = [w for w in weights if w and sum(x for _, x in w) > 0]
+    out = {}
+    for i, r in rows.items():
+        have = set(tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
+        out[i] = max((sum(x for p, x in w if all(t in have for t in p)) / sum(x for _, x in w) for w in weights),
+                     default=0.0)
+    return out
+
+
+def _idf(archive: Archive, phrase: Phrase) -> float:
+    """BM25's IDF of a term (a phrase: of its rarest word), from FTS5's own vocabulary."""
+    db = archive.db
+    if not getattr(archive, "_vocab_ready", False):
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
+        archive._vocab_ready = True
+        archive._vocab_n = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    n = archive._vocab_n
+    best = 0.0
+    for t in phrase:
+        for part in re.findall(r"\w+", t):  # FTS5 splits "£434964.18" into "434964", "18"
+            row = db.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (part.lower(),)).fetchone()
+            df = row[0] if row else 0
+            best = max(best, math.log((n - df + 0.5) / (df + 0.5) + 1.0))
+    return best
 
 
 def _collapse(order: list[int], vecs: dict[int, np.ndarray]) -> tuple[list[int], dict[int, list[int]]]:
@@ -151,6 +255,39 @@ def _collapse(order: list[int], vecs: dict[int, np.ndarray]) -> tuple[list[int],
         else:
             dupes.setdefault(home, []).append(i)
     return kept, dupes
+
+
+def _highlights(embedder, qvec: np.ndarray, query: str, texts: list[str]) -> list[tuple[str, ...]]:
+    """Up to two sentences per hit that best answer the query: by embedding similarity for the
+    first ``HIGHLIGHT_HITS`` hits (their sentences embedded in one batch), by shared terms after."""
+    from .chunking.sentences import sentence_spans
+
+    sents = []
+    for text in texts:
+        ss = [text[a:b].strip() for a, b in sentence_spans(text)]
+        sents.append([x for x in ss if len(x.split()) >= 3] or [x for x in ss if x])
+    top = [x for group in sents[:HIGHLIGHT_HITS] for x in group]
+    # The opening words carry a sentence's topic; truncating keeps the batch short and cheap.
+    vecs = embedder.embed([" ".join(x.split()[:HIGHLIGHT_WORDS]) for x in top]) if top else np.zeros((0, 1), dtype="float32")
+    out, at = [], 0
+    terms = set(tokens(query))
+    for n, group in enumerate(sents):
+        if n < HIGHLIGHT_HITS:
+            scores = [float(v @ qvec) for v in vecs[at: at + len(group)]]
+            at += len(group)
+            out.append(tuple(_pick(group, scores)))
+        else:
+            out.append(tuple(best_sentences(texts[n], terms)))
+    return out
+
+
+def _pick(sents: list[str], scores: list[float], n: int = 2, margin: float = 0.10) -> list[str]:
+    """The best sentence and, when nearly as good, the next; in text order."""
+    if not sents:
+        return []
+    ranked = sorted(range(len(sents)), key=lambda j: -scores[j])[:n]
+    chosen = [j for j in ranked if scores[j] >= scores[ranked[0]] - margin]
+    return [sents[j] for j in sorted(chosen)]
 
 
 def best_sentences(text: str, terms: set[str], n: int = 2) -> list[str]:
