@@ -217,6 +217,17 @@ def test_lexical_ranks_as_bm25(filled, query):
     # Same set and order; rows whose scores tie to float precision may swap.
     score = {i: s for s, i in bm25_oracle(rows, tokens(query, drop_stopwords=query == "the"), 10_000)}
     assert [round(score[i], 6) for i in got] == [round(s, 6) for s, _ in want]
+    scored = a.lexical_scores(tokens(query, drop_stopwords=query == "the"), 20)
+    assert list(scored) == got and np.allclose(list(scored.values()), [s for s, _ in want])
+
+
+def test_term_statistics_for_weighting_query_words(filled):
+    _, a = filled
+    rows = all_rows(a)
+    words = match_subterms(index_text("children placement budget zebraquagga 2023"))
+    docs = [set(match_subterms(index_text(f"{r['heading']}\n{r['text']}"))) for r in rows.values()]
+    assert a.doc_freqs(words) == {w: sum(w in d for d in docs) for w in words}
+    assert a.chunk_count() == len(rows)
 
 
 def test_lexical_within_a_filter_and_with_nothing_to_match(filled):

@@ -13,7 +13,8 @@ One contract suite (``tests/test_store_contract.py``) runs against both.
 Rows
     ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
     ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
-    ``date`` an ISO string or None, ``topics`` a JSON list in a string.
+    ``date`` an ISO string or None, ``topics`` a JSON list in a string, ``vector`` the float32
+    vector's bytes.
 
 Search primitives (what ``search.py`` calls; fusion, collapse and highlights stay there)
     ``filtered_ids(filters, phrases)`` -> None when nothing restricts the search, else an
@@ -27,6 +28,10 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
         as SQLite FTS5's ``bm25()``) over the pre-stemmed text (``lexical.index_text`` of heading
         and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
         chunk matches when it has any of them; a term of several words must occur as a phrase.
+    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}, the same chunks with their scores
+        (FTS5's ``-bm25()``, higher is better), best first.
+    ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
+        statistics, for weighting query terms (``search._coverage``).
 
 ``filters`` is ``search.Filters`` or anything with its fields (read with ``getattr``, so a
 field added later is simply ignored by a backend that does not know it yet): ``since``/``until``
@@ -48,7 +53,7 @@ import numpy as np
 
 ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
             "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
-            "doc_type", "url")
+            "doc_type", "url", "vector")
 FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
 
 
@@ -132,6 +137,9 @@ class ArchiveReader(Protocol):
     def filtered_ids(self, filters: Any, phrases: Sequence[str]) -> Any: ...
     def dense(self, qvec: np.ndarray, n: int, allowed: Any = None) -> tuple[np.ndarray, np.ndarray]: ...
     def lexical(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> list[int]: ...
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> dict[int, float]: ...
+    def doc_freqs(self, words: Sequence[str]) -> dict[str, int]: ...
+    def chunk_count(self) -> int: ...
     def close(self) -> None: ...
 
 

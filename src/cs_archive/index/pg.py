@@ -299,11 +299,12 @@ DENSE_EXACT_FILTERED_SQL = ("SELECT c.id, c.embedding <#> %s AS d FROM chunks c 
 
 ROW_SQL = ("SELECT c.id, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text, c.norm, "
            "c.page, c.page_end, c.topics, c.content_hash, p.source, p.council, p.committee, p.date, p.title, "
-           "p.doc_type, p.url FROM chunks c JOIN papers p USING (doc_id) ")
+           "p.doc_type, p.url, c.embedding AS vector FROM chunks c JOIN papers p USING (doc_id) ")
 
 
 def _row(r: dict) -> dict:
     r["topics"] = json.dumps(list(r["topics"] or []))
+    r["vector"] = np.asarray(r["vector"], dtype="float32").tobytes()  # as in the SQLite rows
     return r
 
 
@@ -326,13 +327,13 @@ class PgArchive:
             raise
 
     # -- plumbing --------------------------------------------------------------------------
-    def _all(self, q: str, args: Iterable = ()) -> list[dict]:
+    def _all(self, q: str, args: Iterable = (), binary: bool = False) -> list[dict]:
         with self._lock:
-            return self.con.execute(q, list(args)).fetchall()
+            return self.con.cursor(binary=binary).execute(q, list(args)).fetchall()
 
-    def _one(self, q: str, args: Iterable = ()) -> dict | None:
+    def _one(self, q: str, args: Iterable = (), binary: bool = False) -> dict | None:
         with self._lock:
-            return self.con.execute(q, list(args)).fetchone()
+            return self.con.cursor(binary=binary).execute(q, list(args)).fetchone()
 
     def _manifest(self) -> Manifest:
         meta = {r["key"]: r["value"] for r in self._all("SELECT key, value FROM meta")}
@@ -370,7 +371,7 @@ class PgArchive:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        return {r["id"]: _row(r) for r in self._all(ROW_SQL + "WHERE c.id = ANY(%s)", [ids])}
+        return {r["id"]: _row(r) for r in self._all(ROW_SQL + "WHERE c.id = ANY(%s)", [ids], binary=True)}
 
     def vectors_of(self, ids) -> dict[int, np.ndarray]:
         ids = [int(i) for i in ids]
@@ -382,12 +383,12 @@ class PgArchive:
                 "SELECT id, embedding FROM chunks WHERE id = ANY(%s)", [ids])}
 
     def chunk_by_id(self, chunk_id: str) -> dict | None:
-        r = self._one(ROW_SQL + "WHERE c.chunk_id = %s", [chunk_id])
+        r = self._one(ROW_SQL + "WHERE c.chunk_id = %s", [chunk_id], binary=True)
         return _row(r) if r else None
 
     def neighbours(self, row, n: int) -> list[dict]:
         return [_row(r) for r in self._all(ROW_SQL + "WHERE c.doc_id = %s AND c.seq BETWEEN %s AND %s ORDER BY c.seq",
-                                           [row["doc_id"], row["seq"] - n, row["seq"] + n])]
+                                           [row["doc_id"], row["seq"] - n, row["seq"] + n], binary=True)]
 
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
         return [r["id"] for r in self._all("SELECT id FROM chunks WHERE doc_id = %s ORDER BY seq", [doc_id])]
@@ -466,10 +467,30 @@ class PgArchive:
         return (np.array([-r["d"] for r in rows], dtype="float32"), np.array([r["id"] for r in rows], dtype="int64"))
 
     def lexical(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> list[int]:
+        return list(self.lexical_scores(match_terms, n, allowed))
+
+    def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each word (as the index holds it: ``base.match_subterms``)."""
+        words = list(dict.fromkeys(w for w in words if w))
+        if not words:
+            return {}
+        rows = self._all("SELECT w, (SELECT count(*) FROM chunks WHERE stems @@ quote_literal(w)::tsquery) AS n "
+                         "FROM unnest(%s::text[]) AS w", [words])
+        return {r["w"]: r["n"] for r in rows}
+
+    def chunk_count(self) -> int:
+        return self._one("SELECT chunks AS n FROM corpus")["n"]
+
+    @property
+    def exempt_count(self) -> int:
+        return self._one("SELECT count(*) AS n FROM exempt_papers")["n"]
+
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> dict[int, float]:
+        """Up to n chunk ids with their BM25 score (as FTS5's ``-bm25()``), best first."""
         queries = list(dict.fromkeys(filter(None, (tsquery_of(t) for t in match_terms))))
         allowed = self._as_allowed(allowed)
         if not queries or n <= 0 or (allowed is not None and allowed.empty):
-            return []
+            return {}
         words = [match_subterms(t) for t in queries_terms(match_terms)]
         if allowed is None:
             keep, keep_args = "", []
@@ -482,7 +503,7 @@ class PgArchive:
         args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words],
                 sorted({w for ws in words if len(ws) == 1 for w in ws}),
                 " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or "''", *keep_args, n]
-        return [r["id"] for r in self._all(sql, args)]
+        return {r["id"]: r["score"] for r in self._all(sql, args)}
 
     def _as_allowed(self, allowed: Any) -> PgAllowed | None:
         if allowed is None or isinstance(allowed, PgAllowed):

@@ -80,20 +80,42 @@ def fts_match(match_terms: Sequence[str]) -> str | None:
 
 
 def lexical(archive: Archive, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[int]:
+    return list(lexical_scores(archive, match_terms, n, allowed))
+
+
+def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
+                   allowed: np.ndarray | None = None) -> dict[int, float]:
+    """Up to n chunk ids with their BM25 score (FTS5's ``-bm25()``: higher is better), best first."""
     match = fts_match(match_terms)
     if not match or n <= 0 or (allowed is not None and len(allowed) == 0):
-        return []
-    q = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?"
+        return {}
+    q = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?"
     if allowed is None:
-        return [r[0] for r in archive.db.execute(q, (match, n))]
+        return {r[0]: -r[1] for r in archive.db.execute(q, (match, n))}
     # Filtered: rank among the allowed chunks only, so n hits come back when n exist. "+rowid"
     # keeps SQLite from handing each allowed id to FTS5 as a separate lookup (12 s -> 0.1 s at 100k).
     archive.db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed_ids(id INTEGER PRIMARY KEY)")
     archive.db.execute("DELETE FROM allowed_ids")
     archive.db.executemany("INSERT INTO allowed_ids VALUES (?)", ((int(i),) for i in allowed))
-    q = ("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? AND +rowid IN (SELECT id FROM allowed_ids) "
+    q = ("SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? AND +rowid IN (SELECT id FROM allowed_ids) "
          "ORDER BY bm25(chunks_fts), rowid LIMIT ?")
-    return [r[0] for r in archive.db.execute(q, (match, n))]
+    return {r[0]: -r[1] for r in archive.db.execute(q, (match, n))}
+
+
+def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
+    """How many chunks contain each word (a word as the index holds it: ``base.match_subterms``)."""
+    if not getattr(archive, "_vocab_ready", False):
+        archive.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
+        archive._vocab_ready = True
+    out = {}
+    for w in dict.fromkeys(words):
+        row = archive.db.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (w,)).fetchone()
+        out[w] = row[0] if row else 0
+    return out
+
+
+def chunk_count(archive: Archive) -> int:
+    return archive.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
 
 class FaissArchive(Archive):
@@ -107,6 +129,15 @@ class FaissArchive(Archive):
 
     def lexical(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[int]:
         return lexical(self, match_terms, n, allowed)
+
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+        return lexical_scores(self, match_terms, n, allowed)
+
+    def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
+        return doc_freqs(self, words)
+
+    def chunk_count(self) -> int:
+        return chunk_count(self)
 
     # -- browsing (the UI's pages), as PgArchive has them ---------------------------------
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
