@@ -121,3 +121,28 @@ def cli_subprocess():
         return CliResult(r.returncode, r.stdout, r.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL + pgvector server for the session (tests/pgserver.py), stopped by PID
+    at the end. Skips, saying why, only when one cannot be started here."""
+    from pgserver import PgServer, PgUnavailable
+
+    try:
+        server = PgServer.start()
+    except PgUnavailable as e:
+        pytest.skip(f"PostgreSQL tests skipped: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    """A fresh empty database on the session's server, dropped after the test."""
+    import re
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:50] + f"_{os.getpid()}"
+    pg_server.drop(name)
+    yield pg_server.url(name)
+    pg_server.drop(name)

@@ -1,0 +1,251 @@
+"""The store interface: what ingest writes through and what search, the CLI and the UI read
+through, whatever engine holds the archive.
+
+Two backends implement it:
+
+- the embedded default, a folder of SQLite + FAISS (``index/store.py``, with the search
+  primitives in ``index/sqlite_primitives.py``), addressed by a path or ``faiss:///PATH``;
+- PostgreSQL with pgvector (``index/pg.py``), addressed by ``postgresql://…``.
+
+``open_archive(location)`` and ``writing(location, …)`` pick the backend from the location.
+One contract suite (``tests/test_store_contract.py``) runs against both.
+
+Rows
+    ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
+    ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
+    ``date`` an ISO string or None, ``topics`` a JSON list in a string, ``vector`` the float32
+    vector's bytes.
+
+Search primitives (what ``search.py`` calls; fusion, collapse and highlights stay there)
+    ``filtered_ids(filters, phrases)`` -> None when nothing restricts the search, else an
+        *allowed set*: a sized collection of chunk ids, or a backend's own object that stands
+        for one (PostgreSQL keeps a broad filter as SQL). Pass it unchanged to ``dense`` and
+        ``lexical``; ``nothing_allowed(allowed)`` says when no chunk can match.
+    ``dense(qvec, n, allowed)`` -> (scores, ids): up to n chunks by inner product with the
+        unit query vector (= cosine), best first, only allowed ones; k hits come back when k
+        allowed chunks exist.
+    ``lexical(match_terms, n, allowed)`` -> ids: up to n chunks ranked by BM25 (k1 1.2, b 0.75,
+        as SQLite FTS5's ``bm25()``) over the pre-stemmed text (``lexical.index_text`` of heading
+        and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
+        chunk matches when it has any of them; a term of several words must occur as a phrase.
+    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}, the same chunks with their scores
+        (FTS5's ``-bm25()``, higher is better), best first.
+    ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
+        statistics, for weighting query terms (``search._coverage``).
+
+``filters`` is ``search.Filters`` or anything with its fields (read with ``getattr``, so a
+field added later is simply ignored by a backend that does not know it yet): ``since``/``until``
+(ISO dates, inclusive; papers of unknown date drop out), ``committee``/``council``
+(case-insensitive substring, "&" = "and"), ``doc_type`` (exact, any case), ``topic`` (one of
+the chunk's topics, any case), ``include_exempt`` (papers marked exempt are left out unless
+true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chunk's ``norm``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
+            "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
+            "doc_type", "url", "vector")
+FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
+
+
+@dataclass(frozen=True)
+class FilterValues:
+    """The filters in the form every backend applies them (see the module docstring)."""
+
+    since: str | None = None
+    until: str | None = None
+    committee: str | None = None  # lower case, "&" spelt "and"
+    council: str | None = None
+    doc_type: str | None = None  # lower case
+    topic: str | None = None  # lower case
+    include_exempt: bool = False
+
+    @classmethod
+    def of(cls, filters: Any) -> "FilterValues":
+        if filters is None:
+            return cls()
+        get = lambda name: getattr(filters, name, None) or None  # noqa: E731
+        return cls(since=get("since"), until=get("until"),
+                   committee=and_spelt(get("committee")), council=and_spelt(get("council")),
+                   doc_type=(get("doc_type") or "").lower() or None, topic=(get("topic") or "").lower() or None,
+                   include_exempt=bool(get("include_exempt")))
+
+    @property
+    def restricts_papers(self) -> bool:
+        return any((self.since, self.until, self.committee, self.council, self.doc_type, self.topic))
+
+
+def and_spelt(s: str | None) -> str | None:
+    """Lower case with every "&" spelt "and" (committee and council names match either)."""
+    return re.sub(r"\s*&\s*", " and ", s.lower()).strip() if s else None
+
+
+def nothing_allowed(allowed: Any) -> bool:
+    """True when a filtered search can match no chunk at all (search returns [] at once)."""
+    if allowed is None:
+        return False
+    empty = getattr(allowed, "empty", None)
+    return bool(empty) if empty is not None else len(allowed) == 0
+
+
+def match_subterms(term: str) -> list[str]:
+    """The words of one match term as a full-text index sees them: runs of letters and digits.
+
+    SQLite FTS5 (unicode61) splits "2023/24" into "2023" "24" and "£434964" into "434964";
+    PostgreSQL is given the same words, so both rank the same rows the same way."""
+    return re.findall(r"[^\W_]+", term.lower())
+
+
+@runtime_checkable
+class ArchiveReader(Protocol):
+    """A read-only view of one archive. Safe to keep open; closing releases its connections."""
+
+    folder: Any  # where it lives, for messages: a Path, or a URL without its password
+    manifest: Any  # .model, .dim, .chunker_version, .counts, .generation (changes on every commit), .to_json()
+
+    def check_model(self, model: str) -> None:
+        """Raise ArchiveError (saying what to do) when the archive was built with another model."""
+
+    def chunk_rows(self, ids: Iterable[int]) -> dict[int, Mapping]: ...
+    def vectors_of(self, ids: Iterable[int]) -> dict[int, np.ndarray]: ...
+    def chunk_by_id(self, chunk_id: str) -> Mapping | None: ...
+    def neighbours(self, row: Mapping, n: int) -> list[Mapping]: ...
+
+    def stats(self) -> dict:
+        """files, papers, chunks, by_type, by_committee, by_year, needs_ocr, exempt_withheld, manifest."""
+
+    # browsing, for the UI's pages
+    def papers(self, doc_id: str | None = None) -> list[Mapping]:
+        """Paper rows (the ``papers`` table's columns) with ``n``, their chunk count; newest first."""
+
+    def paper_chunk_ids(self, doc_id: str) -> list[int]: ...
+    def distinct(self, column: str) -> list[str]:
+        """Values of committee, council, doc_type or topic that occur, in name order."""
+
+    def generation(self) -> str:
+        """Changes whenever a writer commits (a cache key)."""
+
+    def filtered_ids(self, filters: Any, phrases: Sequence[str]) -> Any: ...
+    def dense(self, qvec: np.ndarray, n: int, allowed: Any = None) -> tuple[np.ndarray, np.ndarray]: ...
+    def lexical(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> list[int]: ...
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> dict[int, float]: ...
+    def doc_freqs(self, words: Sequence[str]) -> dict[str, int]: ...
+    def chunk_count(self) -> int: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ArchiveWriter(Protocol):
+    """What ``ingest.py`` calls while it writes. Get one from ``writing(location, …)``.
+
+    Lifecycle: ``writing`` opens it (checking the model and dimension against the archive,
+    or emptying the archive when ``rebuild``); ingest asks ``file_state``/``ocr_state``/
+    ``source_of_doc``/``known_vectors``, then calls ``put_file``/``put_needs_ocr``/
+    ``remove_file`` per file; the block's end calls ``commit`` (or ``abort`` on an exception).
+
+    When changes become visible differs by backend, never what they are: the SQLite store
+    makes the whole run visible at ``commit`` in one rename; PostgreSQL commits each
+    ``put_file``/``remove_file``/``put_needs_ocr`` as one transaction of its own (a failure
+    inside one leaves nothing of that file), so concurrent ingests and searches proceed.
+    """
+
+    model: str
+    dim: int
+    old: Any  # the archive's manifest before this writer (None: a new archive, or a rebuild)
+    changed: bool
+
+    def file_state(self, source: str) -> Mapping | None:
+        """The stored record of a file (``FILE_KEYS``), or None."""
+
+    def ocr_state(self, source: str) -> Mapping | None:
+        """A file recorded as needing OCR: source, sha256, pages, reason; or None."""
+
+    def source_of_doc(self, doc_id: str) -> str | None: ...
+    def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]: ...
+    def sources(self) -> list[str]: ...
+    def remove_file(self, source: str) -> int: ...
+
+    def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
+                 papers: list, chunks: list, hashes: list[str], vectors: np.ndarray,
+                 exempt: dict[str, str] | None = None, chunker: str | None = None) -> None:
+        """Store one file's papers and chunks in place of its old ones."""
+
+    def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None: ...
+    def discard(self) -> None: ...
+    def commit(self) -> Any: ...
+    def abort(self) -> None: ...
+
+
+# -- choosing the backend ----------------------------------------------------------------
+def is_pg_url(location: Any) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def resolve(location: str | os.PathLike) -> str | Path:
+    """A PostgreSQL URL stays a string; ``faiss:///PATH`` and plain paths become a Path."""
+    if is_pg_url(location):
+        return str(location)
+    text = os.fspath(location)
+    if text.startswith("faiss://"):
+        return Path(text[len("faiss://"):] or "index")
+    if "://" in text:
+        raise ValueError(f"unknown store URL {text!r}; use faiss:///PATH, postgresql://… or --index DIR")
+    return Path(text)
+
+
+def open_archive(location: str | os.PathLike) -> ArchiveReader:
+    """The archive at a folder, ``faiss:///PATH`` or ``postgresql://…``, read-only."""
+    where = resolve(location)
+    if isinstance(where, str):
+        from .pg import PgArchive
+
+        return PgArchive(where)
+    from .sqlite_primitives import FaissArchive
+
+    return FaissArchive(where)
+
+
+def writing(location: str | os.PathLike, model: str, dim: int,
+            rebuild: bool = False) -> AbstractContextManager[ArchiveWriter]:
+    """``with writing(location, model, dim) as w:`` for either backend (see ArchiveWriter)."""
+    where = resolve(location)
+    if isinstance(where, str):
+        from .pg import writing as pg_writing
+
+        return pg_writing(where, model, dim, rebuild=rebuild)
+    from .store import writing as folder_writing
+
+    return folder_writing(where, model, dim, rebuild=rebuild)
+
+
+def generation_of(location: str | os.PathLike) -> str:
+    """The archive's current generation, cheaply (a cache key: it changes on every commit)."""
+    where = resolve(location)
+    if isinstance(where, str):
+        from .pg import generation_of as pg_generation
+
+        return pg_generation(where)
+    from .store import Manifest
+
+    return Manifest.read(where).generation
+
+
+def check(location: str | os.PathLike) -> list[str]:
+    """What is wrong with the archive (empty when healthy), for either backend."""
+    where = resolve(location)
+    if isinstance(where, str):
+        from .pg import check as pg_check
+
+        return pg_check(where)
+    from .store import check as folder_check
+
+    return folder_check(where)

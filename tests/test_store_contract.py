@@ -1,0 +1,364 @@
+"""One contract for every store backend (index/base.py): the embedded folder (SQLite + FAISS)
+and PostgreSQL + pgvector. Papers are written through the writer API with HashEmbedder
+vectors; what comes back is checked against plain-Python oracles (exact cosine, BM25)."""
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs_archive.chunking import read_file
+from cs_archive.embed import HashEmbedder
+from cs_archive.index import store
+from cs_archive.index.base import (ROW_KEYS, ArchiveReader, and_spelt, check, match_subterms, nothing_allowed,
+                                   open_archive, writing)
+from cs_archive.ingest import content_hash, embed_text
+from cs_archive.lexical import index_text, normalise, tokens
+from cs_archive.search import Filters
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_FILES = sorted((ROOT / "seeds").glob("*.txt"))
+EMB = HashEmbedder()
+
+
+@pytest.fixture(params=["faiss", "pg"])
+def location(request, tmp_path):
+    """An empty store of each backend: a folder, or a fresh PostgreSQL database."""
+    if request.param == "faiss":
+        return tmp_path / "index"
+    return request.getfixturevalue("pg_url")
+
+
+def prepared(path: Path):
+    rf = read_file(path)
+    titles = {p.doc_id: p.meta.title for p in rf.papers}
+    texts = [embed_text(c, titles.get(c.doc_id)) for c in rf.chunks]
+    return rf, [content_hash(EMB.name, t) for t in texts], EMB.embed(texts)
+
+
+PREPARED = {}
+
+
+def prepared_file(path: Path):
+    if path not in PREPARED:
+        PREPARED[path] = prepared(path)
+    return PREPARED[path]
+
+
+def put(w, path: Path, **extra) -> None:
+    rf, hashes, vectors = prepared_file(path)
+    w.put_file(str(path), rf.sha256, "m", rf.loaded.page_count, rf.loaded.dropped, list(rf.papers),
+               list(rf.chunks), hashes, vectors, **extra)
+
+
+@pytest.fixture
+def filled(location):
+    with writing(location, EMB.name, EMB.dim) as w:
+        for f in SEED_FILES:
+            put(w, f)
+    a = open_archive(location)
+    yield location, a
+    a.close()
+
+
+def all_rows(a: ArchiveReader) -> dict[int, dict]:
+    ids = [i for p in a.papers() for i in a.paper_chunk_ids(p["doc_id"])]
+    return a.chunk_rows(ids)
+
+
+def expected_chunks() -> int:
+    return sum(len(prepared_file(f)[0].chunks) for f in SEED_FILES)
+
+
+# -- writing and reading back ------------------------------------------------------------------
+def test_rows_counts_and_manifest(filled):
+    location, a = filled
+    s = a.stats()
+    assert (s["files"], s["chunks"]) == (len(SEED_FILES), expected_chunks())
+    assert s["papers"] == sum(len(prepared_file(f)[0].papers) for f in SEED_FILES) == len(a.papers())
+    assert sum(s["by_type"].values()) == s["papers"]
+    assert a.manifest.model == "hash" and a.manifest.dim == EMB.dim and a.manifest.counts["chunks"] == s["chunks"]
+    rows = all_rows(a)
+    assert len(rows) == s["chunks"]
+    r = next(iter(rows.values()))
+    assert set(ROW_KEYS) <= set(r.keys())
+    assert isinstance(r["id"], int) and isinstance(json.loads(r["topics"]), list)
+    assert r["norm"] == normalise(f"{r['heading']} {r['text']}")
+    assert a.chunk_by_id(r["chunk_id"])["text"] == r["text"] and a.chunk_by_id("no-such-chunk") is None
+    assert check(location) == []
+
+
+def test_vectors_and_writer_queries_round_trip(filled):
+    location, a = filled
+    rf, hashes, vectors = prepared_file(SEED_FILES[0])
+    rows = [a.chunk_by_id(c.chunk_id) for c in rf.chunks]
+    got = a.vectors_of([r["id"] for r in rows])
+    assert np.allclose(np.stack([got[r["id"]] for r in rows]), vectors, atol=1e-6)
+    with writing(location, EMB.name, EMB.dim) as w:
+        state = w.file_state(str(SEED_FILES[0]))
+        assert state["sha256"] == rf.sha256 and state["meta_hash"] == "m"
+        assert w.file_state("nowhere.pdf") is None
+        assert w.source_of_doc(rf.papers[0].doc_id) == str(SEED_FILES[0])
+        assert w.sources() == sorted(str(f) for f in SEED_FILES)
+        known = w.known_vectors(hashes[:3] + ["unknown"])
+        assert set(known) == set(hashes[:3]) and np.allclose(known[hashes[0]], vectors[0], atol=1e-6)
+
+
+def test_neighbours_are_the_papers_next_passages_in_order(filled):
+    _, a = filled
+    doc = max(a.papers(), key=lambda p: p["n"])
+    ids = a.paper_chunk_ids(doc["doc_id"])
+    mid = a.chunk_rows([ids[3]])[ids[3]]
+    around = a.neighbours(mid, 2)
+    assert [r["id"] for r in around] == ids[1:6]
+    assert [r["seq"] for r in around] == sorted(r["seq"] for r in around)
+
+
+def test_model_mismatch_is_refused_with_advice(filled):
+    location, a = filled
+    with pytest.raises(store.ArchiveError, match="CS_ARCHIVE_MODEL=hash"):
+        a.check_model("all-MiniLM-L6-v2")
+    with pytest.raises(store.ArchiveError, match="--rebuild"):
+        with writing(location, "all-MiniLM-L6-v2", 384):
+            pass
+
+
+# -- the search primitives ----------------------------------------------------------------------
+def test_filtered_ids_apply_every_filter(filled):
+    _, a = filled
+    rows = all_rows(a)
+    assert a.filtered_ids(Filters(), []) is None
+
+    def ids_of(**kw):
+        allowed = a.filtered_ids(Filters(**kw), kw.pop("phrases", []) if "phrases" in kw else [])
+        return sorted(int(i) for i in allowed)
+
+    minutes = ids_of(doc_type="MINUTES")
+    assert minutes and minutes == sorted(i for i, r in rows.items() if r["doc_type"] == "minutes")
+    dated = [r["date"] for r in rows.values() if r["date"]]
+    mid = sorted(dated)[len(dated) // 2]
+    assert ids_of(since=mid) == sorted(i for i, r in rows.items() if r["date"] and r["date"] >= mid)
+    assert ids_of(until=mid) == sorted(i for i, r in rows.items() if r["date"] and r["date"] <= mid)
+    committee = next(r["committee"] for r in rows.values() if r["committee"] and "&" in r["committee"].replace(" and ", " & "))
+    spelt = committee.replace("&", "and") if "&" in committee else committee.replace(" and ", " & ")
+    want = sorted(i for i, r in rows.items() if and_spelt(committee) in (and_spelt(r["committee"]) or ""))
+    assert ids_of(committee=spelt.upper()) == want == ids_of(committee=committee)
+    topic = Counter(t for r in rows.values() for t in json.loads(r["topics"])).most_common(1)[0][0]
+    assert ids_of(topic=topic.upper()) == sorted(i for i, r in rows.items() if topic in json.loads(r["topics"]))
+    assert nothing_allowed(a.filtered_ids(Filters(committee="no such committee"), []))
+
+
+def test_phrases_must_occur_in_the_normalised_text(filled):
+    _, a = filled
+    rows = all_rows(a)
+    phrase = normalise("looked after children")
+    allowed = sorted(int(i) for i in a.filtered_ids(Filters(), [phrase]))
+    assert allowed and allowed == sorted(i for i, r in rows.items() if phrase in r["norm"])
+    assert nothing_allowed(a.filtered_ids(Filters(), ["zebra crossing quantum"]))
+
+
+def test_dense_is_exact_cosine_ranking_within_the_allowed(filled):
+    _, a = filled
+    rows = all_rows(a)
+    ids = np.array(sorted(rows))
+    vecs = a.vectors_of(ids)
+    mat = np.stack([vecs[i] for i in ids])
+    q = EMB.embed_query("children in care placements sufficiency")
+    for allowed in (None, a.filtered_ids(Filters(doc_type="report"), [])):
+        keep = np.ones(len(ids), bool) if allowed is None else np.isin(ids, list(allowed))
+        want = np.sort(mat[keep] @ q)[::-1][:10]
+        scores, got = a.dense(q, 10, allowed)
+        assert len(got) == 10 and np.allclose(scores, want, atol=1e-5)
+        assert all(np.isclose(float(vecs[int(i)] @ q), s, atol=1e-5) for s, i in zip(scores, got))
+        if allowed is not None:
+            assert set(map(int, got)) <= set(map(int, allowed))
+    few = a.filtered_ids(Filters(doc_type="minutes"), [])
+    assert len(a.dense(q, 10_000, few)[1]) == len(few)  # every allowed chunk when fewer than asked
+
+
+def bm25_oracle(rows: dict[int, dict], terms: list[str], n: int, allowed=None) -> list[tuple[float, int]]:
+    """FTS5's bm25(): k1 1.2, b 0.75, IDF over every chunk, phrases as consecutive words."""
+    docs = {i: match_subterms(index_text(f"{r['heading']}\n{r['text']}")) for i, r in rows.items()}
+    avgdl = sum(map(len, docs.values())) / len(docs)
+
+    def tf(words, phrase):
+        return sum(words[j:j + len(phrase)] == phrase for j in range(len(words)))
+
+    phrases = list(dict.fromkeys(tuple(match_subterms(t)) for t in terms if match_subterms(t)))
+    df = {p: sum(tf(w, list(p)) > 0 for w in docs.values()) for p in phrases}
+    scored = []
+    for i, words in docs.items():
+        if allowed is not None and i not in allowed:
+            continue
+        s = 0.0
+        for p in phrases:
+            f = tf(words, list(p))
+            if f:
+                idf = math.log((len(docs) - df[p] + 0.5) / (df[p] + 0.5))
+                s += (idf if idf > 0 else 1e-6) * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * len(words) / avgdl))
+        if s:
+            scored.append((s, i))
+    return sorted(scored, key=lambda x: (-x[0], x[1]))[:n]
+
+
+@pytest.mark.parametrize("query", ["children in care placements", "budget 2023/24 overspend £434,964",
+                                   "ACTION officers to report back", "the"])
+def test_lexical_ranks_as_bm25(filled, query):
+    _, a = filled
+    rows = all_rows(a)
+    want = bm25_oracle(rows, tokens(query, drop_stopwords=query == "the"), 20)
+    got = a.lexical(tokens(query, drop_stopwords=query == "the"), 20)
+    assert len(got) == len(want)
+    # Same set and order; rows whose scores tie to float precision may swap.
+    score = {i: s for s, i in bm25_oracle(rows, tokens(query, drop_stopwords=query == "the"), 10_000)}
+    assert [round(score[i], 6) for i in got] == [round(s, 6) for s, _ in want]
+    scored = a.lexical_scores(tokens(query, drop_stopwords=query == "the"), 20)
+    assert list(scored) == got and np.allclose(list(scored.values()), [s for s, _ in want])
+
+
+def test_term_statistics_for_weighting_query_words(filled):
+    _, a = filled
+    rows = all_rows(a)
+    words = match_subterms(index_text("children placement budget zebraquagga 2023"))
+    docs = [set(match_subterms(index_text(f"{r['heading']}\n{r['text']}"))) for r in rows.values()]
+    assert a.doc_freqs(words) == {w: sum(w in d for d in docs) for w in words}
+    assert a.chunk_count() == len(rows)
+
+
+def test_lexical_within_a_filter_and_with_nothing_to_match(filled):
+    _, a = filled
+    rows = all_rows(a)
+    allowed = a.filtered_ids(Filters(doc_type="report"), [])
+    terms = tokens("school transport budget")
+    got = a.lexical(terms, 15, allowed)
+    want = bm25_oracle(rows, terms, 15, set(map(int, allowed)))
+    assert len(got) == len(want) == 15 and set(got) <= set(map(int, allowed))
+    score = {i: s for s, i in bm25_oracle(rows, terms, 10_000)}
+    assert [round(score[i], 6) for i in got] == [round(s, 6) for s, _ in want]
+    assert a.lexical([], 10) == [] and a.lexical(tokens("xyzzy plugh"), 10) == []
+    assert a.lexical(terms, 10, a.filtered_ids(Filters(committee="none such"), [])) == []
+
+
+# -- changing the archive -------------------------------------------------------------------------
+def test_remove_and_put_again_keeps_chunk_ids(filled):
+    location, a = filled
+    gone = SEED_FILES[1]
+    rf, _, _ = prepared_file(gone)
+    before = {c.chunk_id: a.chunk_by_id(c.chunk_id)["text"] for c in rf.chunks}
+    n_before = a.stats()["chunks"]
+    q = EMB.embed_query(rf.chunks[0].text)
+    with writing(location, EMB.name, EMB.dim) as w:
+        assert w.remove_file(str(gone)) == 1
+        assert w.remove_file(str(gone)) == 0
+    b = open_archive(location)
+    assert b.stats()["chunks"] == n_before - len(rf.chunks) and b.chunk_by_id(rf.chunks[0].chunk_id) is None
+    assert str(gone) not in {p["source"] for p in b.papers()}
+    assert not {b.chunk_rows([i])[i]["source"] for i in map(int, b.dense(q, 50)[1])} & {str(gone)}
+    assert check(location) == []
+    b.close()
+    with writing(location, EMB.name, EMB.dim) as w:
+        put(w, gone)
+    c = open_archive(location)
+    assert {cid: c.chunk_by_id(cid)["text"] for cid in before} == before
+    assert c.stats()["chunks"] == n_before and check(location) == []
+    assert c.manifest.generation != a.manifest.generation
+    c.close()
+
+
+class Boom(Exception):
+    pass
+
+
+class BadChunk:
+    """A chunk that fails when its text is read, part-way through a file."""
+
+    def __init__(self, chunk):
+        self._c = chunk
+
+    def __getattr__(self, name):
+        if name == "text":
+            raise Boom("disk on fire")
+        return getattr(self._c, name)
+
+
+def test_a_failure_mid_file_leaves_nothing_of_that_file(location):
+    first, second = SEED_FILES[0], SEED_FILES[2]
+    with writing(location, EMB.name, EMB.dim) as w:
+        put(w, first)
+    rf, hashes, vectors = prepared(second)
+    chunks = list(rf.chunks)
+    chunks[len(chunks) // 2] = BadChunk(chunks[len(chunks) // 2])
+    with pytest.raises(Boom):
+        with writing(location, EMB.name, EMB.dim) as w:
+            w.put_file(str(second), rf.sha256, "m", None, {}, list(rf.papers), chunks, hashes, vectors)
+    a = open_archive(location)
+    assert {p["source"] for p in a.papers()} == {str(first)}
+    assert a.chunk_by_id(rf.chunks[0].chunk_id) is None
+    assert a.stats()["chunks"] == len(prepared_file(first)[0].chunks) and a.stats()["files"] == 1
+    assert check(location) == []
+    a.close()
+
+
+def test_readers_see_each_file_whole_while_a_writer_works(filled):
+    location, a = filled
+    expected = {p["doc_id"]: p["n"] for p in a.papers()}
+    stop = threading.Event()
+    seen, errors = [], []
+    q = EMB.embed_query("adult social care budget")
+
+    def read():
+        r = open_archive(location)
+        try:
+            while not stop.is_set():
+                for p in r.papers():
+                    if p["n"] != expected[p["doc_id"]]:
+                        errors.append(f"{p['doc_id']}: {p['n']} of {expected[p['doc_id']]} chunks visible")
+                r.dense(q, 10)
+                r.lexical(tokens("adult social care budget"), 10)
+                seen.append(len(r.papers()))
+                if r.__class__.__name__ != "PgArchive":  # the folder store: a new reader sees new generations
+                    r.close()
+                    r = open_archive(location)
+        except Exception as e:  # noqa: BLE001 — reported below
+            errors.append(repr(e))
+        finally:
+            r.close()
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        for _ in range(2):
+            for f in SEED_FILES[:3]:
+                with writing(location, EMB.name, EMB.dim) as w:
+                    w.remove_file(str(f))
+                with writing(location, EMB.name, EMB.dim) as w:
+                    put(w, f)
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+    assert not errors, errors[:3]
+    assert len(seen) >= 2
+    assert check(location) == []
+
+
+def test_exempt_papers_are_left_out_unless_asked(location):
+    pack = max(SEED_FILES, key=lambda f: len(prepared_file(f)[0].papers))  # an agenda pack: several papers
+    rf, _, _ = prepared_file(pack)
+    assert len(rf.papers) > 1
+    secret = rf.papers[0].doc_id
+    with writing(location, EMB.name, EMB.dim) as w:
+        put(w, pack, exempt={secret: "Exempt: paragraph 3 of Schedule 12A"})
+    a = open_archive(location)
+    rows = all_rows(a)
+    allowed = set(map(int, a.filtered_ids(Filters(), [])))
+    assert allowed == {i for i, r in rows.items() if r["doc_id"] != secret} and allowed
+    assert a.filtered_ids(Filters(include_exempt=True), []) is None
+    assert [r["doc_id"] for r in a.stats()["exempt_withheld"]] == [secret]
+    a.close()
