@@ -195,3 +195,13 @@ def test_archive_built_before_exemptions_still_opens_and_searches(archive):
     report = ingest([folder], index, HashEmbedder())
     assert len(report.updated) == 3 and len(report.exempt) == 2
     assert "1,234,567" not in _texts(_find(index, '"preferred bidder"'))
+
+
+def test_show_withholds_an_exempt_passage_unless_asked(archive, cli, hash_env):
+    folder, index = archive
+    r = cli("search", "--json", '"preferred bidder"', "--include-exempt", "--index", index)
+    exempt = next(h for h in r.json() if "£1,234,567" in h["text"])
+    r = cli("show", exempt["chunk_id"], "--index", index)
+    assert r.code == 1 and "marked exempt" in r.err and "1,234,567" not in r.out
+    r = cli("show", exempt["chunk_id"], "--include-exempt", "--index", index)
+    assert r.code == 0 and "£1,234,567" in r.out

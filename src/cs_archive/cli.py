@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="print one passage with its neighbours")
     p.add_argument("chunk_id")
     p.add_argument("--context", type=int, default=0, metavar="N", help="neighbours each side")
+    p.add_argument("--include-exempt", action="store_true", help="show it even if its paper is marked exempt")
     p.add_argument("--json", action="store_true")
     _archive_args(p)
 
@@ -219,6 +220,11 @@ def cmd_show(args) -> int:
     row = archive.chunk_by_id(args.chunk_id)
     if row is None:
         print(f"cs-archive: no passage {args.chunk_id!r} in {archive.folder}; search to find chunk ids", file=sys.stderr)
+        return 1
+    if not args.include_exempt and archive.db.execute(
+            "SELECT 1 FROM exempt_papers WHERE doc_id = ?", (row["doc_id"],)).fetchone():
+        print(f"cs-archive: {args.chunk_id} is in a paper marked exempt from publication; "
+              "add --include-exempt to show it", file=sys.stderr)
         return 1
     rows = archive.neighbours(row, max(0, args.context))
     if args.json:
