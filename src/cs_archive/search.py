@@ -20,6 +20,7 @@ in one batch and pick the two nearest the query; without highlights none of that
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .index.base import match_subterms, nothing_allowed
 from .index.store import Archive
 from .lexical import STOPWORDS, Phrase, normalise, query_variants, tokens
 from .models import Hit
@@ -97,24 +99,25 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         return []
     phrases = [normalise(a or b) for a, b in _PHRASE.findall(query)]
     phrases = [p for p in phrases if p]
-    allowed = _allowed_ids(archive, filters, phrases)
-    if allowed is not None and len(allowed) == 0:
+    store = _primitives(archive)
+    allowed = _allowed_ids(store, filters, phrases)
+    if nothing_allowed(allowed):
         return []
     qvec = embedder.embed_query(_PHRASE.sub(lambda m: m.group(1) or m.group(2), query))
     pool = max(POOL, 3 * k)
     cand: dict[int, None] = {}
     if "dense" in arms:
-        _, dids = archive.vectors.search(qvec, pool, allowed)
+        _, dids = store.dense(qvec, pool, allowed)
         cand.update((int(i), None) for i in dids)
     variants = query_variants(query, expand)
-    bm25 = _lexical(archive, variants, pool, allowed) if "lexical" in arms else {}
+    bm25 = _lexical(store, variants, pool, allowed) if "lexical" in arms else {}
     cand.update((i, None) for i in bm25)
     if not cand:
         return []
     rows = archive.chunk_rows(cand)
     vecs = {i: np.frombuffer(r["vector"], dtype="float32") for i, r in rows.items()}
     cos = {i: float(v @ qvec) for i, v in vecs.items()}
-    cover = _coverage(archive, variants, rows) if bm25 else {}
+    cover = _coverage(store, variants, rows) if bm25 else {}
     fused = fuse([i for i in cand if i in rows], cos, bm25, cover, arms)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], vecs, {i: r["text"] for i, r in rows.items()})
@@ -180,38 +183,34 @@ def _has_literal(norm: str, literals: list[str]) -> bool:
     return bool(literals) and any(re.search(rf"(?<![\w.,]){re.escape(x)}(?![0-9])", norm) for x in literals)
 
 
-def _allowed_ids(archive: Archive, filters: Filters, phrases: list[str]) -> np.ndarray | None:
-    if not filters.active and not phrases and (filters.include_exempt or not archive.exempt_count):
-        return None
-    where, args = filters.sql()
-    clauses = [where] if where else []
-    for p in phrases:
-        clauses.append("instr(c.norm, ?) > 0")
-        args.append(p)
-    q = "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE " + " AND ".join(clauses)
-    return np.array([r[0] for r in archive.db.execute(q, args)], dtype="int64")
+class _SqliteStore:
+    """The search primitives of the embedded store (index/sqlite_primitives.py) bound to an
+    Archive; a PostgreSQL archive (index/pg.py) has the same ones as methods."""
+
+    def __init__(self, archive):
+        from .index import sqlite_primitives
+
+        self._archive, self._impl = archive, sqlite_primitives
+
+    def __getattr__(self, name):
+        return functools.partial(getattr(self._impl, name), self._archive)
 
 
-def _lexical(archive: Archive, variants: list[list[Phrase]], n: int, allowed: np.ndarray | None) -> dict[int, float]:
-    """BM25 (higher is better) of the best-matching passages, each at its best over the variants."""
-    from .lexical import _match
+def _primitives(archive):
+    return archive if hasattr(archive, "lexical_scores") else _SqliteStore(archive)
 
-    matches = [m for m in (_match(v) for v in variants) if m]
-    if not matches:
-        return {}
-    if allowed is None:
-        q = "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts) LIMIT ?"
-    else:
-        # Filtered: rank among the allowed chunks only, so k hits come back when k exist.
-        archive.db.execute("CREATE TEMP TABLE IF NOT EXISTS allowed_ids(id INTEGER PRIMARY KEY)")
-        archive.db.execute("DELETE FROM allowed_ids")
-        archive.db.executemany("INSERT INTO allowed_ids VALUES (?)", ((int(i),) for i in allowed))
-        q = ("SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-             "AND rowid IN (SELECT id FROM allowed_ids) ORDER BY bm25(chunks_fts) LIMIT ?")
+
+def _allowed_ids(store, filters: Filters, phrases: list[str]) -> np.ndarray | None:
+    return store.filtered_ids(filters, phrases)
+
+
+def _lexical(store, variants: list[list[Phrase]], n: int, allowed: np.ndarray | None) -> dict[int, float]:
+    """BM25 (higher is better) of the best-matching passages, each at its best over the variants;
+    filtered searches rank among the allowed chunks only, so k hits come back when k exist."""
     best: dict[int, float] = {}
-    for m in matches:
-        for rowid, score in archive.db.execute(q, (m, n)):
-            best[rowid] = max(best.get(rowid, float("-inf")), -score)
+    for v in variants:
+        for i, score in store.lexical_scores([" ".join(p) for p in v], n, allowed).items():
+            best[i] = max(best.get(i, float("-inf")), score)
     return dict(sorted(best.items(), key=lambda kv: -kv[1])[:n])
 
 
@@ -227,21 +226,13 @@ def _coverage(archive: Archive, variants: list[list[Phrase]], rows: dict) -> dic
     return out
 
 
-def _idf(archive: Archive, phrase: Phrase) -> float:
-    """BM25's IDF of a term (a phrase: of its rarest word), from FTS5's own vocabulary."""
-    db = archive.db
-    if not getattr(archive, "_vocab_ready", False):
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
-        archive._vocab_ready = True
-        archive._vocab_n = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    n = archive._vocab_n
-    best = 0.0
-    for t in phrase:
-        for part in re.findall(r"\w+", t):  # FTS5 splits "£434964.18" into "434964", "18"
-            row = db.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (part.lower(),)).fetchone()
-            df = row[0] if row else 0
-            best = max(best, math.log((n - df + 0.5) / (df + 0.5) + 1.0))
-    return best
+def _idf(store, phrase: Phrase) -> float:
+    """BM25's IDF of a term (a phrase: of its rarest word), from the store's own vocabulary."""
+    words = [w for t in phrase for w in match_subterms(t)]
+    if not words:
+        return 0.0
+    n, df = store.chunk_count(), store.doc_freqs(words)
+    return max(math.log((n - df[w] + 0.5) / (df[w] + 0.5) + 1.0) for w in words)
 
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
