@@ -248,3 +248,49 @@ def test_generation_moves_on_every_commit(pg_url):
     a = open_archive(pg_url)
     assert len(set(gens)) == 2 and a.generation() == gens[-1] == a.manifest.generation
     a.close()
+
+
+def test_the_cli_works_end_to_end_on_postgresql(cli, hash_env, pg_url, tmp_path):
+    """ingest, search (with a filter and a quoted phrase), show, stats, check and remove through
+    `--store postgresql://…`, as a user would run them."""
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "cabinet.txt").write_text(
+        "Report to Cabinet\n\nDate: 4 January 2024\n\nTitle: Children's Services Update\n\n"
+        "1.1 There are currently 41 children in care per 10,000 in the county.\n\n"
+        "1.2 The next update will be provided to Cabinet in Summer 2024.\n", encoding="utf-8")
+    (papers / "minutes.txt").write_text(
+        "Minutes of the Select Committee\n\nDate: 5 July 2016\n\n1 APOLOGIES\n\nApologies were received.\n\n"
+        "2 FOSTERING\n\nThe committee heard about recruiting foster carers.\n", encoding="utf-8")
+    r = cli("ingest", papers, "--store", pg_url)
+    assert r.code == 0, r.err
+    assert "2 added" in r.err
+    r = cli("search", "--json", '"children in care"', "--store", pg_url)
+    assert r.code == 0, r.err
+    hits = r.json()
+    assert hits and hits[0]["section"] == "1.1" and hits[0]["date"] == "2024-01-04"
+    r = cli("search", "--json", "foster carers", "--until", "2020-01-01", "--store", pg_url)
+    assert r.code == 0 and {h["date"] for h in r.json()} == {"2016-07-05"}
+    r = cli("show", hits[0]["chunk_id"], "--store", pg_url)
+    assert r.code == 0 and "41 children in care" in r.out
+    r = cli("stats", "--json", "--store", pg_url)
+    assert r.code == 0 and (r.json()["files"], r.json()["papers"]) == (2, 2)
+    r = cli("check", "--store", pg_url)
+    assert r.code == 0 and r.out.startswith("ok: postgresql://")
+    r = cli("remove", str(papers / "minutes.txt"), "--store", pg_url)
+    assert r.code == 0, r.err
+    assert cli("stats", "--json", "--store", pg_url).json()["files"] == 1
+
+
+def test_migrate_command_copies_a_folder_archive(cli, hash_env, pg_url, tmp_path):
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "r.txt").write_text("Report to Cabinet\n\n1.1 Twelve new foster carers were recruited.\n",
+                                  encoding="utf-8")
+    assert cli("ingest", papers, "--index", tmp_path / "index").code == 0
+    r = cli("migrate", "--from", f"faiss://{tmp_path / 'index'}", "--to", pg_url)
+    assert r.code == 0, r.err
+    assert "copied 1 papers" in r.out
+    before = cli("search", "--json", "foster carers", "--index", tmp_path / "index").json()
+    after = cli("search", "--json", "foster carers", "--store", pg_url).json()
+    assert [(h["chunk_id"], h["text"]) for h in after] == [(h["chunk_id"], h["text"]) for h in before]

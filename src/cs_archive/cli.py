@@ -13,7 +13,7 @@ from pathlib import Path
 
 def _archive_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="archive folder (default: $CS_ARCHIVE_INDEX or ./index)")
-    p.add_argument("--store", metavar="URL", help="store URL, faiss:///PATH (default: $CS_ARCHIVE_STORE)")
+    p.add_argument("--store", metavar="URL", help="store URL, faiss:///PATH or postgresql://… (default: $CS_ARCHIVE_STORE)")
 
 
 def _filter_args(p: argparse.ArgumentParser) -> None:
@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
     _archive_args(p)
 
+    p = sub.add_parser("migrate", help="copy an embedded archive into PostgreSQL without re-embedding",
+                       description="Copy papers, chunks and their stored vectors from a FAISS archive into an "
+                                   "empty PostgreSQL one (ids kept, nothing re-embedded).")
+    p.add_argument("--from", dest="source", required=True, metavar="URL", help="faiss:///PATH or a folder")
+    p.add_argument("--to", dest="target", required=True, metavar="URL", help="postgresql://…")
+
     p = sub.add_parser("eval", help="measure retrieval quality on a question set", description=(
         "Run every question of QRELS (eval/README.md) through search and print Recall@1/5/10, MRR@10, "
         "nDCG@10, section accuracy, the off-topic error rate, answers that lose their confident mark, and the misses."))
@@ -112,11 +118,20 @@ def _folder(args) -> Path:
     return store_location(args.store, args.index)
 
 
+def _shown(location) -> str:
+    """A location for messages: a PostgreSQL URL without its password."""
+    if isinstance(location, str):
+        from .index.pg import redact
+
+        return redact(location)
+    return str(location)
+
+
 def _open(args):
     from .config import model_name
-    from .index.store import Archive
+    from .index.base import open_archive
 
-    archive = Archive(_folder(args))
+    archive = open_archive(_folder(args))
     archive.check_model(model_name())
     return archive
 
@@ -221,8 +236,7 @@ def cmd_show(args) -> int:
     if row is None:
         print(f"cs-archive: no passage {args.chunk_id!r} in {archive.folder}; search to find chunk ids", file=sys.stderr)
         return 1
-    if not args.include_exempt and archive.db.execute(
-            "SELECT 1 FROM exempt_papers WHERE doc_id = ?", (row["doc_id"],)).fetchone():
+    if not args.include_exempt and row["doc_id"] in {e["doc_id"] for e in archive.stats()["exempt_withheld"]}:
         print(f"cs-archive: {args.chunk_id} is in a paper marked exempt from publication; "
               "add --include-exempt to show it", file=sys.stderr)
         return 1
@@ -271,12 +285,11 @@ def cmd_remove(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .index.store import check
-
-    from .index.store import Archive, ArchiveMissing
+    from .index.base import check, open_archive
+    from .index.store import ArchiveMissing
 
     try:
-        Archive(_folder(args)).close()
+        open_archive(_folder(args)).close()
     except ArchiveMissing:
         raise  # no archive here at all: a usage error (exit 2), not damage
     except Exception:  # noqa: BLE001 — damage; check() below says what is wrong
@@ -285,8 +298,22 @@ def cmd_check(args) -> int:
     for p in problems:
         print(f"damaged: {p}")
     if not problems:
-        print(f"ok: {_folder(args)}")
+        print(f"ok: {_shown(_folder(args))}")
     return 1 if problems else 0
+
+
+def cmd_migrate(args) -> int:
+    from .index.base import resolve
+    from .index.pg import migrate, redact
+
+    src, dst = resolve(args.source), resolve(args.target)
+    if isinstance(src, str):
+        raise ValueError(f"--from must be a folder or faiss:///PATH, not {redact(src)}")
+    if not isinstance(dst, str):
+        raise ValueError(f"--to must be a postgresql://… URL, not {dst}")
+    counts = migrate(src, dst, progress=lambda s: print(s, file=sys.stderr, flush=True))
+    print(f"copied {counts.get('papers', 0)} papers and {counts.get('chunks', 0)} chunks from {src} to {redact(dst)}")
+    return 0
 
 
 def cmd_commitments(args) -> int:
@@ -343,6 +370,7 @@ def cmd_eval(args) -> int:
 
 
 COMMANDS["eval"] = cmd_eval
+COMMANDS["migrate"] = cmd_migrate
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -12,15 +12,14 @@ def index_dir(explicit: str | os.PathLike | None = None) -> Path:
     return Path(explicit or os.environ.get("CS_ARCHIVE_INDEX") or DEFAULT_INDEX)
 
 
-def store_location(store: str | None, index: str | os.PathLike | None) -> Path:
-    """--store URL (faiss:///path) or $CS_ARCHIVE_STORE wins over the index options."""
+def store_location(store: str | None, index: str | os.PathLike | None) -> Path | str:
+    """--store URL (faiss:///path or postgresql://…) or $CS_ARCHIVE_STORE wins over the index
+    options. A PostgreSQL URL stays a string; everything else is a folder."""
     url = store or os.environ.get("CS_ARCHIVE_STORE")
     if url:
-        if url.startswith("faiss://"):
-            return Path(url[len("faiss://"):] or DEFAULT_INDEX)
-        if url.startswith(("postgresql://", "postgres://")):
-            raise ValueError("the PostgreSQL store is not available in this version; use faiss:///PATH or --index DIR")
-        raise ValueError(f"unknown store URL {url!r}; use faiss:///PATH or --index DIR")
+        from .index.base import resolve
+
+        return resolve(url)
     return index_dir(index)
 
 

@@ -27,7 +27,7 @@ from .chunking import CHUNKER_VERSION, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
 from .chunking.metadata import EXEMPT_VERSION, exempt_marking, read_overrides
 from .embed import Embedder
-from .index.store import writing
+from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import LoadError
 
 SIDE_FILES = {"manifest.csv", "readme.md", "readme.txt", "readme"}

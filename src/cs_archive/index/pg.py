@@ -502,7 +502,7 @@ class PgArchive:
         sql = LEXICAL_SQL.format(k1=K1, k1_plus_1=K1 + 1, one_minus_b=1 - B, b=B, keep=keep)
         args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words],
                 sorted({w for ws in words if len(ws) == 1 for w in ws}),
-                " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or "''", *keep_args, n]
+                " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or "", *keep_args, n]
         return {r["id"]: r["score"] for r in self._all(sql, args)}
 
     def _as_allowed(self, allowed: Any) -> PgAllowed | None:
