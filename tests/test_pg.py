@@ -4,14 +4,13 @@ and migrate from the embedded store with identical search results (real model, s
 from __future__ import annotations
 
 import json
-import math
 import threading
 
 import numpy as np
 import pytest
 
 from cs_archive.index import pg
-from cs_archive.index.base import check, match_subterms, open_archive, writing
+from cs_archive.index.base import check, open_archive, writing
 from cs_archive.index.store import ArchiveError, ArchiveMissing
 from cs_archive.lexical import tokens
 from cs_archive.models import Chunk, Paper, PaperMeta
@@ -180,25 +179,9 @@ QUERIES = [
 
 
 def _search(archive, embedder, query, filters, monkeypatch):
-    """search.search over any backend: until search.py calls the store's primitives itself,
-    route its SQLite-specific helpers through the seam (the wiring the lead will make)."""
+    """search.search over any backend (it calls the store's own primitives)."""
     from cs_archive import search
 
-    def lexical(a, variants, n, allowed):
-        best: dict[int, float] = {}
-        for v in variants:
-            for i, s in a.lexical_scores([" ".join(p) for p in v], n, allowed).items():
-                best[i] = max(best.get(i, float("-inf")), s)
-        return dict(sorted(best.items(), key=lambda kv: -kv[1])[:n])
-
-    def idf(a, phrase):
-        words = [w for t in phrase for w in match_subterms(t)]
-        n, df = a.chunk_count(), a.doc_freqs(words)
-        return max((math.log((n - df[w] + 0.5) / (df[w] + 0.5) + 1.0) for w in words), default=0.0)
-
-    monkeypatch.setattr(search, "_allowed_ids", lambda a, f, p: a.filtered_ids(f, p), raising=False)
-    monkeypatch.setattr(search, "_lexical", lexical, raising=False)
-    monkeypatch.setattr(search, "_idf", idf, raising=False)
     return search.search(archive, embedder, query, k=10, filters=filters)
 
 

@@ -55,36 +55,6 @@ class Filters:
     doc_type: str | None = None
     include_exempt: bool = False
 
-    def sql(self) -> tuple[str, list]:
-        where, args = [], []
-        if self.since:
-            where.append("p.date IS NOT NULL AND p.date >= ?")
-            args.append(self.since)
-        if self.until:
-            where.append("p.date IS NOT NULL AND p.date <= ?")
-            args.append(self.until)
-        for col, val in (("committee", self.committee), ("council", self.council)):
-            if val:
-                where.append(f"replace(lower(p.{col}), ' & ', ' and ') LIKE ?")
-                args.append(f"%{_and(val)}%")
-        if self.doc_type:
-            where.append("lower(p.doc_type) = ?")
-            args.append(self.doc_type.lower())
-        if self.topic:
-            where.append("EXISTS (SELECT 1 FROM json_each(c.topics) WHERE lower(json_each.value) = ?)")
-            args.append(self.topic.lower())
-        if not self.include_exempt:  # papers marked exempt from publication (Schedule 12A)
-            where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
-        return " AND ".join(where), args
-
-    @property
-    def active(self) -> bool:
-        return any((self.since, self.until, self.committee, self.council, self.topic, self.doc_type))
-
-
-def _and(s: str) -> str:
-    return re.sub(r"\s*&\s*", " and ", s.lower()).strip()
-
 
 _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”')
 ARMS = ("dense", "lexical")
@@ -100,7 +70,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     phrases = [normalise(a or b) for a, b in _PHRASE.findall(query)]
     phrases = [p for p in phrases if p]
     store = _primitives(archive)
-    allowed = _allowed_ids(store, filters, phrases)
+    allowed = store.filtered_ids(filters, phrases)
     if nothing_allowed(allowed):
         return []
     qvec = embedder.embed_query(_PHRASE.sub(lambda m: m.group(1) or m.group(2), query))
@@ -198,10 +168,6 @@ class _SqliteStore:
 
 def _primitives(archive):
     return archive if hasattr(archive, "lexical_scores") else _SqliteStore(archive)
-
-
-def _allowed_ids(store, filters: Filters, phrases: list[str]) -> np.ndarray | None:
-    return store.filtered_ids(filters, phrases)
 
 
 def _lexical(store, variants: list[list[Phrase]], n: int, allowed: np.ndarray | None) -> dict[int, float]:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..index.base import FilterValues
+from ..index.sqlite_primitives import paper_conditions
 from ..index.store import Archive
 from ..lexical import normalise
 from ..models import Chunk, PaperMeta
@@ -93,10 +95,12 @@ class _Paper:
 
 
 def _papers(archive: Archive, filters: Filters = Filters()) -> list[_Paper]:
-    where, args = Filters(since=filters.since, until=filters.until, committee=filters.committee,
-                          council=filters.council).sql()
+    where, args = paper_conditions(FilterValues.of(Filters(since=filters.since, until=filters.until,
+                                                           committee=filters.committee, council=filters.council)))
+    # Papers marked exempt from publication (Schedule 12A) make no public commitments.
+    where = " AND ".join(where + ["p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)"])
     q = ("SELECT p.doc_id, p.source, p.idx, p.council, p.committee, p.date, p.title, p.doc_type, p.url FROM papers p"
-         + (f" WHERE {where}" if where else "") + " ORDER BY p.date IS NULL, p.date, p.source, p.idx")
+         + f" WHERE {where}" + " ORDER BY p.date IS NULL, p.date, p.source, p.idx")
     return [_Paper(r["doc_id"], r["source"], r["idx"],
                    PaperMeta(r["council"], r["committee"], r["date"], r["title"], r["doc_type"], r["url"]))
             for r in archive.db.execute(q, args)]

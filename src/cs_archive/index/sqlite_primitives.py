@@ -27,20 +27,7 @@ def filtered_ids(archive: Archive, filters: Any, phrases: Sequence[str] = ()) ->
         return None
     # Paper-level conditions select papers first: SQLite then walks only their chunks (at 100k
     # chunks this is ~15x faster than testing the join row by row).
-    on_papers, paper_args = [], []
-    if f.since:
-        on_papers.append("p.date IS NOT NULL AND p.date >= ?")
-        paper_args.append(f.since)
-    if f.until:
-        on_papers.append("p.date IS NOT NULL AND p.date <= ?")
-        paper_args.append(f.until)
-    for col, val in (("p.committee", f.committee), ("p.council", f.council)):
-        if val:
-            on_papers.append(f"instr({_AND_SPELT.format(col=col)}, ?) > 0")
-            paper_args.append(val)
-    if f.doc_type:
-        on_papers.append("lower(p.doc_type) = ?")
-        paper_args.append(f.doc_type)
+    on_papers, paper_args = paper_conditions(f)
     where, args = [], []
     if on_papers:
         where.append("c.doc_id IN (SELECT p.doc_id FROM papers p WHERE " + " AND ".join(on_papers) + ")")
@@ -55,6 +42,25 @@ def filtered_ids(archive: Archive, filters: Any, phrases: Sequence[str] = ()) ->
         args.append(p)
     q = "SELECT c.id FROM chunks c WHERE " + " AND ".join(where) + " ORDER BY c.id"
     return np.array([r[0] for r in archive.db.execute(q, args)], dtype="int64")
+
+
+def paper_conditions(f: FilterValues) -> tuple[list[str], list]:
+    """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``."""
+    on_papers, args = [], []
+    if f.since:
+        on_papers.append("p.date IS NOT NULL AND p.date >= ?")
+        args.append(f.since)
+    if f.until:
+        on_papers.append("p.date IS NOT NULL AND p.date <= ?")
+        args.append(f.until)
+    for col, val in (("p.committee", f.committee), ("p.council", f.council)):
+        if val:
+            on_papers.append(f"instr({_AND_SPELT.format(col=col)}, ?) > 0")
+            args.append(val)
+    if f.doc_type:
+        on_papers.append("lower(p.doc_type) = ?")
+        args.append(f.doc_type)
+    return on_papers, args
 
 
 def exempt_count(archive: Archive) -> int:
