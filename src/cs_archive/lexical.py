@@ -21,9 +21,9 @@ more most other some such only own same also just per vs via please tell show ma
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    from nltk.stem.snowball import SnowballStemmer
+    from .nltk_import import nltk_module
 
-    return SnowballStemmer("english")
+    return nltk_module("nltk.stem.snowball").SnowballStemmer("english")
 
 
 @lru_cache(maxsize=50000)

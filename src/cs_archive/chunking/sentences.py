@@ -18,11 +18,12 @@ ABBREVIATIONS = {
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    from ..nltk_import import nltk_module
 
-    params = PunktParameters()
+    punkt = nltk_module("nltk.tokenize.punkt")
+    params = punkt.PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+    return punkt.PunktSentenceTokenizer(params)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
