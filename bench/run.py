@@ -269,9 +269,9 @@ def build_archive(folder: Path, n: int, texts: list[str], vectors: np.ndarray) -
             v[fresh] /= np.linalg.norm(v[fresh], axis=1, keepdims=True)
         vec_all[idx] = v
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             ((int(i) + 1, f"c{i}", f"d{i // per_paper}", int(i % per_paper), f"{i % per_paper + 1}", None, None, "",
-              texts[i % m], norms[i % m], None, None, "[]", f"{i:032x}", v[j].tobytes())
+              texts[i % m], norms[i % m], None, None, "[]", f"{i:032x}", v[j].tobytes(), stems[i % m])
              for j, i in enumerate(idx.tolist())))
         db.executemany("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)",
                        ((int(i) + 1, stems[i % m]) for i in idx.tolist()))
@@ -294,7 +294,7 @@ def probe(folder: str) -> None:
     """Run in a fresh process: memory and latency of searches on one archive, as JSON."""
     from cs_archive import search as S
     from cs_archive.index.store import Archive
-    from cs_archive.lexical import tokens
+    from cs_archive.lexical import query_variants, tokens
 
     def rss() -> int:
         return int(re.search(r"VmRSS:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) * 1024
@@ -304,13 +304,14 @@ def probe(folder: str) -> None:
     tokens("warm up")  # the stemmer, loaded once like the model
     before = rss()
     archive = Archive(folder)
+    store = S._primitives(archive)
     res = {k: [] for k in ("search", "embed", "dense", "lexical", "rest")}
     for r in range(REPEATS + 1):
         for q in QUESTIONS:
             t_embed, qv = timed(embedder.embed_query, q)
             t_search, _ = timed(S.search, archive, embedder, q, 10, S.Filters(), False)
-            t_dense, _ = timed(archive.vectors.search, qv, S.POOL)
-            t_lex, _ = timed(S._lexical, archive, q, S.POOL, None)
+            t_dense, _ = timed(store.dense, qv, S.POOL, None)
+            t_lex, _ = timed(S._lexical, store, query_variants(q), S.POOL, None)
             if r:  # the first round warms the page cache
                 res["search"].append(t_search)
                 res["embed"].append(t_embed)

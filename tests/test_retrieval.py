@@ -117,6 +117,59 @@ def test_confidence_floor():
     assert S.confidence(0.0, 0.0, True)
 
 
+def test_coverage_matches_terms_as_the_lexical_arm_does():
+    # "£434,964" is found in "£434,964.18": FTS5 matched it, so coverage must count it too
+    rows = {1: {"heading": "", "text": "The top 25 placements cost £434,964.18 per week."},
+            2: {"heading": "", "text": "A cost of £434,9640 is another figure."}}
+
+    class Store:
+        def chunk_count(self):
+            return 10
+
+        def doc_freqs(self, words):
+            return {w: 1 for w in words}
+
+    cover = S._coverage(Store(), query_variants("£434,964"), rows)
+    assert cover == {1: 1.0, 2: 0.0}
+
+
+@pytest.mark.parametrize("query,wants", [
+    ("When will the family support teams be implemented?", ("date",)),
+    ("By when is the report due?", ("date",)),
+    ("Who sent apologies?", ("person",)),
+    ("How many children are in care?", ("number",)),
+    ("What proportion of children live in residential care?", ("number",)),
+    ("How quickly are contacts decided?", ("duration",)),
+    ("kids taught at home", ()),
+    ("What help is offered to head teachers?", ()),
+])
+def test_answer_types_read_the_question_word(query, wants):
+    assert S.answer_types(query) == wants
+
+
+@pytest.mark.parametrize("wants,text,gives", [
+    (("date",), "The changes will be implemented in April 2024.", True),
+    (("date",), "The next visit is likely in Autumn 2019.", True),
+    (("date",), "The meeting on Tuesday 20th September at 10.30am.", True),
+    (("date",), "The changes will reorganise staff into teams.", False),
+    (("person",), "Apologies were received from Mrs P Birchley and Mr D Babb.", True),
+    (("person",), "Apologies were received from the committee.", False),
+    (("number",), "There are 41 children in care per 10,000.", True),
+    (("number",), "In 2019 the council consulted.", False),  # a year is not the figure asked for
+    (("duration",), "An initial decision on a contact within 24 hours.", True),
+    (("duration",), "Decisions on contacts are made by the hub.", False),
+])
+def test_a_passage_answers_the_type_asked(wants, text, gives):
+    assert S.answers(wants, text) == float(gives)
+
+
+def test_the_answer_type_nudges_close_neighbours_only():
+    texts = {1: "The teams will be reorganised.", 2: "The teams start in April 2024.", 3: "Bins are emptied in May 2024."}
+    fused = S.nudge({1: 0.80, 2: 0.78, 3: 0.30}, texts, "When will the teams start?")
+    assert sorted(fused, key=lambda i: -fused[i]) == [2, 1, 3]  # a weak passage with a date stays weak
+    assert S.nudge({1: 0.80, 2: 0.78}, texts, "teams reorganised") == {1: 0.80, 2: 0.78}
+
+
 @pytest.mark.parametrize("query,norm,found", [
     ("£434,964", "cost the council £434 964 18 per week", True),
     ("£434,964", "cost the council £434 9640 per week", False),
@@ -213,29 +266,16 @@ def _eval(cli, seed_index, qrels) -> dict:
 
 
 @pytest.mark.model
-def test_eval_on_our_qrels_meets_the_targets_it_meets(cli, seed_index, real_env):
+def test_eval_on_our_qrels_meets_the_targets(cli, seed_index, real_env):
     m = _eval(cli, seed_index, QRELS)
     assert m["n"] >= 80 and m["offtopic_n"] >= 20
-    assert m["recall@5"] >= 0.94, m  # the target, 0.95, is pinned below
+    assert m["recall@1"] >= 0.80, m
+    assert m["recall@5"] >= 0.95, m
     assert m["mrr@10"] >= 0.85, m
     assert m["section_accuracy"] >= 0.95, m
     assert m["offtopic_confident_rate"] <= 0.10, m
     assert m["answerable_lost_rate"] <= 0.05, m
     assert m["filter_leaks"] == 0, m
-
-
-@pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="Recall@1 on eval/qrels.jsonl is 0.785, short of the 0.80 target "
-                                       "(rank-2 answers beside a sibling paragraph; see README)")
-def test_eval_on_our_qrels_recall_at_1_target(cli, seed_index, real_env):
-    assert _eval(cli, seed_index, QRELS)["recall@1"] >= 0.80
-
-
-@pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="Recall@5 on eval/qrels.jsonl is 0.944 (136/144) since the chunker "
-                                       "fixes split the 002 consultation into its sections 5-12; target 0.95")
-def test_eval_on_our_qrels_recall_at_5_target(cli, seed_index, real_env):
-    assert _eval(cli, seed_index, QRELS)["recall@5"] >= 0.95
 
 
 @pytest.mark.model
@@ -245,8 +285,73 @@ def test_eval_on_the_shared_dev_questions(cli, seed_index, real_env):
 
 
 @pytest.mark.model
-@pytest.mark.xfail(strict=True, reason="on the 28 shared dev questions Recall@1 is 0.79 (22/28) and MRR@10 "
-                                       "0.849, short of 0.80 / 0.85")
 def test_eval_on_the_shared_dev_questions_rank_1_targets(cli, seed_index, real_env):
     m = _eval(cli, seed_index, shared_file("eval/dev_questions.jsonl"))
     assert m["recall@1"] >= 0.80 and m["mrr@10"] >= 0.85, m
+
+
+# -- the lexical arm's work stays bounded as the archive grows -------------------------------------------
+
+class _Stats:
+    def __init__(self, df):
+        self.n, self.df = 1000, df
+
+    postings = S._TermStats.postings
+    idf = S._TermStats.idf
+
+
+def test_the_lexical_budget_keeps_the_rarest_terms_in_query_order():
+    stats = _Stats({"children": 600, "care": 280, "ehcp": 12, "transport": 40, "look": 90, "after": 300})
+    variant = [("children",), ("ehcp",), ("transport",), ("care",)]
+    assert S.affordable(variant, stats, budget=10_000) == variant  # a small archive: every term
+    assert S.affordable(variant, stats, budget=100) == [("ehcp",), ("transport",)]
+    assert S.affordable(variant, stats, budget=5) == []  # only common words: the dense arm and coverage rank
+    # a phrase costs the postings of all its words
+    assert S.affordable([("look", "after"), ("ehcp",)], stats, budget=300) == [("ehcp",)]
+
+
+def test_a_common_word_beyond_the_budget_still_counts_through_coverage(care_archive, hash_env, monkeypatch):
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.index.store import Archive
+
+    archive = Archive(care_archive)
+    full = S.search(archive, HashEmbedder(), "Switch Bucks substance misuse", highlights=False)
+    monkeypatch.setattr(S, "LEXICAL_POSTINGS", 0)  # nothing affordable: BM25 ranks nothing
+    store = S._primitives(archive)
+    variants = query_variants("Switch Bucks substance misuse")
+    assert S._lexical(store, variants, 10, None) == {}
+    pruned = S.search(archive, HashEmbedder(), "Switch Bucks substance misuse", highlights=False)
+    assert {h.chunk_id for h in pruned} == {h.chunk_id for h in full}
+    right = next(h for h in pruned if "Switch Bucks" in h.text)
+    assert right.confident  # it holds the query's terms: coverage still says so
+
+
+def test_stored_stems_are_the_index_text_and_an_older_archive_gains_the_column(care_archive, hash_env, tmp_path):
+    import shutil
+    import sqlite3
+
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.index.store import Archive
+    from cs_archive.ingest import ingest
+    from cs_archive.lexical import index_text
+
+    archive = Archive(care_archive)
+    rows = archive.db.execute("SELECT heading, text, stems FROM chunks").fetchall()
+    assert rows and all(r["stems"] == index_text(f"{r['heading']}\n{r['text']}") for r in rows)
+    # an archive written before the column existed: searches tokenise its rows, the next ingest adds it
+    old = tmp_path / "old"
+    shutil.copytree(care_archive, old)
+    db_path = next(old.glob("gen-*/archive.sqlite"))
+    db = sqlite3.connect(db_path)
+    db.execute("ALTER TABLE chunks DROP COLUMN stems")
+    db.commit()
+    db.close()
+    before = [h.chunk_id for h in S.search(Archive(old), HashEmbedder(), "looked after children", highlights=False)]
+    assert before == [h.chunk_id for h in S.search(archive, HashEmbedder(), "looked after children", highlights=False)]
+    papers = tmp_path / "more"
+    papers.mkdir()
+    (papers / "011_more.txt").write_text("Report to Cabinet\n\n1. Care leavers are supported into work.\n")
+    ingest([papers], old, HashEmbedder())
+    db = Archive(old).db
+    assert db.execute("SELECT count(*) FROM chunks WHERE stems IS NULL").fetchone()[0] == len(rows)  # the older ones
+    assert db.execute("SELECT stems FROM chunks WHERE text LIKE '%supported into work%'").fetchone()[0]

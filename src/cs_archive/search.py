@@ -10,7 +10,9 @@ Fusion is a convex combination, measured against reciprocal rank fusion on ``eva
 and the shared dev questions (README, *Retrieval quality*): each arm is min-max normalised
 over the candidates, and the lexical score is scaled by the passage's *coverage*, the
 IDF-weighted share of the query's terms it contains, so a passage matching one common query
-word cannot ride on BM25's relative scale when the query is a paraphrase.
+word cannot ride on BM25's relative scale when the query is a paraphrase. A question that asks
+for a kind of answer ("when…", "who…", "how many…", "how quickly…") nudges up the passages
+that hold one (a date, a named person, a figure, a duration): ``nudge``.
 
 A quoted phrase must occur in the passage. Near-duplicates (a decision page repeating its
 minutes) collapse into one hit that lists the others in ``also_in``. ``confident`` marks
@@ -23,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -80,20 +83,27 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         _, dids = store.dense(qvec, pool, allowed)
         cand.update((int(i), None) for i in dids)
     variants = query_variants(query, expand)
-    bm25 = _lexical(store, variants, pool, allowed) if "lexical" in arms else {}
+    stats = _TermStats(store, variants) if "lexical" in arms else None
+    bm25 = _lexical(store, variants, pool, allowed, stats) if stats else {}
     cand.update((i, None) for i in bm25)
     if not cand:
         return []
     rows = archive.chunk_rows(cand)
     vecs = {i: np.frombuffer(r["vector"], dtype="float32") for i, r in rows.items()}
     cos = {i: float(v @ qvec) for i, v in vecs.items()}
-    cover = _coverage(store, variants, rows) if bm25 else {}
+    # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
+    # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
+    cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats) if stats else {}
     fused = fuse([i for i in cand if i in rows], cos, bm25, cover, arms)
+    if tuple(arms) == ARMS:
+        fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], vecs, {i: r["text"] for i, r in rows.items()})
     kept = kept[:k]
     extra = archive.chunk_rows([d for i in kept for d in dupes.get(i, []) if d not in rows])
     rows = {**rows, **extra}
+    if stats:
+        cover.update(_coverage(store, variants, {i: rows[i] for i in kept if i not in cover}, stats))
     lit = _literals(query, phrases)
     marks = {i: confidence(cos[i], cover.get(i, 0.0), _has_literal(rows[i]["norm"], lit)) for i in kept}
     lights = _highlights(embedder, qvec, query, [rows[i]["text"] for i in kept]) if highlights else [()] * len(kept)
@@ -124,6 +134,42 @@ def fuse(ids: list[int], cos: dict[int, float], bm25: dict[int, float], cover: d
     lexical = _minmax([bm25.get(i, 0.0) for i in ids])
     return {i: DENSE_WEIGHT * d + (1 - DENSE_WEIGHT) * lex * cover.get(i, 0.0)
             for i, d, lex in zip(ids, dense, lexical)}
+
+
+ANSWER_BONUS = 0.12  # of the fused score (0-1); measured in README, *Retrieval quality*
+_ASKS = {
+    "date": re.compile(r"^\W*(?:when|by when|until when|since when|what date|which date|what time)\b", re.I),
+    "person": re.compile(r"^\W*(?:who|whom|whose)\b", re.I),
+    "duration": re.compile(r"^\W*(?:how (?:quickly|fast|soon|long)|within what time|in what time)\b", re.I),
+    "number": re.compile(r"^\W*(?:how (?:many|much|often)|what (?:number|proportion|percentage|share|rate)|what is the (?:number|proportion|percentage|rate))\b", re.I),
+}
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_GIVES = {
+    "date": re.compile(rf"\b{_MONTH}\s+(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter|end of|early|late)\s+(?:19|20)\d\d\b|"
+                       rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:19|20)\d\d/\d\d\b", re.I),
+    "person": re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Prof|Sir|Dame)\.? [A-Z]"),
+    "duration": re.compile(r"\b\d+\s*(?:working\s+)?(?:hours?|days?|weeks?|months?|years?)\b|\bwithin (?:a |one |two |three )?(?:hour|day|week|month)", re.I),
+    "number": re.compile(r"(?<![\w/.-])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\s?(?:%|per\b|children|young|people|cases|schools|staff|beds|homes)?"),
+}
+
+
+def answer_types(query: str) -> tuple[str, ...]:
+    """What kind of answer the question asks for: a date ("when…"), a person ("who…"), a figure
+    ("how many…"). A passage that holds one is nudged up (``ANSWER_BONUS``), all else equal."""
+    return tuple(t for t, rx in _ASKS.items() if rx.search(query))
+
+
+def nudge(fused: dict[int, float], texts: dict[int, str], query: str) -> dict[int, float]:
+    """The fused scores with ``ANSWER_BONUS`` added to passages that hold the kind of answer
+    the question asks for (``answer_types``); unchanged when it asks for no particular kind."""
+    wants = answer_types(query)
+    if not wants:
+        return fused
+    return {i: f + ANSWER_BONUS * answers(wants, texts[i]) for i, f in fused.items()}
+
+
+def answers(wants: tuple[str, ...], text: str) -> float:
+    return float(any(_GIVES[t].search(text) for t in wants))
 
 
 def _minmax(xs: list[float]) -> list[float]:
@@ -170,35 +216,91 @@ def _primitives(archive):
     return archive if hasattr(archive, "lexical_scores") else _SqliteStore(archive)
 
 
-def _lexical(store, variants: list[list[Phrase]], n: int, allowed: np.ndarray | None) -> dict[int, float]:
+# The lexical arm's archive-wide ranking reads at most this many postings (chunks containing a
+# query word, summed over its words) per query variant: SQLite FTS5 scores every chunk a MATCH
+# finds, so a common word ("children", in most chunks of a children's-services archive) costs
+# time in proportion to the archive. The rarest terms go first; words beyond the budget still
+# count through coverage, never through BM25. Below about 50,000 chunks every query is within
+# it, so small archives rank exactly as before (README, *Performance*).
+LEXICAL_POSTINGS = int(os.environ.get("CS_ARCHIVE_LEXICAL_POSTINGS", "20000"))
+
+
+class _TermStats:
+    """Corpus statistics of one query's words, read once: chunk count and document frequencies."""
+
+    def __init__(self, store, variants: list[list[Phrase]]):
+        words = [w for v in variants for p in v for t in p for w in match_subterms(t)]
+        self.n = store.chunk_count()
+        self.df = store.doc_freqs(list(dict.fromkeys(words))) if words else {}
+
+    def postings(self, phrase: Phrase) -> int:
+        return sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
+
+    def idf(self, phrase: Phrase) -> float:
+        """BM25's IDF of a term (a phrase: of its rarest word)."""
+        words = [w for t in phrase for w in match_subterms(t)]
+        if not words:
+            return 0.0
+        return max(math.log((self.n - self.df.get(w, 0) + 0.5) / (self.df.get(w, 0) + 0.5) + 1.0) for w in words)
+
+
+def affordable(variant: list[Phrase], stats: _TermStats, budget: int | None = None) -> list[Phrase]:
+    """The variant's terms the archive-wide BM25 ranking uses: rarest first, within the budget."""
+    budget = LEXICAL_POSTINGS if budget is None else budget
+    kept, spent = [], 0
+    for p in sorted(variant, key=stats.postings):
+        cost = stats.postings(p)
+        if spent + cost > budget:
+            break
+        kept.append(p)
+        spent += cost
+    return [p for p in variant if p in kept]
+
+
+def _lexical(store, variants: list[list[Phrase]], n: int, allowed: np.ndarray | None,
+             stats: _TermStats | None = None) -> dict[int, float]:
     """BM25 (higher is better) of the best-matching passages, each at its best over the variants;
     filtered searches rank among the allowed chunks only, so k hits come back when k exist."""
+    stats = stats or _TermStats(store, variants)
     best: dict[int, float] = {}
     for v in variants:
-        for i, score in store.lexical_scores([" ".join(p) for p in v], n, allowed).items():
+        terms = affordable(v, stats)
+        if not terms:
+            continue
+        for i, score in store.lexical_scores([" ".join(p) for p in terms], n, allowed).items():
             best[i] = max(best.get(i, float("-inf")), score)
     return dict(sorted(best.items(), key=lambda kv: -kv[1])[:n])
 
 
-def _coverage(archive: Archive, variants: list[list[Phrase]], rows: dict) -> dict[int, float]:
+def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats | None = None) -> dict[int, float]:
     """Per passage, the IDF-weighted share of the query's terms it contains (best variant)."""
-    weights = [[(p, _idf(archive, p)) for p in v if not (len(p) == 1 and p[0] in STOPWORDS)] for v in variants]
-    weights = [w for w in weights if w and sum(x for _, x in w) > 0]
+    stats = stats or _TermStats(store, variants)
+    weights = [[(p, stats.idf(p)) for p in v if not (len(p) == 1 and p[0] in STOPWORDS)] for v in variants]
+    weights = [[(_subterm_stream(p), x) for p, x in w] for w in weights if w and sum(x for _, x in w) > 0]
     out = {}
     for i, r in rows.items():
-        have = set(tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
-        out[i] = max((sum(x for p, x in w if all(t in have for t in p)) / sum(x for _, x in w) for w in weights),
-                     default=0.0)
+        stems = _stored_stems(r)
+        have = _subterm_stream([stems] if stems is not None else tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
+        out[i] = max((sum(x for p, x in w if p in have) / sum(x for _, x in w) for w in weights), default=0.0)
     return out
 
 
-def _idf(store, phrase: Phrase) -> float:
-    """BM25's IDF of a term (a phrase: of its rarest word), from the store's own vocabulary."""
-    words = [w for t in phrase for w in match_subterms(t)]
-    if not words:
-        return 0.0
-    n, df = store.chunk_count(), store.doc_freqs(words)
-    return max(math.log((n - df[w] + 0.5) / (df[w] + 0.5) + 1.0) for w in words)
+def _stored_stems(row) -> str | None:
+    """The passage's pre-stemmed text (``lexical.index_text``) where the store keeps it."""
+    try:
+        return row["stems"]
+    except (IndexError, KeyError):
+        return None
+
+
+_SUBTERM = re.compile(r"[^\W_]+")
+
+
+def _subterm_stream(terms) -> str:
+    """Terms as the full-text index matches them (``match_subterms``: "£434964.18" is "434964 18"),
+    spaced so that a phrase is present exactly when its stream is a substring of the passage's,
+    the way the lexical arm matched it."""
+    return " " + " ".join(_SUBTERM.findall(" ".join(terms).lower())) + " "
 
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -208,13 +310,22 @@ def _collapse(order: list[int], vecs: dict[int, np.ndarray],
               texts: dict[int, str] | None = None) -> tuple[list[int], dict[int, list[int]]]:
     """Fold near-duplicates (cosine >= DUPLICATE_COSINE) into the first of them. Passages that
     print different figures ("£900,000" / "£1,234,567") are never duplicates, however alike."""
-    figures = {i: frozenset(_NUMBER.findall(t)) for i, t in (texts or {}).items()}
+    texts = texts or {}
+
+    @functools.lru_cache(maxsize=None)
+    def figures(i: int) -> frozenset:  # read only for the rare near-duplicate pair
+        return frozenset(_NUMBER.findall(texts.get(i, "")))
+
+    have = [i for i in order if i in vecs]
+    near = {}  # per passage, the earlier ones it nearly repeats (one matrix product for all pairs)
+    if have:
+        m = np.stack([vecs[i] for i in have])
+        sims = np.tril(m @ m.T, -1) >= DUPLICATE_COSINE
+        near = {i: {have[j] for j in np.flatnonzero(row)} for i, row in zip(have, sims) if row.any()}
     kept: list[int] = []
     dupes: dict[int, list[int]] = {}
     for i in order:
-        v = vecs.get(i)
-        home = next((j for j in kept if v is not None and float(vecs[j] @ v) >= DUPLICATE_COSINE
-                     and figures.get(j) == figures.get(i)), None)
+        home = next((j for j in kept if j in near.get(i, ()) and figures(j) == figures(i)), None)
         if home is None:
             kept.append(i)
         else:

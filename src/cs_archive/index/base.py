@@ -14,7 +14,9 @@ Rows
     ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
     ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
     ``date`` an ISO string or None, ``topics`` a JSON list in a string, ``vector`` the float32
-    vector's bytes.
+    vector's bytes. A row may also carry ``stems``, the passage's ``lexical.index_text`` as a
+    string (the embedded store keeps it; search tokenises the text itself where it is absent or
+    None).
 
 Search primitives (what ``search.py`` calls; fusion, collapse and highlights stay there)
     ``filtered_ids(filters, phrases)`` -> None when nothing restricts the search, else an

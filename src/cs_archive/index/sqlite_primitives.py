@@ -121,7 +121,9 @@ def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
 
 
 def chunk_count(archive: Archive) -> int:
-    return archive.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    """The generation's chunk count, as its manifest records it (``check`` verifies the two agree)."""
+    n = (getattr(archive.manifest, "counts", None) or {}).get("chunks")
+    return int(n) if n is not None else archive.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
 
 class FaissArchive(Archive):

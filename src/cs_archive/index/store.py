@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL REFERENCES papers(doc_id),
     seq INTEGER NOT NULL, section TEXT, subsection TEXT, part INTEGER, heading TEXT NOT NULL,
     text TEXT NOT NULL, norm TEXT NOT NULL, page INTEGER, page_end INTEGER, topics TEXT NOT NULL,
-    content_hash TEXT NOT NULL, vector BLOB NOT NULL
+    content_hash TEXT NOT NULL, vector BLOB NOT NULL, stems TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
@@ -262,6 +262,9 @@ class Writer:
         else:
             self.vectors = FaissIndex(dim)
         self.db.executescript(SCHEMA)
+        if "stems" not in {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}:
+            # An archive from before the column: its older rows keep NULL (search tokenises those).
+            self.db.execute("ALTER TABLE chunks ADD COLUMN stems TEXT")
         self.db.execute("BEGIN")
         self.changed = False
 
@@ -338,15 +341,15 @@ class Writer:
               p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)])
         ids = []
         for c, h, v in zip(chunks, hashes, vectors):
+            stems = index_text(f"{c.heading}\n{c.text}")
             cur = self.db.execute(
                 "INSERT INTO chunks(chunk_id, doc_id, seq, section, subsection, part, heading, text, norm, page, "
-                "page_end, topics, content_hash, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "page_end, topics, content_hash, vector, stems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
                  normalise(f"{c.heading} {c.text}"), c.page, c.page_end, json.dumps(list(c.topics)), h,
-                 np.asarray(v, dtype="float32").tobytes()))
+                 np.asarray(v, dtype="float32").tobytes(), stems))
             ids.append(cur.lastrowid)
-            self.db.execute("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)",
-                            (cur.lastrowid, index_text(f"{c.heading}\n{c.text}")))
+            self.db.execute("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)", (cur.lastrowid, stems))
         self.vectors.add(np.array(ids, dtype="int64"), np.asarray(vectors, dtype="float32").reshape(-1, self.dim))
         self.changed = True
 
