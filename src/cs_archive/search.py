@@ -220,8 +220,9 @@ def _primitives(archive):
 # query word, summed over its words) per query variant: SQLite FTS5 scores every chunk a MATCH
 # finds, so a common word ("children", in most chunks of a children's-services archive) costs
 # time in proportion to the archive. The rarest terms go first; words beyond the budget still
-# count through coverage, never through BM25. Below about 50,000 chunks every query is within
-# it, so small archives rank exactly as before (README, *Performance*).
+# count through coverage, never through BM25. A query whose words occur in at most that many
+# chunks in all (every query on a small archive) ranks exactly as without the budget (README,
+# *Retrieval quality*, "At scale").
 LEXICAL_POSTINGS = int(os.environ.get("CS_ARCHIVE_LEXICAL_POSTINGS", "20000"))
 
 
