@@ -205,6 +205,21 @@ def tsquery_of(term: str) -> str | None:
 def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
     """A WHERE clause over ``chunks c JOIN papers p`` (empty string: no restriction)."""
     f = FilterValues.of(filters)
+    where, args = paper_filter_sql(f)
+    if f.topic:
+        where.append("EXISTS (SELECT 1 FROM unnest(c.topics) t WHERE lower(t) = %s)")
+        args.append(f.topic)
+    if not f.include_exempt:
+        where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = c.doc_id)")
+    for ph in phrases:
+        if ph:
+            where.append("strpos(c.norm, %s) > 0")
+            args.append(ph)
+    return " AND ".join(where), args
+
+
+def paper_filter_sql(f: FilterValues) -> tuple[list[str], list]:
+    """The paper-level filters (dates, committee, council, type) as conditions over ``papers p``."""
     where, args = [], []
     if f.since:
         where.append("p.date IS NOT NULL AND p.date >= %s")
@@ -219,16 +234,7 @@ def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
     if f.doc_type:
         where.append("lower(p.doc_type) = %s")
         args.append(f.doc_type)
-    if f.topic:
-        where.append("EXISTS (SELECT 1 FROM unnest(c.topics) t WHERE lower(t) = %s)")
-        args.append(f.topic)
-    if not f.include_exempt:
-        where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = c.doc_id)")
-    for ph in phrases:
-        if ph:
-            where.append("strpos(c.norm, %s) > 0")
-            args.append(ph)
-    return " AND ".join(where), args
+    return where, args
 
 
 @dataclass
@@ -296,6 +302,13 @@ DENSE_FILTERED_SQL = ("WITH hits AS MATERIALIZED (SELECT c.id, c.embedding <#> %
                       "SELECT id, d FROM hits ORDER BY d, id")
 DENSE_EXACT_FILTERED_SQL = ("SELECT c.id, c.embedding <#> %s AS d FROM chunks c JOIN papers p USING (doc_id) "
                             "WHERE {where} ORDER BY (c.embedding <#> %s) + 0, c.id LIMIT %s")
+
+# Paper listings in the same order as the embedded store (byte order, as SQLite compares text).
+PAPER_ORDER = {
+    "newest": 'p.date IS NULL, p.date COLLATE "C" DESC, lower(coalesce(p.committee, \'\')) COLLATE "C", '
+              'lower(coalesce(p.title, \'\')) COLLATE "C", p.idx',
+    "meeting": 'p.date IS NULL, p.date COLLATE "C", p.source COLLATE "C", p.idx',
+}
 
 ROW_SQL = ("SELECT c.id, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text, c.norm, "
            "c.page, c.page_end, c.topics, c.content_hash, p.source, p.council, p.committee, p.date, p.title, "
@@ -393,20 +406,35 @@ class PgArchive:
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
         return [r["id"] for r in self._all("SELECT id FROM chunks WHERE doc_id = %s ORDER BY seq", [doc_id])]
 
-    def papers(self, doc_id: str | None = None) -> list[dict]:
-        """Papers with their chunk counts (``n``), newest meeting first."""
-        where, args = ("WHERE p.doc_id = %s", [doc_id]) if doc_id else ("", [])
+    def paper_chunks(self, doc_id: str) -> list[dict]:
+        """The paper's chunk rows in reading order."""
+        return [_row(r) for r in self._all(ROW_SQL + "WHERE c.doc_id = %s ORDER BY c.seq", [doc_id], binary=True)]
+
+    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
+        """Papers with their chunk counts (``n``); see ``index/base.py`` for filters and order."""
+        where, args = (["p.doc_id = %s"], [doc_id]) if doc_id else ([], [])
+        if filters is not None:
+            f = FilterValues.of(filters)
+            on_papers, paper_args = paper_filter_sql(f)
+            where, args = where + on_papers, args + paper_args
+            if not f.include_exempt:
+                where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id)")
         return self._all(
-            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p " + where +
-            " ORDER BY p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), "
-            "p.idx", args)
+            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p "
+            + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)
+
+    def date_span(self) -> tuple[str | None, str | None]:
+        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
+        r = self._one("SELECT min(date COLLATE \"C\") AS lo, max(date COLLATE \"C\") AS hi FROM papers")
+        return r["lo"], r["hi"]
 
     def distinct(self, column: str) -> list[str]:
         """Values of committee, council, doc_type or topic that occur, in name order."""
         if column == "topic":
-            q = "SELECT DISTINCT t AS v FROM chunks, unnest(topics) t ORDER BY lower(t)"
+            q = 'SELECT DISTINCT t AS v, lower(t) COLLATE "C" AS o FROM chunks, unnest(topics) t ORDER BY 2, 1'
         elif column in ("committee", "council", "doc_type"):
-            q = f"SELECT DISTINCT {column} AS v FROM papers WHERE coalesce({column}, '') != '' ORDER BY lower({column})"
+            q = (f'SELECT DISTINCT {column} AS v, lower({column}) COLLATE "C" AS o FROM papers '
+                 f"WHERE coalesce({column}, '') != '' ORDER BY 2, 1")
         else:
             raise ValueError(column)
         return [r["v"] for r in self._all(q)]
