@@ -277,3 +277,48 @@ def test_migrate_command_copies_a_folder_archive(cli, hash_env, pg_url, tmp_path
     before = cli("search", "--json", "foster carers", "--index", tmp_path / "index").json()
     after = cli("search", "--json", "foster carers", "--store", pg_url).json()
     assert [(h["chunk_id"], h["text"]) for h in after] == [(h["chunk_id"], h["text"]) for h in before]
+
+
+
+def test_postings_follow_every_write_and_an_older_archive_gets_them(hash_env, pg_url):
+    """The lexical arm's postings table: kept in step by put/remove, checked by `check`, and
+    built from the tsvectors for an archive made before it existed, with the same rankings."""
+    import psycopg
+
+    from conftest import SEEDS
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest, remove
+
+    embedder = get_embedder()
+    assert not ingest([SEEDS], pg_url, embedder).failed
+    queries = [tokens(q) for q in ("children in care per 10,000", "home to school transport", "foster carers",
+                                   "budget overspend 2023/24")]
+
+    def ranked():
+        a = open_archive(pg_url)
+        try:
+            return a.has_postings, [a.lexical_scores(q, 20) for q in queries], a.doc_freqs(["children", "transport"])
+        finally:
+            a.close()
+
+    has, before, dfs = ranked()
+    assert has and all(before) and check(pg_url) == []
+    gone = sorted(SEEDS.glob("*.txt"))[0]
+    remove([gone], pg_url, embedder.name, embedder.dim)
+    assert check(pg_url) == []
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM postings x WHERE NOT EXISTS "
+                           "(SELECT 1 FROM chunks c WHERE c.id = x.id)").fetchone()[0] == 0
+    assert not ingest([gone], pg_url, embedder).failed
+    has, again, _ = ranked()
+    assert [sorted(r.values()) for r in again] == [sorted(r.values()) for r in before]
+    # An archive from before postings: searched from the tsvectors, the same; a write adds them.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP TABLE postings")
+    assert any("postings" in p for p in check(pg_url))
+    has, old, old_dfs = ranked()
+    assert not has and old == again and old_dfs == dfs
+    with writing(pg_url, embedder.name, embedder.dim):
+        pass
+    has, upgraded, new_dfs = ranked()
+    assert has and upgraded == again and new_dfs == dfs and check(pg_url) == []

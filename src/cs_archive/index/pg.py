@@ -28,6 +28,7 @@ import re
 import struct
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -44,6 +45,16 @@ LOCK_SPACE = 0x6373  # advisory lock class for cs-archive ("cs"); object: hash o
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions of one word in a tsvector
 K1, B = 1.2, 0.75
 INT4, INT8, TEXT, TEXT_ARRAY, TSVECTOR = 23, 20, 25, 1009, 3614  # type oids for binary COPY
+
+
+# The lexical arm's inverted index: one row per (word, chunk) with the word's count in the chunk
+# and the chunk's length, so BM25 reads only the query words' postings (an index-only scan), as
+# FTS5 reads its posting lists. Written in the same transaction as the chunk.
+POSTINGS_DDL = ('CREATE TABLE IF NOT EXISTS postings (term text COLLATE "C" NOT NULL, id bigint NOT NULL, '
+                "tf int NOT NULL, ntok int NOT NULL, PRIMARY KEY (term, id) INCLUDE (tf, ntok))")
+# An archive made before postings existed gets them from its tsvectors on the next write.
+POSTINGS_BACKFILL = ("INSERT INTO postings SELECT u.lexeme, c.id, greatest(cardinality(u.positions), 1), c.ntok "
+                     "FROM chunks c, unnest(c.stems) u")
 
 
 def _schema(dim: int) -> list[str]:
@@ -67,6 +78,7 @@ def _schema(dim: int) -> list[str]:
         "seq int NOT NULL, section text, subsection text, part int, heading text NOT NULL, text text NOT NULL, "
         "norm text NOT NULL, page int, page_end int, topics text[] NOT NULL, content_hash text NOT NULL, "
         f"embedding vector({int(dim)}) NOT NULL, stems tsvector NOT NULL, ntok int NOT NULL)",
+        POSTINGS_DDL,
         "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, seq)",
         "CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (content_hash)",
         "CREATE INDEX IF NOT EXISTS papers_source ON papers (source)",
@@ -184,7 +196,7 @@ class Words:
     def to_tsvector_binary(self) -> bytes:
         where: dict[str, list[int]] = {}
         for pos, w in enumerate(self.words, 1):
-            ps = where.setdefault(w, [])
+            ps = where.setdefault(w, [])  # every word is a lexeme, even past the last position kept
             if len(ps) < MAX_POSITIONS and pos <= 16383:
                 ps.append(pos)
         out = [struct.pack(">i", len(where))]
@@ -267,17 +279,14 @@ class PgAllowed:
         return iter(r["id"] for r in rows)
 
 
-# BM25 as SQLite FTS5's bm25() computes it. Candidates: the GIN index (stems @@ any term).
-# A word's frequency is read off the chunk's tsvector cut down to the query's words
-# (setweight + ts_filter, in C); a phrase's by cs_tf. IDF counts matching chunks archive-wide.
+# BM25 as SQLite FTS5's bm25() computes it. A word's frequency comes from its postings; a
+# phrase's from cs_tf over the chunks the GIN index finds for it (stems @@ the phrase). IDF
+# counts matching chunks archive-wide.
 LEXICAL_SQL = """
 WITH terms AS (SELECT t.i, t.q::tsquery AS q, w.words::text[] AS words
                FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, i)
                JOIN unnest(%s::text[]) WITH ORDINALITY AS w(words, i) USING (i)),
-     tfs AS (SELECT c.id, c.ntok, terms.i, cardinality(u.positions) AS tf
-             FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.stems, 'A', %s::text[]), '{{a}}')) AS u
-             JOIN terms ON cardinality(terms.words) = 1 AND terms.words[1] = u.lexeme
-             WHERE c.stems @@ %s::tsquery
+     tfs AS ({words}
              UNION ALL
              SELECT id, ntok, i, tf FROM (SELECT c.id, c.ntok, terms.i, cs_tf(c.stems, terms.words) AS tf
                                           FROM chunks c JOIN terms ON cardinality(terms.words) > 1 AND c.stems @@ terms.q) x
@@ -291,6 +300,15 @@ SELECT tfs.id, sum(idf.idf * tfs.tf * {k1_plus_1} / (tfs.tf + {k1} * ({one_minus
 FROM tfs JOIN idf USING (i) CROSS JOIN total
 {keep}
 GROUP BY tfs.id ORDER BY score DESC, tfs.id LIMIT %s"""
+
+WORDS_FROM_POSTINGS = """SELECT ps.id, ps.ntok, terms.i, ps.tf
+             FROM terms JOIN postings ps ON cardinality(terms.words) = 1 AND ps.term = terms.words[1]"""
+# An archive without postings (made by an older cs-archive, not written to since): read each
+# matching chunk's tsvector cut down to the query's words (setweight + ts_filter, in C).
+WORDS_FROM_TSVECTORS = """SELECT c.id, c.ntok, terms.i, cardinality(u.positions) AS tf
+             FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.stems, 'A', %s::text[]), '{{a}}')) AS u
+             JOIN terms ON cardinality(terms.words) = 1 AND terms.words[1] = u.lexeme
+             WHERE c.stems @@ %s::tsquery"""
 
 DENSE_SQL = "SELECT id, embedding <#> %s AS d FROM chunks ORDER BY embedding <#> %s LIMIT %s"
 # Few chunks allowed: exact. "+ 0" keeps the planner off the (approximate) HNSW index.
@@ -334,6 +352,7 @@ class PgArchive:
                 raise ArchiveMissing(f"no archive at {self.folder}: build one with "
                                      f"`cs-archive ingest PATH --store {self.folder}`")
             _register_vector(self.con)
+            self.has_postings = self._one("SELECT to_regclass('postings') IS NOT NULL AS x")["x"]
             self.manifest = self._manifest()
         except BaseException:
             self.con.close()
@@ -502,8 +521,9 @@ class PgArchive:
         words = list(dict.fromkeys(w for w in words if w))
         if not words:
             return {}
-        rows = self._all("SELECT w, (SELECT count(*) FROM chunks WHERE stems @@ quote_literal(w)::tsquery) AS n "
-                         "FROM unnest(%s::text[]) AS w", [words])
+        count = ("SELECT count(*) FROM postings WHERE term = w" if self.has_postings
+                 else "SELECT count(*) FROM chunks WHERE stems @@ quote_literal(w)::tsquery")
+        rows = self._all(f"SELECT w, ({count}) AS n FROM unnest(%s::text[]) AS w", [words])
         return {r["w"]: r["n"] for r in rows}
 
     def chunk_count(self) -> int:
@@ -527,10 +547,13 @@ class PgArchive:
         else:
             keep = f"WHERE tfs.id IN (SELECT c.id FROM chunks c JOIN papers p USING (doc_id) WHERE {allowed.where})"
             keep_args = list(allowed.args)
-        sql = LEXICAL_SQL.format(k1=K1, k1_plus_1=K1 + 1, one_minus_b=1 - B, b=B, keep=keep)
-        args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words],
-                sorted({w for ws in words if len(ws) == 1 for w in ws}),
-                " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or "", *keep_args, n]
+        sql = LEXICAL_SQL.format(k1=K1, k1_plus_1=K1 + 1, one_minus_b=1 - B, b=B, keep=keep,
+                                 words=WORDS_FROM_POSTINGS if self.has_postings else WORDS_FROM_TSVECTORS)
+        word_args = [] if self.has_postings else [
+            sorted({w for ws in words if len(ws) == 1 for w in ws}),
+            " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or ""]
+        args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words], *word_args,
+                *keep_args, n]
         return {r["id"]: r["score"] for r in self._all(sql, args)}
 
     def _as_allowed(self, allowed: Any) -> PgAllowed | None:
@@ -595,13 +618,17 @@ class PgWriter:
                         f"the archive at {self.folder} was built with model {meta.get('model')!r}; {self.model!r} "
                         f"is configured. Rebuild it with --rebuild, or set CS_ARCHIVE_MODEL={meta.get('model')}")
                 if exists and rebuild:
-                    self.con.execute("DROP TABLE IF EXISTS chunks, exempt_papers, papers, needs_ocr, files, corpus, meta")
+                    self.con.execute("DROP TABLE IF EXISTS postings, chunks, exempt_papers, papers, needs_ocr, files, "
+                                     "corpus, meta")
                 if rebuild or not exists:
                     for ddl in _schema(self.dim):
                         self.con.execute(ddl)
                     self.con.execute("INSERT INTO meta VALUES ('model', %s), ('dim', %s), ('chunker_version', %s), "
                                      "('format', %s)", [self.model, str(self.dim), CHUNKER_VERSION, str(FORMAT)])
                     self.con.execute("INSERT INTO corpus VALUES (1, 0, 0, 0, %s)", [_now()])
+                elif not self.con.execute("SELECT to_regclass('postings') IS NOT NULL AS x").fetchone()["x"]:
+                    self.con.execute(POSTINGS_DDL)
+                    self.con.execute(POSTINGS_BACKFILL)
             except psycopg.errors.InsufficientPrivilege as e:
                 raise ArchiveError(f"cannot create the archive's tables at {self.folder} ({_one_line(e)}): "
                                    "ask the database owner to run `CREATE EXTENSION vector` or to grant CREATE") from None
@@ -650,6 +677,10 @@ class PgWriter:
         return n
 
     def _remove(self, source: str) -> int:
+        # Postings by their primary key: a chunk's words are the lexemes of its tsvector.
+        self.con.execute("DELETE FROM postings x USING papers p JOIN chunks c ON c.doc_id = p.doc_id, "
+                         "unnest(tsvector_to_array(c.stems)) AS w(term) WHERE p.source = %s AND x.term = w.term "
+                         "AND x.id = c.id", [source])
         gone = self.con.execute(
             "DELETE FROM chunks c USING papers p WHERE c.doc_id = p.doc_id AND p.source = %s "
             "RETURNING c.ntok", [source]).fetchall()
@@ -693,22 +724,36 @@ class PgWriter:
         self.changed = True
 
     def _copy_chunks(self, items) -> int:
-        """COPY chunks in, binary (id None: a new id). Returns how many words they have."""
+        """COPY chunks and their postings in, binary (id None: a new id). Returns how many words they have."""
+        items = list(items)
+        if not items:
+            return 0
+        new = [n for n, (i, *_) in enumerate(items) if i is None]
+        if new:
+            fresh = [r["id"] for r in self.con.execute(
+                "SELECT nextval(pg_get_serial_sequence('chunks', 'id')) AS id FROM generate_series(1, %s)", [len(new)])]
+            for n, i in zip(new, fresh):
+                items[n] = (i, *items[n][1:])
         total = 0
-        with_ids = any(i is not None for i, *_ in items)
-        cols = ("id, " if with_ids else "") + ("chunk_id, doc_id, seq, section, subsection, part, heading, text, "
-                                               "norm, page, page_end, topics, content_hash, embedding, stems, ntok")
-        types = ([INT8] if with_ids else []) + [TEXT, TEXT, INT4, TEXT, TEXT, INT4, TEXT, TEXT, TEXT, INT4, INT4,
-                                                TEXT_ARRAY, TEXT, self._vector_oid, TSVECTOR, INT4]
-        with self.con.cursor() as cur, cur.copy(f"COPY chunks ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for i, c, h, v in items:
-                words = chunk_words(c.heading, c.text)
-                total += len(words)
-                row = [c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
-                       normalise(f"{c.heading} {c.text}"), c.page, c.page_end, list(c.topics), h,
-                       np.asarray(v, dtype="float32"), Words(words), len(words)]
-                copy.write_row(([i] if with_ids else []) + row)
+        postings = []
+        cols = ("id, chunk_id, doc_id, seq, section, subsection, part, heading, text, norm, page, page_end, topics, "
+                "content_hash, embedding, stems, ntok")
+        types = [INT8, TEXT, TEXT, INT4, TEXT, TEXT, INT4, TEXT, TEXT, TEXT, INT4, INT4, TEXT_ARRAY, TEXT,
+                 self._vector_oid, TSVECTOR, INT4]
+        with self.con.cursor() as cur:
+            with cur.copy(f"COPY chunks ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for i, c, h, v in items:
+                    words = chunk_words(c.heading, c.text)
+                    total += len(words)
+                    copy.write_row([i, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
+                                    normalise(f"{c.heading} {c.text}"), c.page, c.page_end, list(c.topics), h,
+                                    np.asarray(v, dtype="float32"), Words(words), len(words)])
+                    postings += [(w, i, tf, len(words)) for w, tf in Counter(words).items()]
+            with cur.copy("COPY postings (term, id, tf, ntok) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([TEXT, INT8, INT4, INT4])
+                for row in postings:
+                    copy.write_row(row)
         return total
 
     # -- finishing ----------------------------------------------------------------------------
@@ -779,6 +824,15 @@ def check(url: str) -> list[str]:
         if bad:
             problems.append(f"{bad} vectors have the wrong dimension")
         orphans = one("SELECT count(*) AS n FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM papers p WHERE p.doc_id = c.doc_id)")
+        if a.has_postings:
+            stale = one("SELECT count(*) AS n FROM postings x WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = x.id)")
+            unlisted = one("SELECT count(*) AS n FROM chunks c WHERE ntok > 0 AND "
+                           "NOT EXISTS (SELECT 1 FROM postings x WHERE x.id = c.id)")
+            if stale or unlisted:
+                problems.append(f"the word index (postings) is out of step: {stale} entries of removed chunks, "
+                                f"{unlisted} chunks missing; the lexical arm would rank them wrongly")
+        else:
+            problems.append("no word index (postings): the lexical arm is slow; any ingest builds it")
         if orphans:
             problems.append(f"{orphans} chunks belong to no paper")
         if a._one("SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'chunks' AND indexdef ILIKE '%%USING hnsw%%'")["n"] == 0:
