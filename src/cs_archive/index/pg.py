@@ -24,6 +24,7 @@ readers see each file whole or not at all.
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import threading
@@ -40,6 +41,7 @@ from ..lexical import index_text, normalise
 from .base import FilterValues, match_subterms
 from .store import FORMAT, ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
 
+DEFAULT_POOL = 4  # connections a shared reader (the UI) may hold; $CS_ARCHIVE_PG_POOL overrides
 EXACT_BELOW = 20_000  # a filter leaving at most this many chunks is searched exactly
 LOCK_SPACE = 0x6373  # advisory lock class for cs-archive ("cs"); object: hash of the source path
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions of one word in a tsvector
@@ -169,6 +171,23 @@ def _connect(url: str, autocommit: bool = True):
         raise ArchiveError(f"cannot connect to {redact(url)} ({_one_line(e)}); check the URL and that "
                            "the server is running") from None
     return con
+
+
+def _pool(url: str, size: int | None):
+    """A pool of up to ``size`` connections, or None (psycopg_pool missing, or size 1)."""
+    if size is None:
+        size = int(os.environ.get("CS_ARCHIVE_PG_POOL") or DEFAULT_POOL)
+    if size <= 1:
+        return None
+    try:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        return None
+    pool = ConnectionPool(url, min_size=1, max_size=size, name="cs-archive", open=True, configure=_register_vector,
+                          kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 10})
+    pool.wait(timeout=30)
+    return pool
 
 
 def redact(url: str) -> str:
@@ -340,12 +359,17 @@ def _row(r: dict) -> dict:
 
 
 class PgArchive:
-    """A reader of the archive in PostgreSQL. One connection, used by one call at a time."""
+    """A reader of the archive in PostgreSQL, safe to share between threads (the UI's users).
 
-    def __init__(self, url: str):
+    Calls borrow a connection from a pool (``psycopg_pool``) of up to ``pool_size`` (default
+    $CS_ARCHIVE_PG_POOL, else 4); a single caller only ever opens one. Without psycopg_pool,
+    or with a pool size of 1, one connection serves one call at a time."""
+
+    def __init__(self, url: str, pool_size: int | None = None):
         self.url = url
         self.folder = redact(url)
         self._lock = threading.RLock()
+        self._pool = None
         self.con = _connect(url)
         try:
             if not self._one("SELECT to_regclass('meta') IS NOT NULL AND to_regclass('chunks') IS NOT NULL AS ok")["ok"]:
@@ -354,18 +378,31 @@ class PgArchive:
             _register_vector(self.con)
             self.has_postings = self._one("SELECT to_regclass('postings') IS NOT NULL AS x")["x"]
             self.manifest = self._manifest()
+            self._pool = _pool(url, pool_size)
         except BaseException:
             self.con.close()
             raise
+        if self._pool is not None:
+            self.con.close()
+
+    @contextmanager
+    def connection(self):
+        """A connection for one call (from the pool, or the one connection under its lock)."""
+        if self._pool is not None:
+            with self._pool.connection() as con:
+                yield con
+        else:
+            with self._lock:
+                yield self.con
 
     # -- plumbing --------------------------------------------------------------------------
     def _all(self, q: str, args: Iterable = (), binary: bool = False) -> list[dict]:
-        with self._lock:
-            return self.con.cursor(binary=binary).execute(q, list(args)).fetchall()
+        with self.connection() as con:
+            return con.cursor(binary=binary).execute(q, list(args)).fetchall()
 
     def _one(self, q: str, args: Iterable = (), binary: bool = False) -> dict | None:
-        with self._lock:
-            return self.con.cursor(binary=binary).execute(q, list(args)).fetchone()
+        with self.connection() as con:
+            return con.cursor(binary=binary).execute(q, list(args)).fetchone()
 
     def _manifest(self) -> Manifest:
         meta = {r["key"]: r["value"] for r in self._all("SELECT key, value FROM meta")}
@@ -388,8 +425,16 @@ class PgArchive:
         r = self._one("SELECT generation FROM corpus")
         return f"pg-{(r or {'generation': 0})['generation']:06d}"
 
+    def refresh(self) -> "PgArchive":
+        """Re-read the manifest (counts, generation) after writers have committed."""
+        self.manifest = self._manifest()
+        return self
+
     def close(self) -> None:
-        self.con.close()
+        if self._pool is not None:
+            self._pool.close()
+        else:
+            self.con.close()
 
     def check_model(self, model: str) -> None:
         if self.manifest.model != model:
@@ -409,8 +454,8 @@ class PgArchive:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        with self._lock:
-            cur = self.con.cursor(binary=True)
+        with self.connection() as con:
+            cur = con.cursor(binary=True)
             return {r["id"]: r["embedding"] for r in cur.execute(
                 "SELECT id, embedding FROM chunks WHERE id = ANY(%s)", [ids])}
 
@@ -495,8 +540,8 @@ class PgArchive:
             return nothing
         q = Vec(np.asarray(qvec, dtype="float32"))
         allowed = self._as_allowed(allowed)
-        with self._lock, self.con.transaction():
-            cur = self.con.cursor(binary=True)
+        with self.connection() as con, con.transaction():
+            cur = con.cursor(binary=True)
             cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(100, 2 * n)))])
             if allowed is None:
                 rows = cur.execute(DENSE_SQL, [q, q, n]).fetchall()

@@ -76,7 +76,12 @@ def archive() -> ArchiveReader:
     """The current generation of the archive, opened once per generation."""
     where = location()
     try:
-        a = _open(str(where), generation_of(where))
+        if isinstance(where, Path):  # a folder: each generation is a reader of its own
+            a = _open(str(where), generation_of(where))
+        else:  # PostgreSQL: one reader (and its pool of connections) reads the live archive
+            a = _open(where, "live")
+            if a.manifest.generation != a.generation():
+                a.refresh()
         a.check_model(model_name())
         return a
     except ArchiveMissing:
