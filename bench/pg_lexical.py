@@ -63,11 +63,46 @@ def lexical_times(url: str, qs) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def shared_latency(url: str, qs, clients: int, pool_size: int) -> tuple[float, float, float]:
+    """As bench.latency, but all clients share one reader (as the UI's users do) whose pool
+    holds up to pool_size connections (1: one connection, calls take turns)."""
+    import threading
+
+    a = pg.PgArchive(url, pool_size=pool_size)
+    for text, v, f in qs[:5]:
+        bench.one_search(a, text, v, f)
+    per = [qs[i::clients] for i in range(clients)]
+    times, lock = [], threading.Lock()
+
+    def run(mine):
+        local = []
+        for text, v, f in mine:
+            t = time.perf_counter()
+            bench.one_search(a, text, v, f)
+            local.append((time.perf_counter() - t) * 1000)
+        with lock:
+            times.extend(local)
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in per]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    a.close()
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))], len(times) / wall
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--shared", type=int, nargs="*", default=[],
+                    help="also time CLIENTS threads sharing one reader, with a pool of 1 and of CLIENTS connections")
+    ap.add_argument("--modes", nargs="+", default=["postings", "tsvectors"], choices=["postings", "tsvectors"])
     args = ap.parse_args()
     import signal
 
@@ -79,7 +114,7 @@ def main() -> int:
     qs = bench.queries(material, args.queries)
     server = PgServer.start(durable=True, settings={"shared_buffers": "1GB", "maintenance_work_mem": "1GB",
                                                     "work_mem": "64MB", "max_wal_size": "4GB"})
-    rows = []
+    rows, shared_rows = [], []
     try:
         url = server.url("bench_lexical")
         print(f"building {args.size} chunks…", file=sys.stderr, flush=True)
@@ -87,7 +122,7 @@ def main() -> int:
         print(f"built at {rate:.0f} chunks/s (bulk)", file=sys.stderr, flush=True)
         import psycopg
 
-        for mode in ("postings", "tsvectors"):
+        for mode in args.modes:
             if mode == "tsvectors":
                 with psycopg.connect(url, autocommit=True) as con:
                     con.execute("ALTER TABLE postings RENAME TO postings_away")
@@ -98,9 +133,17 @@ def main() -> int:
                              "lexical_p95": round(lp95, 1), "p50": round(p50, 1), "p95": round(p95, 1),
                              "qps": round(qps, 2)})
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        for clients in args.shared:
+            for size in (1, clients):
+                p50, p95, qps = shared_latency(url, qs, clients, size)
+                line = (f"| one shared reader, pool of {size} | {args.size:,} | {clients} | {round(p50, 1)} | "
+                        f"{round(p95, 1)} | {round(qps, 2)} |")
+                print(line, file=sys.stderr, flush=True)
+                shared_rows.append(line)
+        table = "postings_away" if "tsvectors" in args.modes else "postings"
         with psycopg.connect(url, autocommit=True) as con:
-            sizes = con.execute("SELECT pg_size_pretty(pg_total_relation_size('postings_away')), "
-                                "pg_size_pretty(pg_total_relation_size('chunks')), (SELECT count(*) FROM postings_away)"
+            sizes = con.execute(f"SELECT pg_size_pretty(pg_total_relation_size('{table}')), "
+                                f"pg_size_pretty(pg_total_relation_size('chunks')), (SELECT count(*) FROM {table})"
                                 ).fetchone()
         print(f"postings: {sizes[0]} ({sizes[2]:,} rows); chunks with their indexes: {sizes[1]}", flush=True)
     finally:
@@ -110,6 +153,9 @@ def main() -> int:
     for r in rows:
         print(f"| {r['lexical from']} | {args.size:,} | {r['clients']} | {r['lexical_p50']} | {r['lexical_p95']} | "
               f"{r['p50']} | {r['p95']} | {r['qps']} |")
+    if shared_rows:
+        print("\n| readers | chunks | clients | search p50 (ms) | search p95 (ms) | queries/s |\n|---|---:|---:|---:|---:|---:|")
+        print("\n".join(shared_rows))
     return 0
 
 

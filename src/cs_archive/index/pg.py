@@ -307,9 +307,10 @@ WITH terms AS (SELECT t.i, t.q::tsquery AS q, w.words::text[] AS words
                JOIN unnest(%s::text[]) WITH ORDINALITY AS w(words, i) USING (i)),
      tfs AS ({words}
              UNION ALL
-             SELECT id, ntok, i, tf FROM (SELECT c.id, c.ntok, terms.i, cs_tf(c.stems, terms.words) AS tf
-                                          FROM chunks c JOIN terms ON cardinality(terms.words) > 1 AND c.stems @@ terms.q) x
-             WHERE tf > 0),
+             SELECT x.id, x.ntok, terms.i, x.tf
+             FROM terms CROSS JOIN LATERAL (SELECT c.id, c.ntok, cs_tf(c.stems, terms.words) AS tf FROM chunks c
+                                            WHERE c.stems @@ terms.q OFFSET 0) x
+             WHERE cardinality(terms.words) > 1 AND x.tf > 0),
      total AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(tokens, 1)::float8 / greatest(chunks, 1) AS avgdl
                FROM corpus),
      idf AS (SELECT tfs.i, CASE WHEN ln((total.n - count(*) + 0.5) / (count(*) + 0.5)) <= 0 THEN 1e-6
@@ -320,8 +321,11 @@ FROM tfs JOIN idf USING (i) CROSS JOIN total
 {keep}
 GROUP BY tfs.id ORDER BY score DESC, tfs.id LIMIT %s"""
 
+# Per query word, its postings by the primary key. LATERAL ... OFFSET 0 keeps it so: the
+# planner, not knowing how few words a query has, would otherwise hash-join all postings.
 WORDS_FROM_POSTINGS = """SELECT ps.id, ps.ntok, terms.i, ps.tf
-             FROM terms JOIN postings ps ON cardinality(terms.words) = 1 AND ps.term = terms.words[1]"""
+             FROM terms CROSS JOIN LATERAL (SELECT id, ntok, tf FROM postings WHERE term = terms.words[1] OFFSET 0) ps
+             WHERE cardinality(terms.words) = 1"""
 # An archive without postings (made by an older cs-archive, not written to since): read each
 # matching chunk's tsvector cut down to the query's words (setweight + ts_filter, in C).
 WORDS_FROM_TSVECTORS = """SELECT c.id, c.ntok, terms.i, cardinality(u.positions) AS tf
@@ -588,7 +592,8 @@ class PgArchive:
         if allowed is None:
             keep, keep_args = "", []
         elif allowed.ids is not None:
-            keep, keep_args = "WHERE tfs.id = ANY(%s)", [allowed.ids]
+            # IN (SELECT unnest): a hashed lookup; "= ANY(array)" would scan the array for every posting
+            keep, keep_args = "WHERE tfs.id IN (SELECT unnest(%s::bigint[]))", [allowed.ids]
         else:
             keep = f"WHERE tfs.id IN (SELECT c.id FROM chunks c JOIN papers p USING (doc_id) WHERE {allowed.where})"
             keep_args = list(allowed.args)
