@@ -148,8 +148,8 @@ def main() -> int:
         print(f"postings: {sizes[0]} ({sizes[2]:,} rows); chunks with their indexes: {sizes[1]}", flush=True)
     finally:
         server.stop()
-    print(f"| lexical from | chunks | clients | lexical p50 (ms) | lexical p95 (ms) | search p50 (ms) | "
-          f"search p95 (ms) | queries/s |\n|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| lexical from | chunks | clients | lexical p50 (ms) | lexical p95 (ms) | search p50 (ms) | "
+          "search p95 (ms) | queries/s |\n|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['lexical from']} | {args.size:,} | {r['clients']} | {r['lexical_p50']} | {r['lexical_p95']} | "
               f"{r['p50']} | {r['p95']} | {r['qps']} |")
