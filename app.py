@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cs_archive import ui_commitments
-from cs_archive.config import index_dir
+from cs_archive.config import store_location
 from cs_archive.ui import common
 
 st.set_page_config(page_title="Council papers search", page_icon=":material/search:", layout="wide")
@@ -21,7 +21,7 @@ pages = {
     "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
     "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
 }
-pages["commitments"] = st.Page(lambda: ui_commitments.render(index_dir()), title="Commitments",
+pages["commitments"] = st.Page(lambda: ui_commitments.render(store_location(None, None)), title="Commitments",
                                icon=":material/task_alt:", url_path="commitments")
 common.PAGES.clear()
 common.PAGES.update(pages)

@@ -53,8 +53,8 @@ def big(pg_server):
 
 
 def plan(a, sql: str, args: list, settings: dict | None = None) -> str:
-    with a._lock, a.con.transaction():
-        cur = a.con.cursor(binary=True)
+    with a.connection() as con, con.transaction():
+        cur = con.cursor(binary=True)
         for k, v in (settings or {}).items():
             cur.execute("SELECT set_config(%s, %s, true)", [k, v])
         return "\n".join(r["QUERY PLAN"] for r in cur.execute("EXPLAIN " + sql, args))
@@ -91,10 +91,10 @@ def test_a_selective_filter_still_returns_k_hits_through_the_index(big, monkeypa
     # Without iterative scans the index hands back ef_search rows and the filter keeps ~4% of them.
     sql = ("SELECT c.id FROM chunks c JOIN papers p USING (doc_id) WHERE " + allowed.where +
            " ORDER BY c.embedding <#> %s LIMIT 50")
-    with a._lock, a.con.transaction():
-        a.con.execute("SET LOCAL hnsw.ef_search = 40")
-        a.con.execute("SET LOCAL enable_seqscan = off")
-        plain = a.con.cursor(binary=True).execute(sql, [*allowed.args, pg.Vec(q)]).fetchall()
+    with a.connection() as con, con.transaction():
+        con.execute("SET LOCAL hnsw.ef_search = 40")
+        con.execute("SET LOCAL enable_seqscan = off")
+        plain = con.cursor(binary=True).execute(sql, [*allowed.args, pg.Vec(q)]).fetchall()
     assert len(plain) < 50
 
 
@@ -277,3 +277,87 @@ def test_migrate_command_copies_a_folder_archive(cli, hash_env, pg_url, tmp_path
     before = cli("search", "--json", "foster carers", "--index", tmp_path / "index").json()
     after = cli("search", "--json", "foster carers", "--store", pg_url).json()
     assert [(h["chunk_id"], h["text"]) for h in after] == [(h["chunk_id"], h["text"]) for h in before]
+
+
+
+def test_postings_follow_every_write_and_an_older_archive_gets_them(hash_env, pg_url):
+    """The lexical arm's postings table: kept in step by put/remove, checked by `check`, and
+    built from the tsvectors for an archive made before it existed, with the same rankings."""
+    import psycopg
+    from conftest import SEEDS
+
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest, remove
+
+    embedder = get_embedder()
+    assert not ingest([SEEDS], pg_url, embedder).failed
+    queries = [tokens(q) for q in ("children in care per 10,000", "home to school transport", "foster carers",
+                                   "budget overspend 2023/24")]
+
+    def ranked():
+        a = open_archive(pg_url)
+        try:
+            return a.has_postings, [a.lexical_scores(q, 20) for q in queries], a.doc_freqs(["children", "transport"])
+        finally:
+            a.close()
+
+    has, before, dfs = ranked()
+    assert has and all(before) and check(pg_url) == []
+    gone = sorted(SEEDS.glob("*.txt"))[0]
+    remove([gone], pg_url, embedder.name, embedder.dim)
+    assert check(pg_url) == []
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        assert con.execute("SELECT count(*) FROM postings x WHERE NOT EXISTS "
+                           "(SELECT 1 FROM chunks c WHERE c.id = x.id)").fetchone()[0] == 0
+    assert not ingest([gone], pg_url, embedder).failed
+    has, again, _ = ranked()
+    assert [sorted(r.values()) for r in again] == [sorted(r.values()) for r in before]
+    # An archive from before postings: searched from the tsvectors, the same; a write adds them.
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP TABLE postings")
+    assert any("postings" in p for p in check(pg_url))
+    has, old, old_dfs = ranked()
+    assert not has and old == again and old_dfs == dfs
+    with writing(pg_url, embedder.name, embedder.dim):
+        pass
+    has, upgraded, new_dfs = ranked()
+    assert has and upgraded == again and new_dfs == dfs and check(pg_url) == []
+
+
+def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
+    """The UI shares one reader between its users: calls from many threads each borrow a
+    connection from the pool and get the answers a lone caller gets."""
+    url, lone = big
+    rng = np.random.default_rng(5)
+    qs = [v / np.linalg.norm(v) for v in rng.normal(size=(12, DIM)).astype("float32")]
+    want = [lone.dense(q, 10)[1].tolist() for q in qs]
+    words = [["passage", "roads"], ["paper", "7"], ["about"]]
+    want_lex = [lone.lexical(w, 20) for w in words]
+    shared = open_archive(url)
+    assert shared._pool is not None and shared._pool.max_size == pg.DEFAULT_POOL
+    got, errors = {}, []
+    barrier = threading.Barrier(4)
+
+    def work(t):
+        try:
+            barrier.wait()
+            for n in range(t, len(qs), 4):
+                got[n] = shared.dense(qs[n], 10)[1].tolist()
+            got[("lex", t)] = [shared.lexical(w, 20) for w in words]
+        except Exception as e:  # noqa: BLE001 — reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert [got[n] for n in range(len(qs))] == want
+    assert all(got[("lex", t)] == want_lex for t in range(4))
+    assert 1 <= shared._pool.get_stats()["pool_size"] <= pg.DEFAULT_POOL
+    shared.close()
+    monkeypatch.setenv("CS_ARCHIVE_PG_POOL", "1")
+    single = open_archive(url)
+    assert single._pool is None and single.lexical(words[0], 20) == want_lex[0]
+    single.close()

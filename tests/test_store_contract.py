@@ -128,6 +128,71 @@ def test_model_mismatch_is_refused_with_advice(filled):
             pass
 
 
+# -- browsing: the UI's pages and the commitments register -------------------------------------
+def _newest_key(p):
+    return (p["date"] is None, tuple(-b for b in (p["date"] or "").encode()), (p["committee"] or "").lower().encode(),
+            (p["title"] or "").lower().encode(), p["idx"])
+
+
+def test_papers_listed_filtered_and_ordered_alike(filled):
+    _, a = filled
+    rows = all_rows(a)
+    every = a.papers()
+    assert {p["doc_id"] for p in every} == {r["doc_id"] for r in rows.values()}
+    assert all(p["n"] == sum(r["doc_id"] == p["doc_id"] for r in rows.values()) for p in every)
+    # newest first (undated last), then committee and title in any case, byte order
+    assert [p["doc_id"] for p in every] == [p["doc_id"] for p in sorted(every, key=_newest_key)]
+    meeting = a.papers(filters=Filters(), order="meeting")
+    assert [(p["date"], p["source"], p["idx"]) for p in meeting] == sorted(
+        ((p["date"], p["source"], p["idx"]) for p in every), key=lambda t: (t[0] is None, (t[0] or "").encode(),
+                                                                            t[1].encode(), t[2]))
+    one = every[len(every) // 2]
+    assert a.papers(one["doc_id"]) == [one] and a.papers("no-such-paper") == []
+    dated = sorted(p["date"] for p in every if p["date"])
+    mid = dated[len(dated) // 2]
+    assert {p["doc_id"] for p in a.papers(filters=Filters(since=mid, until=dated[-1]))} == {
+        p["doc_id"] for p in every if p["date"] and mid <= p["date"] <= dated[-1]}
+    committee = next(p["committee"] for p in every if p["committee"])
+    assert {p["doc_id"] for p in a.papers(filters=Filters(committee=committee.upper()))} == {
+        p["doc_id"] for p in every if and_spelt(committee) in (and_spelt(p["committee"]) or "")}
+    assert {p["doc_id"] for p in a.papers(filters=Filters(doc_type="Minutes"))} == {
+        p["doc_id"] for p in every if p["doc_type"] == "minutes"}
+    assert a.papers(filters=Filters(council="no such council")) == []
+
+
+def test_paper_chunks_distinct_values_and_date_span(filled):
+    _, a = filled
+    rows = all_rows(a)
+    doc = max(a.papers(), key=lambda p: p["n"])["doc_id"]
+    chunks = a.paper_chunks(doc)
+    assert [r["id"] for r in chunks] == a.paper_chunk_ids(doc) and len(chunks) > 3
+    assert [r["seq"] for r in chunks] == sorted(r["seq"] for r in chunks)
+    assert all({k: r[k] for k in ROW_KEYS} == {k: rows[r["id"]][k] for k in ROW_KEYS} for r in chunks)
+    assert a.paper_chunks("no-such-paper") == []
+    by_name = lambda vs: sorted(set(vs), key=lambda v: (v.lower().encode(), v.encode()))  # noqa: E731
+    for column in ("committee", "council", "doc_type"):
+        assert a.distinct(column) == by_name(r[column] for r in rows.values() if r[column]), column
+    assert a.distinct("topic") == by_name(t for r in rows.values() for t in json.loads(r["topics"]))
+    with pytest.raises(ValueError):
+        a.distinct("text; DROP TABLE papers")
+    dates = [p["date"] for p in a.papers() if p["date"]]
+    assert a.date_span() == (min(dates), max(dates))
+
+
+def test_exempt_papers_drop_out_of_filtered_paper_lists(location):
+    pack = max(SEED_FILES, key=lambda f: len(prepared_file(f)[0].papers))
+    rf, _, _ = prepared_file(pack)
+    secret = rf.papers[0].doc_id
+    with writing(location, EMB.name, EMB.dim) as w:
+        put(w, pack, exempt={secret: "Exempt: paragraph 3 of Schedule 12A"})
+    a = open_archive(location)
+    every = {p["doc_id"] for p in a.papers()}
+    assert secret in every
+    assert {p["doc_id"] for p in a.papers(filters=Filters())} == every - {secret}
+    assert {p["doc_id"] for p in a.papers(filters=Filters(include_exempt=True))} == every
+    a.close()
+
+
 # -- the search primitives ----------------------------------------------------------------------
 def test_filtered_ids_apply_every_filter(filled):
     _, a = filled

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking.metadata import DOC_TYPES, MANIFEST_FIELDS, parse_date
-from .config import index_dir
+from .config import index_dir, store_location
 from .ingest import IngestReport, ingest
 
 MANIFEST = "manifest.csv"
@@ -100,14 +100,14 @@ def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
     return manifest, {k: v for k, v in row.items() if k in MANIFEST_FIELDS and v}
 
 
-def correct(paper: str | Path, changes: dict, folder: Path | None = None, embedder=None) -> Correction:
+def correct(paper: str | Path, changes: dict, folder: Path | str | None = None, embedder=None) -> Correction:
     """Write the correction beside the paper, then re-ingest that one file into the archive."""
     manifest, written = write_correction(paper, changes)
     if embedder is None:
         from .embed import get_embedder
 
         embedder = get_embedder()
-    report = ingest([Path(paper)], folder or index_dir(), embedder)
+    report = ingest([Path(paper)], folder or store_location(None, None), embedder)
     return Correction(manifest, written, report)
 
 

@@ -13,10 +13,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date as Date
+from datetime import timedelta
 
-import numpy as np
-
-from .index.store import Archive
+from .index.base import ArchiveReader as Archive
+from .index.base import FilterValues, nothing_allowed
+from .index.sqlite_primitives import reader
 from .models import Hit, long_date
 
 EARLIER_MIN_COSINE = 0.40  # the same floor a confident search hit must reach
@@ -74,27 +75,23 @@ def context(archive: Archive, chunk_id: str, n: int = 1) -> list[Hit]:
 
 def paper_passages(archive: Archive, doc_id: str) -> list[Hit]:
     """The whole paper, every passage in reading order."""
-    ids = [r[0] for r in archive.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))]
-    rows = archive.chunk_rows(ids)
-    return [hit_of(rows[i]) for i in ids]
+    return [hit_of(r) for r in reader(archive).paper_chunks(doc_id)]
 
 
 def paper_info(archive: Archive, doc_id: str) -> PaperInfo | None:
-    found = _papers(archive, "WHERE p.doc_id = ?", (doc_id,))
+    found = _papers(archive, doc_id)
     return found[0] if found else None
 
 
 def papers(archive: Archive) -> list[PaperInfo]:
     """Every paper, newest meeting first (undated last), then by committee and title."""
-    return _papers(archive, "", ())
+    return _papers(archive, None)
 
 
-def _papers(archive: Archive, where: str, args: tuple) -> list[PaperInfo]:
-    q = ("SELECT p.doc_id, p.source, p.council, p.committee, p.date, p.title, p.doc_type, p.url, p.page_count, "
-         "p.part_of_pack, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p " + where +
-         " ORDER BY p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx")
+def _papers(archive: Archive, doc_id: str | None) -> list[PaperInfo]:
     return [PaperInfo(r["doc_id"], r["source"], r["council"], r["committee"], r["date"], r["title"], r["doc_type"],
-                      r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"]) for r in archive.db.execute(q, args)]
+                      r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"])
+            for r in reader(archive).papers(doc_id, order="newest")]
 
 
 def meetings(archive: Archive, committee: str | None = None) -> list[Meeting]:
@@ -119,29 +116,31 @@ def distinct(archive: Archive, column: str) -> list[str]:
     """The values of a paper column that occur in the archive (committee, council, doc_type)."""
     if column not in ("committee", "council", "doc_type"):
         raise ValueError(column)
-    return [r[0] for r in archive.db.execute(
-        f"SELECT DISTINCT {column} FROM papers WHERE {column} IS NOT NULL AND {column} != '' ORDER BY lower({column})")]
+    return reader(archive).distinct(column)
 
 
 def topics_in(archive: Archive) -> list[str]:
     """The topics some passage in the archive is tagged with."""
-    return [r[0] for r in archive.db.execute(
-        "SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j ORDER BY lower(j.value)")]
+    return reader(archive).distinct("topic")
 
 
 def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EARLIER_MIN_COSINE) -> list[Hit]:
     """What was said before: passages like this one from papers of earlier meetings, newest
     meeting first. Empty when the passage's paper has no date (nothing is 'earlier')."""
+    archive = reader(archive)
     row = archive.chunk_by_id(chunk_id)
     if row is None or not row["date"]:
         return []
-    allowed = np.array([r[0] for r in archive.db.execute(
-        "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.date IS NOT NULL AND p.date < ?",
-        (row["date"],))], dtype="int64")
-    if len(allowed) == 0:
+    try:
+        day_before = (Date.fromisoformat(row["date"]) - timedelta(days=1)).isoformat()
+    except ValueError:
+        return []
+    # Every paper of an earlier meeting (papers marked exempt are not left out here: unchanged).
+    allowed = archive.filtered_ids(FilterValues(until=day_before, include_exempt=True), [])
+    if nothing_allowed(allowed):
         return []
     vec = archive.vectors_of([row["id"]])[row["id"]]
-    scores, ids = archive.vectors.search(vec, min(len(allowed), 10 * k + 20), allowed)
+    scores, ids = archive.dense(vec, min(len(allowed), 10 * k + 20), allowed)
     rows = archive.chunk_rows(ids)
     picked: list[tuple[float, int]] = []
     per_paper: dict[str, int] = defaultdict(int)

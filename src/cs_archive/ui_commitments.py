@@ -1,6 +1,6 @@
 """The Commitments page: the register with the CLI's filters, status at a glance, CSV export.
 
-``render(archive_folder)`` draws the page into the current Streamlit app; the app's
+``render(location)`` (a folder or a ``postgresql://`` URL) draws the page into the current Streamlit app; the app's
 navigation calls it. The register is computed by ``commitments.register`` (the same code as
 ``cs-archive commitments``) and cached per archive generation and filter set.
 """
@@ -15,7 +15,8 @@ import streamlit as st
 
 from .commitments.register import STATUSES, Selection, register
 from .config import model_name
-from .index.store import Archive, ArchiveError, Manifest
+from .index.base import generation_of, open_archive
+from .index.store import ArchiveError
 from .search import Filters
 from .ui.common import note
 
@@ -33,8 +34,9 @@ def _embedder(name: str):
 
 
 @st.cache_data(show_spinner="Reading commitments and looking for their follow-ups…", max_entries=32)
-def _records(folder: str, generation: str, kind, owner, status, since, until, committee, council, as_of) -> list[dict]:
-    archive = Archive(folder)
+def _records(location: str, generation: str, kind, owner, status, since, until, committee, council,
+             as_of) -> list[dict]:
+    archive = open_archive(location)
     try:
         archive.check_model(model_name())
         selection = Selection(kind=kind, owner=owner, status=status, as_of=as_of,
@@ -60,23 +62,24 @@ def _iso(d) -> str | None:
     return d.isoformat() if isinstance(d, date) else None
 
 
-def render(archive_folder: str | Path) -> None:
+def render(location: str | Path) -> None:
     st.header("Commitments")
     note("Actions, decisions and promises printed in the papers, who owns them, when they are due, "
          "and whether a later paper of the same council came back to them.")
-    folder = str(archive_folder)
     try:
-        manifest = Manifest.read(Path(folder))
-        archive = Archive(folder)
-        archive.check_model(model_name())
+        generation = generation_of(location)
+        archive = open_archive(location)
     except ArchiveError as e:
         st.error(f"The archive cannot be opened: {e}")
         return
-    committees = [r[0] for r in archive.db.execute(
-        "SELECT DISTINCT committee FROM papers WHERE committee IS NOT NULL ORDER BY 1")]
-    councils = [r[0] for r in archive.db.execute(
-        "SELECT DISTINCT council FROM papers WHERE council IS NOT NULL ORDER BY 1")]
-    archive.close()
+    try:
+        archive.check_model(model_name())
+        committees, councils = archive.distinct("committee"), archive.distinct("council")
+    except ArchiveError as e:
+        st.error(f"The archive cannot be opened: {e}")
+        return
+    finally:
+        archive.close()
 
     c1, c2, c3, c4 = st.columns(4)
     kind = c1.selectbox("Kind", ("",) + KINDS, format_func=lambda k: k or "Any", key="cm_kind")
@@ -90,7 +93,7 @@ def render(archive_folder: str | Path) -> None:
     committee = c7.selectbox("Committee", [""] + committees, format_func=lambda c: c or "Any", key="cm_committee")
     council = c8.selectbox("Council", [""] + councils, format_func=lambda c: c or "Any", key="cm_council")
 
-    records = _records(folder, manifest.generation, kind or None, owner.strip() or None, status or None,
+    records = _records(str(location), generation, kind or None, owner.strip() or None, status or None,
                        _iso(since), _iso(until), committee or None, council or None, _iso(as_of))
 
     cols = st.columns(len(STATUSES))

@@ -17,9 +17,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..index.base import FilterValues
-from ..index.sqlite_primitives import paper_conditions
-from ..index.store import Archive
+from ..index.base import ArchiveReader
+from ..index.sqlite_primitives import reader
 from ..lexical import normalise
 from ..models import Chunk, PaperMeta
 from ..search import Filters, search
@@ -94,28 +93,24 @@ class _Paper:
     meta: PaperMeta
 
 
-def _papers(archive: Archive, filters: Filters = Filters()) -> list[_Paper]:
-    where, args = paper_conditions(FilterValues.of(Filters(since=filters.since, until=filters.until,
-                                                           committee=filters.committee, council=filters.council)))
+def _papers(archive: ArchiveReader, filters: Filters = Filters()) -> list[_Paper]:
     # Papers marked exempt from publication (Schedule 12A) make no public commitments.
-    where = " AND ".join(where + ["p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)"])
-    q = ("SELECT p.doc_id, p.source, p.idx, p.council, p.committee, p.date, p.title, p.doc_type, p.url FROM papers p"
-         + f" WHERE {where}" + " ORDER BY p.date IS NULL, p.date, p.source, p.idx")
+    rows = archive.papers(filters=Filters(since=filters.since, until=filters.until, committee=filters.committee,
+                                          council=filters.council), order="meeting")
     return [_Paper(r["doc_id"], r["source"], r["idx"],
                    PaperMeta(r["council"], r["committee"], r["date"], r["title"], r["doc_type"], r["url"]))
-            for r in archive.db.execute(q, args)]
+            for r in rows]
 
 
-def _chunks(archive: Archive, doc_id: str) -> list[Chunk]:
-    rows = archive.db.execute("SELECT chunk_id, doc_id, seq, section, subsection, part, heading, text, page, page_end "
-                              "FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,)).fetchall()
+def _chunks(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
     # Stored rows keep no character offsets; extraction reads chunks in order and needs none.
     return [Chunk(r["chunk_id"], r["doc_id"], r["seq"], r["section"], r["subsection"], r["part"], r["heading"],
-                  0, 0, r["text"], r["page"], r["page_end"]) for r in rows]
+                  0, 0, r["text"], r["page"], r["page_end"]) for r in archive.paper_chunks(doc_id)]
 
 
-def commitments_in(archive: Archive, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
+def commitments_in(archive: ArchiveReader, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
     """Every commitment of the papers the filters let through, paper by paper."""
+    archive = reader(archive)
     return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, _chunks(archive, p.doc_id))]
 
 
@@ -149,7 +144,7 @@ def follow_up_query(c: Commitment) -> str:
     return re.sub(r"[\"“”]", "", text)  # quotes would make search demand the exact phrase
 
 
-def find_follow_ups(archive: Archive, embedder, c: Commitment, paper: _Paper, papers: dict[str, _Paper],
+def find_follow_ups(archive: ArchiveReader, embedder, c: Commitment, paper: _Paper, papers: dict[str, _Paper],
                     as_of: str, threshold: float = FOLLOW_UP_COSINE) -> list[dict]:
     if not paper.meta.council:
         return []
@@ -187,10 +182,11 @@ def status_of(due: str | None, follow_ups: list, as_of: str) -> str:
     return "undated"
 
 
-def register(archive: Archive, embedder, selection: Selection = Selection(),
+def register(archive: ArchiveReader, embedder, selection: Selection = Selection(),
              threshold: float = FOLLOW_UP_COSINE) -> list[Record]:
     """The commitments the selection asks for, each with its status as of ``selection.as_of``."""
     selection.check()
+    archive = reader(archive)
     as_of = selection.as_of or date.today().isoformat()
     embedder = _Remembering(embedder)
     all_papers = {p.doc_id: p for p in _papers(archive)}

@@ -35,6 +35,20 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
     ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
         statistics, for weighting query terms (``search._coverage``).
 
+Browsing (the UI's pages, ``explore.py``, the commitments register)
+    ``papers(doc_id=None, filters=None, order="newest")`` -> paper rows (the ``papers`` table's
+        columns) with ``n``, their chunk count. ``filters`` (when given) applies the paper-level
+        filters (dates, committee, council, type; a topic is a chunk's, not a paper's) and leaves
+        out papers marked exempt unless ``include_exempt``; without filters every paper comes
+        back. ``order``: ``"newest"`` (meeting date newest first, then committee and title, any
+        case) or ``"meeting"`` (oldest first, then source path and position in the file); undated
+        papers last either way; text compares byte by byte on both backends.
+    ``paper_chunk_ids(doc_id)`` -> chunk ids in reading order; ``paper_chunks(doc_id)`` -> their rows.
+    ``distinct(column)`` -> the committee, council, doc_type or topic values that occur, in name
+        order (any case); ``date_span()`` -> (earliest, latest) meeting date, (None, None) if none.
+    ``sqlite_primitives.reader(archive)`` gives a plain ``store.Archive`` opened directly the
+    whole interface; library code that takes an archive from callers starts with it.
+
 ``filters`` is ``search.Filters`` or anything with its fields (read with ``getattr``, so a
 field added later is simply ignored by a backend that does not know it yet): ``since``/``until``
 (ISO dates, inclusive; papers of unknown date drop out), ``committee``/``council``
@@ -125,13 +139,16 @@ class ArchiveReader(Protocol):
     def stats(self) -> dict:
         """files, papers, chunks, by_type, by_committee, by_year, needs_ocr, exempt_withheld, manifest."""
 
-    # browsing, for the UI's pages
-    def papers(self, doc_id: str | None = None) -> list[Mapping]:
-        """Paper rows (the ``papers`` table's columns) with ``n``, their chunk count; newest first."""
+    # browsing, for the UI's pages and the commitments register
+    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[Mapping]:
+        """Paper rows (the ``papers`` table's columns) with ``n``, their chunk count (see above)."""
 
     def paper_chunk_ids(self, doc_id: str) -> list[int]: ...
+    def paper_chunks(self, doc_id: str) -> list[Mapping]: ...
     def distinct(self, column: str) -> list[str]:
         """Values of committee, council, doc_type or topic that occur, in name order."""
+
+    def date_span(self) -> tuple[str | None, str | None]: ...
 
     def generation(self) -> str:
         """Changes whenever a writer commits (a cache key)."""

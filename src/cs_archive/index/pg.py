@@ -24,10 +24,12 @@ readers see each file whole or not at all.
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
@@ -39,11 +41,22 @@ from ..lexical import index_text, normalise
 from .base import FilterValues, match_subterms
 from .store import FORMAT, ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
 
+DEFAULT_POOL = 4  # connections a shared reader (the UI) may hold; $CS_ARCHIVE_PG_POOL overrides
 EXACT_BELOW = 20_000  # a filter leaving at most this many chunks is searched exactly
 LOCK_SPACE = 0x6373  # advisory lock class for cs-archive ("cs"); object: hash of the source path
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions of one word in a tsvector
 K1, B = 1.2, 0.75
 INT4, INT8, TEXT, TEXT_ARRAY, TSVECTOR = 23, 20, 25, 1009, 3614  # type oids for binary COPY
+
+
+# The lexical arm's inverted index: one row per (word, chunk) with the word's count in the chunk
+# and the chunk's length, so BM25 reads only the query words' postings (an index-only scan), as
+# FTS5 reads its posting lists. Written in the same transaction as the chunk.
+POSTINGS_DDL = ('CREATE TABLE IF NOT EXISTS postings (term text COLLATE "C" NOT NULL, id bigint NOT NULL, '
+                "tf int NOT NULL, ntok int NOT NULL, PRIMARY KEY (term, id) INCLUDE (tf, ntok))")
+# An archive made before postings existed gets them from its tsvectors on the next write.
+POSTINGS_BACKFILL = ("INSERT INTO postings SELECT u.lexeme, c.id, greatest(cardinality(u.positions), 1), c.ntok "
+                     "FROM chunks c, unnest(c.stems) u")
 
 
 def _schema(dim: int) -> list[str]:
@@ -67,6 +80,7 @@ def _schema(dim: int) -> list[str]:
         "seq int NOT NULL, section text, subsection text, part int, heading text NOT NULL, text text NOT NULL, "
         "norm text NOT NULL, page int, page_end int, topics text[] NOT NULL, content_hash text NOT NULL, "
         f"embedding vector({int(dim)}) NOT NULL, stems tsvector NOT NULL, ntok int NOT NULL)",
+        POSTINGS_DDL,
         "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, seq)",
         "CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (content_hash)",
         "CREATE INDEX IF NOT EXISTS papers_source ON papers (source)",
@@ -159,6 +173,23 @@ def _connect(url: str, autocommit: bool = True):
     return con
 
 
+def _pool(url: str, size: int | None):
+    """A pool of up to ``size`` connections, or None (psycopg_pool missing, or size 1)."""
+    if size is None:
+        size = int(os.environ.get("CS_ARCHIVE_PG_POOL") or DEFAULT_POOL)
+    if size <= 1:
+        return None
+    try:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        return None
+    pool = ConnectionPool(url, min_size=1, max_size=size, name="cs-archive", open=True, configure=_register_vector,
+                          kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 10})
+    pool.wait(timeout=30)
+    return pool
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
@@ -184,7 +215,7 @@ class Words:
     def to_tsvector_binary(self) -> bytes:
         where: dict[str, list[int]] = {}
         for pos, w in enumerate(self.words, 1):
-            ps = where.setdefault(w, [])
+            ps = where.setdefault(w, [])  # every word is a lexeme, even past the last position kept
             if len(ps) < MAX_POSITIONS and pos <= 16383:
                 ps.append(pos)
         out = [struct.pack(">i", len(where))]
@@ -205,6 +236,21 @@ def tsquery_of(term: str) -> str | None:
 def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
     """A WHERE clause over ``chunks c JOIN papers p`` (empty string: no restriction)."""
     f = FilterValues.of(filters)
+    where, args = paper_filter_sql(f)
+    if f.topic:
+        where.append("EXISTS (SELECT 1 FROM unnest(c.topics) t WHERE lower(t) = %s)")
+        args.append(f.topic)
+    if not f.include_exempt:
+        where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = c.doc_id)")
+    for ph in phrases:
+        if ph:
+            where.append("strpos(c.norm, %s) > 0")
+            args.append(ph)
+    return " AND ".join(where), args
+
+
+def paper_filter_sql(f: FilterValues) -> tuple[list[str], list]:
+    """The paper-level filters (dates, committee, council, type) as conditions over ``papers p``."""
     where, args = [], []
     if f.since:
         where.append("p.date IS NOT NULL AND p.date >= %s")
@@ -219,16 +265,7 @@ def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
     if f.doc_type:
         where.append("lower(p.doc_type) = %s")
         args.append(f.doc_type)
-    if f.topic:
-        where.append("EXISTS (SELECT 1 FROM unnest(c.topics) t WHERE lower(t) = %s)")
-        args.append(f.topic)
-    if not f.include_exempt:
-        where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = c.doc_id)")
-    for ph in phrases:
-        if ph:
-            where.append("strpos(c.norm, %s) > 0")
-            args.append(ph)
-    return " AND ".join(where), args
+    return where, args
 
 
 @dataclass
@@ -261,21 +298,19 @@ class PgAllowed:
         return iter(r["id"] for r in rows)
 
 
-# BM25 as SQLite FTS5's bm25() computes it. Candidates: the GIN index (stems @@ any term).
-# A word's frequency is read off the chunk's tsvector cut down to the query's words
-# (setweight + ts_filter, in C); a phrase's by cs_tf. IDF counts matching chunks archive-wide.
+# BM25 as SQLite FTS5's bm25() computes it. A word's frequency comes from its postings; a
+# phrase's from cs_tf over the chunks the GIN index finds for it (stems @@ the phrase). IDF
+# counts matching chunks archive-wide.
 LEXICAL_SQL = """
 WITH terms AS (SELECT t.i, t.q::tsquery AS q, w.words::text[] AS words
                FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, i)
                JOIN unnest(%s::text[]) WITH ORDINALITY AS w(words, i) USING (i)),
-     tfs AS (SELECT c.id, c.ntok, terms.i, cardinality(u.positions) AS tf
-             FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.stems, 'A', %s::text[]), '{{a}}')) AS u
-             JOIN terms ON cardinality(terms.words) = 1 AND terms.words[1] = u.lexeme
-             WHERE c.stems @@ %s::tsquery
+     tfs AS ({words}
              UNION ALL
-             SELECT id, ntok, i, tf FROM (SELECT c.id, c.ntok, terms.i, cs_tf(c.stems, terms.words) AS tf
-                                          FROM chunks c JOIN terms ON cardinality(terms.words) > 1 AND c.stems @@ terms.q) x
-             WHERE tf > 0),
+             SELECT x.id, x.ntok, terms.i, x.tf
+             FROM terms CROSS JOIN LATERAL (SELECT c.id, c.ntok, cs_tf(c.stems, terms.words) AS tf FROM chunks c
+                                            WHERE c.stems @@ terms.q OFFSET 0) x
+             WHERE cardinality(terms.words) > 1 AND x.tf > 0),
      total AS (SELECT greatest(chunks, 1)::float8 AS n, greatest(tokens, 1)::float8 / greatest(chunks, 1) AS avgdl
                FROM corpus),
      idf AS (SELECT tfs.i, CASE WHEN ln((total.n - count(*) + 0.5) / (count(*) + 0.5)) <= 0 THEN 1e-6
@@ -285,6 +320,18 @@ SELECT tfs.id, sum(idf.idf * tfs.tf * {k1_plus_1} / (tfs.tf + {k1} * ({one_minus
 FROM tfs JOIN idf USING (i) CROSS JOIN total
 {keep}
 GROUP BY tfs.id ORDER BY score DESC, tfs.id LIMIT %s"""
+
+# Per query word, its postings by the primary key. LATERAL ... OFFSET 0 keeps it so: the
+# planner, not knowing how few words a query has, would otherwise hash-join all postings.
+WORDS_FROM_POSTINGS = """SELECT ps.id, ps.ntok, terms.i, ps.tf
+             FROM terms CROSS JOIN LATERAL (SELECT id, ntok, tf FROM postings WHERE term = terms.words[1] OFFSET 0) ps
+             WHERE cardinality(terms.words) = 1"""
+# An archive without postings (made by an older cs-archive, not written to since): read each
+# matching chunk's tsvector cut down to the query's words (setweight + ts_filter, in C).
+WORDS_FROM_TSVECTORS = """SELECT c.id, c.ntok, terms.i, cardinality(u.positions) AS tf
+             FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.stems, 'A', %s::text[]), '{{a}}')) AS u
+             JOIN terms ON cardinality(terms.words) = 1 AND terms.words[1] = u.lexeme
+             WHERE c.stems @@ %s::tsquery"""
 
 DENSE_SQL = "SELECT id, embedding <#> %s AS d FROM chunks ORDER BY embedding <#> %s LIMIT %s"
 # Few chunks allowed: exact. "+ 0" keeps the planner off the (approximate) HNSW index.
@@ -296,6 +343,13 @@ DENSE_FILTERED_SQL = ("WITH hits AS MATERIALIZED (SELECT c.id, c.embedding <#> %
                       "SELECT id, d FROM hits ORDER BY d, id")
 DENSE_EXACT_FILTERED_SQL = ("SELECT c.id, c.embedding <#> %s AS d FROM chunks c JOIN papers p USING (doc_id) "
                             "WHERE {where} ORDER BY (c.embedding <#> %s) + 0, c.id LIMIT %s")
+
+# Paper listings in the same order as the embedded store (byte order, as SQLite compares text).
+PAPER_ORDER = {
+    "newest": 'p.date IS NULL, p.date COLLATE "C" DESC, lower(coalesce(p.committee, \'\')) COLLATE "C", '
+              'lower(coalesce(p.title, \'\')) COLLATE "C", p.idx',
+    "meeting": 'p.date IS NULL, p.date COLLATE "C", p.source COLLATE "C", p.idx',
+}
 
 ROW_SQL = ("SELECT c.id, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text, c.norm, "
            "c.page, c.page_end, c.topics, c.content_hash, p.source, p.council, p.committee, p.date, p.title, "
@@ -309,31 +363,50 @@ def _row(r: dict) -> dict:
 
 
 class PgArchive:
-    """A reader of the archive in PostgreSQL. One connection, used by one call at a time."""
+    """A reader of the archive in PostgreSQL, safe to share between threads (the UI's users).
 
-    def __init__(self, url: str):
+    Calls borrow a connection from a pool (``psycopg_pool``) of up to ``pool_size`` (default
+    $CS_ARCHIVE_PG_POOL, else 4); a single caller only ever opens one. Without psycopg_pool,
+    or with a pool size of 1, one connection serves one call at a time."""
+
+    def __init__(self, url: str, pool_size: int | None = None):
         self.url = url
         self.folder = redact(url)
         self._lock = threading.RLock()
+        self._pool = None
         self.con = _connect(url)
         try:
             if not self._one("SELECT to_regclass('meta') IS NOT NULL AND to_regclass('chunks') IS NOT NULL AS ok")["ok"]:
                 raise ArchiveMissing(f"no archive at {self.folder}: build one with "
                                      f"`cs-archive ingest PATH --store {self.folder}`")
             _register_vector(self.con)
+            self.has_postings = self._one("SELECT to_regclass('postings') IS NOT NULL AS x")["x"]
             self.manifest = self._manifest()
+            self._pool = _pool(url, pool_size)
         except BaseException:
             self.con.close()
             raise
+        if self._pool is not None:
+            self.con.close()
+
+    @contextmanager
+    def connection(self):
+        """A connection for one call (from the pool, or the one connection under its lock)."""
+        if self._pool is not None:
+            with self._pool.connection() as con:
+                yield con
+        else:
+            with self._lock:
+                yield self.con
 
     # -- plumbing --------------------------------------------------------------------------
     def _all(self, q: str, args: Iterable = (), binary: bool = False) -> list[dict]:
-        with self._lock:
-            return self.con.cursor(binary=binary).execute(q, list(args)).fetchall()
+        with self.connection() as con:
+            return con.cursor(binary=binary).execute(q, list(args)).fetchall()
 
     def _one(self, q: str, args: Iterable = (), binary: bool = False) -> dict | None:
-        with self._lock:
-            return self.con.cursor(binary=binary).execute(q, list(args)).fetchone()
+        with self.connection() as con:
+            return con.cursor(binary=binary).execute(q, list(args)).fetchone()
 
     def _manifest(self) -> Manifest:
         meta = {r["key"]: r["value"] for r in self._all("SELECT key, value FROM meta")}
@@ -356,8 +429,16 @@ class PgArchive:
         r = self._one("SELECT generation FROM corpus")
         return f"pg-{(r or {'generation': 0})['generation']:06d}"
 
+    def refresh(self) -> "PgArchive":
+        """Re-read the manifest (counts, generation) after writers have committed."""
+        self.manifest = self._manifest()
+        return self
+
     def close(self) -> None:
-        self.con.close()
+        if self._pool is not None:
+            self._pool.close()
+        else:
+            self.con.close()
 
     def check_model(self, model: str) -> None:
         if self.manifest.model != model:
@@ -377,8 +458,8 @@ class PgArchive:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        with self._lock:
-            cur = self.con.cursor(binary=True)
+        with self.connection() as con:
+            cur = con.cursor(binary=True)
             return {r["id"]: r["embedding"] for r in cur.execute(
                 "SELECT id, embedding FROM chunks WHERE id = ANY(%s)", [ids])}
 
@@ -393,20 +474,35 @@ class PgArchive:
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
         return [r["id"] for r in self._all("SELECT id FROM chunks WHERE doc_id = %s ORDER BY seq", [doc_id])]
 
-    def papers(self, doc_id: str | None = None) -> list[dict]:
-        """Papers with their chunk counts (``n``), newest meeting first."""
-        where, args = ("WHERE p.doc_id = %s", [doc_id]) if doc_id else ("", [])
+    def paper_chunks(self, doc_id: str) -> list[dict]:
+        """The paper's chunk rows in reading order."""
+        return [_row(r) for r in self._all(ROW_SQL + "WHERE c.doc_id = %s ORDER BY c.seq", [doc_id], binary=True)]
+
+    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
+        """Papers with their chunk counts (``n``); see ``index/base.py`` for filters and order."""
+        where, args = (["p.doc_id = %s"], [doc_id]) if doc_id else ([], [])
+        if filters is not None:
+            f = FilterValues.of(filters)
+            on_papers, paper_args = paper_filter_sql(f)
+            where, args = where + on_papers, args + paper_args
+            if not f.include_exempt:
+                where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id)")
         return self._all(
-            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p " + where +
-            " ORDER BY p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), "
-            "p.idx", args)
+            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p "
+            + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)
+
+    def date_span(self) -> tuple[str | None, str | None]:
+        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
+        r = self._one("SELECT min(date COLLATE \"C\") AS lo, max(date COLLATE \"C\") AS hi FROM papers")
+        return r["lo"], r["hi"]
 
     def distinct(self, column: str) -> list[str]:
         """Values of committee, council, doc_type or topic that occur, in name order."""
         if column == "topic":
-            q = "SELECT DISTINCT t AS v FROM chunks, unnest(topics) t ORDER BY lower(t)"
+            q = 'SELECT DISTINCT t AS v, lower(t) COLLATE "C" AS o FROM chunks, unnest(topics) t ORDER BY 2, 1'
         elif column in ("committee", "council", "doc_type"):
-            q = f"SELECT DISTINCT {column} AS v FROM papers WHERE coalesce({column}, '') != '' ORDER BY lower({column})"
+            q = (f'SELECT DISTINCT {column} AS v, lower({column}) COLLATE "C" AS o FROM papers '
+                 f"WHERE coalesce({column}, '') != '' ORDER BY 2, 1")
         else:
             raise ValueError(column)
         return [r["v"] for r in self._all(q)]
@@ -448,8 +544,8 @@ class PgArchive:
             return nothing
         q = Vec(np.asarray(qvec, dtype="float32"))
         allowed = self._as_allowed(allowed)
-        with self._lock, self.con.transaction():
-            cur = self.con.cursor(binary=True)
+        with self.connection() as con, con.transaction():
+            cur = con.cursor(binary=True)
             cur.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(100, 2 * n)))])
             if allowed is None:
                 rows = cur.execute(DENSE_SQL, [q, q, n]).fetchall()
@@ -474,8 +570,9 @@ class PgArchive:
         words = list(dict.fromkeys(w for w in words if w))
         if not words:
             return {}
-        rows = self._all("SELECT w, (SELECT count(*) FROM chunks WHERE stems @@ quote_literal(w)::tsquery) AS n "
-                         "FROM unnest(%s::text[]) AS w", [words])
+        count = ("SELECT count(*) FROM postings WHERE term = w" if self.has_postings
+                 else "SELECT count(*) FROM chunks WHERE stems @@ quote_literal(w)::tsquery")
+        rows = self._all(f"SELECT w, ({count}) AS n FROM unnest(%s::text[]) AS w", [words])
         return {r["w"]: r["n"] for r in rows}
 
     def chunk_count(self) -> int:
@@ -495,14 +592,18 @@ class PgArchive:
         if allowed is None:
             keep, keep_args = "", []
         elif allowed.ids is not None:
-            keep, keep_args = "WHERE tfs.id = ANY(%s)", [allowed.ids]
+            # IN (SELECT unnest): a hashed lookup; "= ANY(array)" would scan the array for every posting
+            keep, keep_args = "WHERE tfs.id IN (SELECT unnest(%s::bigint[]))", [allowed.ids]
         else:
             keep = f"WHERE tfs.id IN (SELECT c.id FROM chunks c JOIN papers p USING (doc_id) WHERE {allowed.where})"
             keep_args = list(allowed.args)
-        sql = LEXICAL_SQL.format(k1=K1, k1_plus_1=K1 + 1, one_minus_b=1 - B, b=B, keep=keep)
-        args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words],
-                sorted({w for ws in words if len(ws) == 1 for w in ws}),
-                " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or "", *keep_args, n]
+        sql = LEXICAL_SQL.format(k1=K1, k1_plus_1=K1 + 1, one_minus_b=1 - B, b=B, keep=keep,
+                                 words=WORDS_FROM_POSTINGS if self.has_postings else WORDS_FROM_TSVECTORS)
+        word_args = [] if self.has_postings else [
+            sorted({w for ws in words if len(ws) == 1 for w in ws}),
+            " | ".join(f"({q})" for q, ws in zip(queries, words) if len(ws) == 1) or ""]
+        args = [queries, ["{" + ",".join(_pg_array_item(w) for w in ws) + "}" for ws in words], *word_args,
+                *keep_args, n]
         return {r["id"]: r["score"] for r in self._all(sql, args)}
 
     def _as_allowed(self, allowed: Any) -> PgAllowed | None:
@@ -567,13 +668,17 @@ class PgWriter:
                         f"the archive at {self.folder} was built with model {meta.get('model')!r}; {self.model!r} "
                         f"is configured. Rebuild it with --rebuild, or set CS_ARCHIVE_MODEL={meta.get('model')}")
                 if exists and rebuild:
-                    self.con.execute("DROP TABLE IF EXISTS chunks, exempt_papers, papers, needs_ocr, files, corpus, meta")
+                    self.con.execute("DROP TABLE IF EXISTS postings, chunks, exempt_papers, papers, needs_ocr, files, "
+                                     "corpus, meta")
                 if rebuild or not exists:
                     for ddl in _schema(self.dim):
                         self.con.execute(ddl)
                     self.con.execute("INSERT INTO meta VALUES ('model', %s), ('dim', %s), ('chunker_version', %s), "
                                      "('format', %s)", [self.model, str(self.dim), CHUNKER_VERSION, str(FORMAT)])
                     self.con.execute("INSERT INTO corpus VALUES (1, 0, 0, 0, %s)", [_now()])
+                elif not self.con.execute("SELECT to_regclass('postings') IS NOT NULL AS x").fetchone()["x"]:
+                    self.con.execute(POSTINGS_DDL)
+                    self.con.execute(POSTINGS_BACKFILL)
             except psycopg.errors.InsufficientPrivilege as e:
                 raise ArchiveError(f"cannot create the archive's tables at {self.folder} ({_one_line(e)}): "
                                    "ask the database owner to run `CREATE EXTENSION vector` or to grant CREATE") from None
@@ -622,6 +727,10 @@ class PgWriter:
         return n
 
     def _remove(self, source: str) -> int:
+        # Postings by their primary key: a chunk's words are the lexemes of its tsvector.
+        self.con.execute("DELETE FROM postings x USING papers p JOIN chunks c ON c.doc_id = p.doc_id, "
+                         "unnest(tsvector_to_array(c.stems)) AS w(term) WHERE p.source = %s AND x.term = w.term "
+                         "AND x.id = c.id", [source])
         gone = self.con.execute(
             "DELETE FROM chunks c USING papers p WHERE c.doc_id = p.doc_id AND p.source = %s "
             "RETURNING c.ntok", [source]).fetchall()
@@ -665,22 +774,36 @@ class PgWriter:
         self.changed = True
 
     def _copy_chunks(self, items) -> int:
-        """COPY chunks in, binary (id None: a new id). Returns how many words they have."""
+        """COPY chunks and their postings in, binary (id None: a new id). Returns how many words they have."""
+        items = list(items)
+        if not items:
+            return 0
+        new = [n for n, (i, *_) in enumerate(items) if i is None]
+        if new:
+            fresh = [r["id"] for r in self.con.execute(
+                "SELECT nextval(pg_get_serial_sequence('chunks', 'id')) AS id FROM generate_series(1, %s)", [len(new)])]
+            for n, i in zip(new, fresh):
+                items[n] = (i, *items[n][1:])
         total = 0
-        with_ids = any(i is not None for i, *_ in items)
-        cols = ("id, " if with_ids else "") + ("chunk_id, doc_id, seq, section, subsection, part, heading, text, "
-                                               "norm, page, page_end, topics, content_hash, embedding, stems, ntok")
-        types = ([INT8] if with_ids else []) + [TEXT, TEXT, INT4, TEXT, TEXT, INT4, TEXT, TEXT, TEXT, INT4, INT4,
-                                                TEXT_ARRAY, TEXT, self._vector_oid, TSVECTOR, INT4]
-        with self.con.cursor() as cur, cur.copy(f"COPY chunks ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for i, c, h, v in items:
-                words = chunk_words(c.heading, c.text)
-                total += len(words)
-                row = [c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
-                       normalise(f"{c.heading} {c.text}"), c.page, c.page_end, list(c.topics), h,
-                       np.asarray(v, dtype="float32"), Words(words), len(words)]
-                copy.write_row(([i] if with_ids else []) + row)
+        postings = []
+        cols = ("id, chunk_id, doc_id, seq, section, subsection, part, heading, text, norm, page, page_end, topics, "
+                "content_hash, embedding, stems, ntok")
+        types = [INT8, TEXT, TEXT, INT4, TEXT, TEXT, INT4, TEXT, TEXT, TEXT, INT4, INT4, TEXT_ARRAY, TEXT,
+                 self._vector_oid, TSVECTOR, INT4]
+        with self.con.cursor() as cur:
+            with cur.copy(f"COPY chunks ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for i, c, h, v in items:
+                    words = chunk_words(c.heading, c.text)
+                    total += len(words)
+                    copy.write_row([i, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
+                                    normalise(f"{c.heading} {c.text}"), c.page, c.page_end, list(c.topics), h,
+                                    np.asarray(v, dtype="float32"), Words(words), len(words)])
+                    postings += [(w, i, tf, len(words)) for w, tf in Counter(words).items()]
+            with cur.copy("COPY postings (term, id, tf, ntok) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([TEXT, INT8, INT4, INT4])
+                for row in postings:
+                    copy.write_row(row)
         return total
 
     # -- finishing ----------------------------------------------------------------------------
@@ -751,6 +874,15 @@ def check(url: str) -> list[str]:
         if bad:
             problems.append(f"{bad} vectors have the wrong dimension")
         orphans = one("SELECT count(*) AS n FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM papers p WHERE p.doc_id = c.doc_id)")
+        if a.has_postings:
+            stale = one("SELECT count(*) AS n FROM postings x WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = x.id)")
+            unlisted = one("SELECT count(*) AS n FROM chunks c WHERE ntok > 0 AND "
+                           "NOT EXISTS (SELECT 1 FROM postings x WHERE x.id = c.id)")
+            if stale or unlisted:
+                problems.append(f"the word index (postings) is out of step: {stale} entries of removed chunks, "
+                                f"{unlisted} chunks missing; the lexical arm would rank them wrongly")
+        else:
+            problems.append("no word index (postings): the lexical arm is slow; any ingest builds it")
         if orphans:
             problems.append(f"{orphans} chunks belong to no paper")
         if a._one("SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'chunks' AND indexdef ILIKE '%%USING hnsw%%'")["n"] == 0:

@@ -126,6 +126,12 @@ def chunk_count(archive: Archive) -> int:
     return int(n) if n is not None else archive.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
 
+PAPER_ORDER = {
+    "newest": "p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx",
+    "meeting": "p.date IS NULL, p.date, p.source, p.idx",
+}
+
+
 class FaissArchive(Archive):
     """The embedded store's reader with the backend-neutral search primitives as methods."""
 
@@ -147,17 +153,32 @@ class FaissArchive(Archive):
     def chunk_count(self) -> int:
         return chunk_count(self)
 
-    # -- browsing (the UI's pages), as PgArchive has them ---------------------------------
+    # -- browsing (the UI's pages and the commitments register), as PgArchive has them --------
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))]
 
-    def papers(self, doc_id: str | None = None) -> list[dict]:
-        """Papers with their chunk counts (``n``), newest meeting first."""
-        where, args = ("WHERE p.doc_id = ?", (doc_id,)) if doc_id else ("", ())
+    def paper_chunks(self, doc_id: str) -> list:
+        """The paper's chunk rows in reading order."""
+        ids = self.paper_chunk_ids(doc_id)
+        rows = self.chunk_rows(ids)
+        return [rows[i] for i in ids]
+
+    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
+        """Papers with their chunk counts (``n``); see ``index/base.py`` for filters and order."""
+        where, args = ["p.doc_id = ?"] if doc_id else [], [doc_id] if doc_id else []
+        if filters is not None:
+            f = FilterValues.of(filters)
+            on_papers, paper_args = paper_conditions(f)
+            where, args = where + on_papers, args + paper_args
+            if not f.include_exempt and exempt_count(self):
+                where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         return [dict(r) for r in self.db.execute(
-            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p " + where +
-            " ORDER BY p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), "
-            "p.idx", args)]
+            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p "
+            + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
+
+    def date_span(self) -> tuple[str | None, str | None]:
+        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
+        return tuple(self.db.execute("SELECT min(date), max(date) FROM papers").fetchone())
 
     def distinct(self, column: str) -> list[str]:
         """Values of committee, council, doc_type or topic that occur, in name order."""
@@ -174,3 +195,14 @@ class FaissArchive(Archive):
         from .store import Manifest
 
         return Manifest.read(self.folder).generation
+
+
+def reader(archive: Any) -> Any:
+    """The archive with the whole reader interface of ``index/base.py``: a FaissArchive or a
+    PgArchive as it is; a plain ``store.Archive`` (opened directly by older code) as a
+    FaissArchive sharing its state."""
+    if isinstance(archive, Archive) and not isinstance(archive, FaissArchive):
+        view = object.__new__(FaissArchive)
+        view.__dict__ = archive.__dict__  # the same connection, vectors and manifest
+        return view
+    return archive

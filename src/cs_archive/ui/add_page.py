@@ -6,7 +6,6 @@ import re
 
 import streamlit as st
 
-from ..config import index_dir
 from ..corrections import uploads_root
 from ..index.store import ArchiveError
 from ..ingest import UPLOADS, ingest, save_upload
@@ -51,7 +50,7 @@ def _add(root, files) -> None:
     if saved:
         bar.progress(0.0, text=f"Reading {len(saved)} file{'s' * (len(saved) != 1)}…")
         try:
-            report = ingest(saved, index_dir(), common.embedder(), progress=progress)
+            report = ingest(saved, common.location(), common.embedder(), progress=progress)
         except ArchiveError as e:
             bar.empty()
             st.error(f"Nothing was added: {e}.")

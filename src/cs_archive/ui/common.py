@@ -7,8 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from .. import explore
-from ..config import index_dir, model_name
-from ..index.store import Archive, ArchiveError, Manifest
+from ..config import model_name, store_location
+from ..index.base import ArchiveReader, generation_of, open_archive
+from ..index.store import ArchiveError, ArchiveMissing
 from ..models import Hit, long_date
 from ..render import esc, esc_attr, passage_html, safe_url
 
@@ -43,8 +44,8 @@ def setup() -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _open(folder: str, generation: str) -> Archive:
-    return Archive(folder)
+def _open(location: str, generation: str) -> ArchiveReader:
+    return open_archive(location)
 
 
 @st.cache_resource(show_spinner="Loading the language model (once)…")
@@ -56,19 +57,38 @@ def _embedder(name: str):
     return e
 
 
-def archive() -> Archive:
+def location() -> Path | str:
+    """Where the archive is: $CS_ARCHIVE_STORE (a folder, faiss:///PATH or postgresql://…),
+    else $CS_ARCHIVE_INDEX, else ./index (as the CLI without options)."""
+    return store_location(None, None)
+
+
+def shown(where: Path | str) -> str:
+    """A location for the page: a PostgreSQL URL without its password."""
+    if isinstance(where, str):
+        from ..index.pg import redact
+
+        return redact(where)
+    return str(where)
+
+
+def archive() -> ArchiveReader:
     """The current generation of the archive, opened once per generation."""
-    folder = index_dir()
+    where = location()
     try:
-        manifest = Manifest.read(folder)
-        a = _open(str(folder), manifest.generation)
+        if isinstance(where, Path):  # a folder: each generation is a reader of its own
+            a = _open(str(where), generation_of(where))
+        else:  # PostgreSQL: one reader (and its pool of connections) reads the live archive
+            a = _open(where, "live")
+            if a.manifest.generation != a.generation():
+                a.refresh()
         a.check_model(model_name())
         return a
+    except ArchiveMissing:
+        raise PageError(f"There is no archive at {shown(where)} yet.",
+                        "Add papers on the “Add papers” page, or build the sample archive with `make index`.") from None
     except ArchiveError as e:
-        if not (folder / "manifest.json").exists():
-            raise PageError(f"There is no archive at {folder} yet.",
-                            "Add papers on the “Add papers” page, or build the sample archive with `make index`.") from None
-        raise PageError(f"The archive at {folder} cannot be opened: {e}.",
+        raise PageError(f"The archive at {shown(where)} cannot be opened: {e}.",
                         "Rebuild it with `cs-archive ingest PATH --rebuild`, or ask whoever maintains it.") from None
 
 
@@ -78,7 +98,7 @@ def embedder():
 
 def generation() -> str:
     try:
-        return Manifest.read(index_dir()).generation
+        return generation_of(location())
     except ArchiveError:
         return ""
 
@@ -185,10 +205,11 @@ def earlier_of(chunk_id: str) -> list[Hit]:
     return _earlier(*archive_key(archive()), chunk_id)
 
 
-def archive_key(a: Archive) -> tuple[str, str]:
-    """What identifies an archive's contents for caching: its folder and generation (with the
-    time it was written, in case the folder was wiped and rebuilt from gen-000001)."""
-    return str(a.folder.resolve()), f"{a.manifest.generation}@{a.manifest.updated}"
+def archive_key(a: ArchiveReader) -> tuple[str, str]:
+    """What identifies an archive's contents for caching: its place and generation (with the
+    time it was written, in case it was wiped and rebuilt from the first generation)."""
+    where = str(a.folder.resolve()) if isinstance(a.folder, Path) else str(a.folder)
+    return where, f"{a.manifest.generation}@{a.manifest.updated}"
 
 
 def page_file(name: str) -> str:

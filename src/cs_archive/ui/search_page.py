@@ -113,8 +113,8 @@ def render() -> None:
 
 def _welcome(archive) -> None:
     stats = archive.manifest.counts
-    dates = archive.db.execute("SELECT min(date), max(date) FROM papers").fetchone()
-    span = f", meetings from {long_date(dates[0])} to {long_date(dates[1])}" if dates[0] else ""
+    first, last = archive.date_span()
+    span = f", meetings from {long_date(first)} to {long_date(last)}" if first else ""
     st.write(f"The archive holds {stats.get('papers', 0)} papers{span}. Ask a question in plain English, "
              "for example “How many children are in care per 10,000?”, or put a phrase in quotes, "
              "like “\"Switch Bucks\"”, to find those exact words.")
