@@ -211,3 +211,27 @@ def test_a_correction_reaches_the_archive_and_survives_a_rebuild(hashed, tmp_pat
     rebuilt = Archive(tmp_path / "index")
     info = explore.paper_info(rebuilt, paper.doc_id)
     assert (info.committee, info.date) == ("Cabinet (special meeting)", "2019-07-23")
+
+
+def test_earlier_papers_leave_out_exempt_ones_as_search_does(tmp_path, hash_env):
+    from test_exempt import paper
+
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.index.store import Archive
+    from cs_archive.ingest import ingest
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "public.txt").write_text(paper("Is the report confidential? No", price="£900,000"), encoding="utf-8")
+    (folder / "exempt.txt").write_text(paper("NOT FOR PUBLICATION", price="£1,234,567"), encoding="utf-8")
+    (folder / "later.txt").write_text(paper("Is the report confidential? No", price="£950,000")
+                                      .replace("4 January 2024", "5 March 2025"), encoding="utf-8")
+    ingest([folder], tmp_path / "index", HashEmbedder())
+    archive = Archive(tmp_path / "index")
+    later = next(r["chunk_id"] for r in archive.db.execute(
+        "SELECT c.chunk_id, p.source FROM chunks c JOIN papers p USING(doc_id) WHERE c.text LIKE '%£950,000%'"))
+    shown = explore.earlier(archive, later, k=10, min_cosine=-1.0)
+    sources = {Path(h.source).name for h in shown}
+    assert "public.txt" in sources and "exempt.txt" not in sources
+    asked = explore.earlier(archive, later, k=10, min_cosine=-1.0, include_exempt=True)
+    assert "exempt.txt" in {Path(h.source).name for h in asked}

@@ -124,9 +124,11 @@ def topics_in(archive: Archive) -> list[str]:
     return reader(archive).distinct("topic")
 
 
-def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EARLIER_MIN_COSINE) -> list[Hit]:
+def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EARLIER_MIN_COSINE,
+            include_exempt: bool = False) -> list[Hit]:
     """What was said before: passages like this one from papers of earlier meetings, newest
-    meeting first. Empty when the passage's paper has no date (nothing is 'earlier')."""
+    meeting first. Empty when the passage's paper has no date (nothing is 'earlier'). Papers
+    marked exempt are left out, as in search, unless ``include_exempt``."""
     archive = reader(archive)
     row = archive.chunk_by_id(chunk_id)
     if row is None or not row["date"]:
@@ -135,8 +137,7 @@ def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EAR
         day_before = (Date.fromisoformat(row["date"]) - timedelta(days=1)).isoformat()
     except ValueError:
         return []
-    # Every paper of an earlier meeting (papers marked exempt are not left out here: unchanged).
-    allowed = archive.filtered_ids(FilterValues(until=day_before, include_exempt=True), [])
+    allowed = archive.filtered_ids(FilterValues(until=day_before, include_exempt=include_exempt), [])
     if nothing_allowed(allowed):
         return []
     vec = archive.vectors_of([row["id"]])[row["id"]]
