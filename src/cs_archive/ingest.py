@@ -25,7 +25,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
-from .chunking.metadata import EXEMPT_VERSION, exempt_marking, read_overrides
+from .chunking.metadata import EXEMPT_VERSION, exempt_marking, hand_exemption, read_overrides
 from .embed import Embedder
 from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import LoadError
@@ -144,8 +144,9 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
                     vectors[i] = known[h]
             if todo:
                 vectors[todo] = embedder.embed([texts[i] for i in todo])
-            exempt = {p.doc_id: mark for p in rf.papers
-                      if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
+            found = {p.doc_id: mark for p in rf.papers
+                     if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
+            exempt = hand_exemption(found, [p.doc_id for p in rf.papers], overrides)
             (report.updated if state else report.added).append(source)
             w.put_file(source, sha, meta_hash, rf.loaded.page_count, rf.loaded.dropped,
                        list(rf.papers), list(rf.chunks), hashes, vectors, exempt=exempt, chunker=READER_VERSION)
