@@ -310,3 +310,16 @@ def test_a_pdf_paper_offers_the_original_at_the_cited_page(monkeypatch, tmp_path
     assert any(f'<iframe src="{url}"' in m.value for m in at.markdown)
     served = ROOT / "static" / "papers" / f"{row['doc_id']}.pdf"
     assert served.read_bytes() == (papers / "report_running_headers.pdf").read_bytes()
+
+
+def test_upload_of_a_pdf_with_scanned_pages_says_which_pages_need_ocr(monkeypatch, hash_archive, tmp_path):
+    pdf = Path(__file__).parent / "fixtures" / "bad" / "scanned_pages_among_text.pdf"
+    at = run_app(monkeypatch, hash_archive, page="add")
+    at.file_uploader[0].set_value([("part-scanned.pdf", pdf.read_bytes(), "application/pdf")])
+    at.run()
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Added 1 file" in s.value for s in at.success)
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("part-scanned.pdf:") and "pages 2, 5" in w and "OCR" in w for w in warnings), warnings

@@ -96,7 +96,7 @@ def test_each_bad_input_gets_one_line_and_the_rest_is_ingested(cli_subprocess, b
     assert s["needs_ocr"] == [{"source": str(batch / "scanned_image_only.pdf"), "pages": 1,
                                "reason": "no text layer (a scanned PDF)"}]
     text = cli_subprocess("stats", "--index", index, env={"CS_ARCHIVE_MODEL": "hash"}).out
-    assert "needing OCR (not indexed): 1" in text and f"{batch / 'scanned_image_only.pdf'} (1 pages)" in text
+    assert "needing OCR: 1" in text and f"{batch / 'scanned_image_only.pdf'} (1 pages): no text layer" in text
 
 
 def test_decoded_text_files_and_html_keep_only_the_words(batch, tmp_path):
@@ -351,3 +351,57 @@ def test_sentence_splitter_is_plain_data_and_needs_no_downloaded_pickle(cli_subp
     text = "Cllr. Smith spoke. Dr. Jones agreed, e.g. on schools. Then 2.3 passed."
     assert [text[a:b] for a, b in ast.literal_eval(r.out.strip())] == [
         "Cllr. Smith spoke.", "Dr. Jones agreed, e.g. on schools.", "Then 2.3 passed."]
+
+
+MIXED = "scanned_pages_among_text.pdf"  # pages 2 and 5 scanned, page 4 empty (make_bad.MIXED_PAGES)
+MIXED_REASON = "no text layer on pages 2, 5 (scanned); its other pages are indexed"
+
+
+def test_scanned_pages_among_text_pages_are_found_and_the_text_is_kept():
+    from make_bad import MIXED_PAGES
+
+    from cs_archive.chunking.load import load
+
+    loaded = load(BAD / MIXED)
+    assert loaded.page_count == 6 and loaded.ocr_pages == (2, 5)  # the empty page 4 is not a scan
+    for number, lines in MIXED_PAGES.items():
+        for line in lines if isinstance(lines, list) else []:
+            at = loaded.text.index(line)
+            assert loaded.page_at(at) == number, line
+
+
+def test_scanned_pages_are_said_listed_and_the_text_pages_searchable(cli, hash_env, tmp_path):
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    pdf = Path(shutil.copy(BAD / MIXED, folder / "fund.pdf"))
+    index = tmp_path / "index"
+    r = cli("ingest", folder, "--index", index)
+    line = f"{pdf}: {MIXED_REASON}. Run OCR on it (e.g. ocrmypdf) and ingest the result to index those pages too."
+    assert r.code == 0 and [ln for ln in r.err.splitlines() if ln.startswith(f"{pdf}: ")] == [line]
+    assert "1 added, 0 updated, 0 unchanged, 0 failed" in r.err
+    hits = cli("search", "--json", '"administered by the Council"', "--index", index).json()
+    assert [(h["source"], h["page"]) for h in hits] == [(str(pdf), 6)]
+    s = cli("stats", "--json", "--index", index).json()
+    assert s["files"] == 1 and s["needs_ocr"] == [{"source": str(pdf), "pages": 2, "reason": MIXED_REASON}]
+    assert f"{pdf} (2 pages): {MIXED_REASON}" in cli("stats", "--index", index).out
+    # Unchanged: said again (those pages are still not searchable); the archive is not rewritten.
+    gen = json.loads((index / "manifest.json").read_text())["generation"]
+    r = cli("ingest", folder, "--index", index)
+    assert r.code == 0 and line in r.err.splitlines() and "0 added, 0 updated, 1 unchanged, 0 failed" in r.err
+    assert json.loads((index / "manifest.json").read_text())["generation"] == gen
+    # A rebuild records them again; the OCR'd file (all pages text) clears the record.
+    assert cli("ingest", folder, "--index", index, "--rebuild").code == 0
+    assert cli("stats", "--json", "--index", index).json()["needs_ocr"] == s["needs_ocr"]
+    shutil.copy(BAD / "encrypted_empty_password.pdf", pdf)
+    r = cli("ingest", folder, "--index", index)
+    assert r.code == 0 and "no text layer" not in r.err
+    assert cli("stats", "--json", "--index", index).json()["needs_ocr"] == []
+    assert check(index) == []
+
+
+@pytest.mark.parametrize("pages,said", [((3,), "page 3"), ((3, 7), "pages 3, 7"), ((1, 2), "pages 1, 2"),
+                                        ((2, 3, 4, 9, 11, 12, 13, 14), "pages 2-4, 9, 11-14")])
+def test_page_lists_are_short(pages, said):
+    from cs_archive.ingest import page_list
+
+    assert page_list(pages) == said

@@ -205,3 +205,77 @@ def test_show_withholds_an_exempt_passage_unless_asked(archive, cli, hash_env):
     assert r.code == 1 and "marked exempt" in r.err and "1,234,567" not in r.out
     r = cli("show", exempt["chunk_id"], "--include-exempt", "--index", index)
     assert r.code == 0 and "£1,234,567" in r.out
+
+
+# -- marking by hand: the `exempt` column of manifest.csv (or "exempt" in <file>.meta.json) --------
+def _withheld(index) -> list[tuple[str, str]]:
+    a = Archive(index)
+    try:
+        return sorted((Path(e["source"]).name, e["reason"]) for e in a.stats()["exempt_withheld"])
+    finally:
+        a.close()
+
+
+def test_manifest_exempt_column_overrides_detection_both_ways_and_survives_a_rebuild(archive, cli, hash_env):
+    from cs_archive.chunking.metadata import HAND_MARKING
+
+    folder, index = archive
+    (folder / "manifest.csv").write_text("file,title,exempt\npublic.txt,,Yes\nexempt.txt,,no\npack.txt,,\n",
+                                         encoding="utf-8")
+    report = ingest([folder], index, HashEmbedder())
+    assert sorted(Path(s).name for s in report.updated) == ["exempt.txt", "public.txt"]  # a changed cell: read again
+    expected = [("pack.txt", "Exempt information: Paragraph 3"), ("public.txt", HAND_MARKING)]
+    assert _withheld(index) == expected
+    shown = json.dumps([h.to_json() for h in _find(index, '"preferred bidder"')], ensure_ascii=False)
+    assert "£900,000" not in shown and "£1,234,567" in shown
+    assert "£900,000" in _texts(_find(index, '"preferred bidder"', include_exempt=True))
+
+    r = cli("ingest", folder, "--index", index, "--rebuild")
+    assert r.code == 0
+    assert _withheld(index) == expected
+    assert check(index) == []
+
+    # An empty cell hands the decision back to the paper's own markings.
+    (folder / "manifest.csv").write_text("file,exempt\npublic.txt,\nexempt.txt,\n", encoding="utf-8")
+    ingest([folder], index, HashEmbedder())
+    assert _withheld(index) == [("exempt.txt", "NOT FOR PUBLICATION"), ("pack.txt", "Exempt information: Paragraph 3")]
+
+
+def test_exempt_by_hand_covers_every_paper_of_a_pack_and_meta_json_wins(archive):
+    folder, index = archive
+    (folder / "manifest.csv").write_text("file,exempt\npack.txt,no\n", encoding="utf-8")
+    (folder / "pack.txt.meta.json").write_text(json.dumps({"exempt": True}), encoding="utf-8")
+    ingest([folder], index, HashEmbedder())
+    a = Archive(index)
+    pack_papers = a.db.execute("SELECT count(*) FROM papers WHERE source LIKE '%pack.txt'").fetchone()[0]
+    a.close()
+    assert pack_papers == 3
+    assert sorted(name for name, _ in _withheld(index)) == ["exempt.txt"] + ["pack.txt"] * 3
+    assert "longer library opening hours" not in _texts(_find(index, "library opening hours"))
+
+    (folder / "pack.txt.meta.json").unlink()
+    ingest([folder], index, HashEmbedder())
+    assert sorted(name for name, _ in _withheld(index)) == ["exempt.txt"]
+    assert "£2,222,222" in _texts(_find(index, "Riverside depot preferred bidder offered"))
+
+
+def test_an_exempt_cell_that_is_not_yes_or_no_is_one_line_and_changes_nothing(archive, cli, hash_env):
+    folder, index = archive
+    (folder / "manifest.csv").write_text("file,exempt\npublic.txt,maybe\n", encoding="utf-8")
+    r = cli("ingest", folder, "--index", index)
+    assert r.code == 0
+    [line] = [ln for ln in r.err.splitlines() if "public.txt" in ln]
+    assert line == (f"{folder / 'public.txt'}: cannot read it (exempt must be yes or no, not 'maybe'). "
+                    "Check the file and its metadata files.")
+    assert ("public.txt", "NOT FOR PUBLICATION") not in _withheld(index)
+
+
+def test_a_correction_can_mark_a_paper_exempt(archive):
+    from cs_archive.corrections import CorrectionError, correct
+
+    folder, index = archive
+    result = correct(folder / "public.txt", {"exempt": "y"}, folder=index, embedder=HashEmbedder())
+    assert result.written == {"exempt": "yes"}
+    assert ("public.txt", "marked exempt by hand (exempt: yes beside the file)") in _withheld(index)
+    with pytest.raises(CorrectionError, match="exempt must be yes or no"):
+        correct(folder / "public.txt", {"exempt": "perhaps"}, folder=index, embedder=HashEmbedder())

@@ -427,3 +427,22 @@ def test_exempt_papers_are_left_out_unless_asked(location):
     assert a.filtered_ids(Filters(include_exempt=True), []) is None
     assert [r["doc_id"] for r in a.stats()["exempt_withheld"]] == [secret]
     a.close()
+
+
+def test_scanned_pages_of_a_stored_file_are_listed_beside_it(location):
+    """A PDF with scanned pages among its text pages is stored, and its scanned pages are
+    recorded as needing OCR (ingest calls ``put_ocr_pages`` after ``put_file``)."""
+    seed = SEED_FILES[0]
+    with writing(location, EMB.name, EMB.dim) as w:
+        put(w, seed)
+        w.put_ocr_pages(str(seed), prepared_file(seed)[0].sha256, 2, "no text layer on pages 2, 5 (scanned)")
+    a = open_archive(location)
+    s = a.stats()
+    a.close()
+    assert s["files"] == 1 and s["needs_ocr"] == [{"source": str(seed), "pages": 2,
+                                                   "reason": "no text layer on pages 2, 5 (scanned)"}]
+    with writing(location, EMB.name, EMB.dim) as w:  # stored again (say, after OCR): the record goes
+        put(w, seed)
+    a = open_archive(location)
+    assert a.stats()["needs_ocr"] == []
+    a.close()

@@ -144,7 +144,7 @@ def cmd_ingest(args) -> int:
     embedder = get_embedder()
     report = ingest(args.paths, folder, embedder, rebuild=args.rebuild,
                     progress=lambda s: print(s, file=sys.stderr, flush=True))
-    for _, line in report.failed:
+    for _, line in report.failed + report.notes:
         print(line, file=sys.stderr)
     print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
           f"{len(report.failed)} failed; {report.chunks} chunks ({report.embedded} embedded) -> {folder}",
@@ -263,9 +263,9 @@ def cmd_stats(args) -> int:
     print(f"{s['files']} files, {s['papers']} papers, {s['chunks']} chunks in {archive.folder}")
     for key in ("by_type", "by_committee", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
-    print(f"needing OCR (not indexed): {len(s['needs_ocr'])}")
+    print(f"needing OCR: {len(s['needs_ocr'])}")
     for r in s["needs_ocr"]:
-        print(f"  {r['source']} ({r['pages']} pages)")
+        print(f"  {r['source']} ({r['pages']} pages): {r['reason']}")
     print(f"exempt from publication (withheld from search unless --include-exempt): {len(s['exempt_withheld'])}")
     for r in s["exempt_withheld"]:
         print(f"  {r['source']} · {r['title'] or 'Untitled'} · {r['reason']}")

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking.metadata import DOC_TYPES, MANIFEST_FIELDS, parse_date
+from .chunking.metadata import DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, parse_date, yes_or_no
 from .config import index_dir, store_location
 from .ingest import IngestReport, ingest
 
@@ -39,7 +39,7 @@ def read_row(paper: str | Path) -> dict:
     """The cells of this file's manifest.csv row (empty dict when it has none)."""
     path = Path(paper)
     rows, _ = _read(path.parent / MANIFEST)
-    return next(({k: v for k, v in r.items() if k in MANIFEST_FIELDS and v} for r in rows
+    return next(({k: v for k, v in r.items() if k in OVERRIDE_FIELDS and v} for r in rows
                  if (r.get("file") or "").strip() == path.name), {})
 
 
@@ -47,9 +47,14 @@ def validate(changes: dict) -> dict:
     """Normalised cells: ISO dates, known types, trimmed text. Raises CorrectionError."""
     out = {}
     for key, value in changes.items():
-        if key not in MANIFEST_FIELDS:
-            raise CorrectionError(f"'{key}' cannot be corrected here; use one of {', '.join(MANIFEST_FIELDS)}")
+        if key not in OVERRIDE_FIELDS:
+            raise CorrectionError(f"'{key}' cannot be corrected here; use one of {', '.join(OVERRIDE_FIELDS)}")
         value = " ".join(str(value or "").split())
+        if key == "exempt" and value:
+            try:
+                value = yes_or_no(value)
+            except ValueError as e:
+                raise CorrectionError(f"{e} (empty: decided by the paper's own markings)") from None
         if key == "date" and value:
             iso = value if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else parse_date(value)
             try:
@@ -78,7 +83,7 @@ def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
     cells = validate(changes)
     manifest = path.parent / MANIFEST
     rows, fields = _read(manifest)
-    fields = list(fields) + [c for c in COLUMNS if c not in fields]
+    fields = list(fields) + [c for c in (*COLUMNS, *cells) if c not in fields]
     row = next((r for r in rows if (r.get("file") or "").strip() == path.name), None)
     if row is None:
         row = {"file": path.name}
@@ -97,7 +102,7 @@ def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return manifest, {k: v for k, v in row.items() if k in MANIFEST_FIELDS and v}
+    return manifest, {k: v for k, v in row.items() if k in OVERRIDE_FIELDS and v}
 
 
 def correct(paper: str | Path, changes: dict, folder: Path | str | None = None, embedder=None) -> Correction:

@@ -6,7 +6,8 @@ run is one generation of the archive: it lands complete, or not at all. A run in
 file fails changes nothing, and makes no archive where there was none.
 
 A scanned PDF (no text layer) is reported and recorded as needing OCR, so that ``stats`` lists
-it; it is never indexed empty. A paper marked exempt from publication (Schedule 12A of the
+it; it is never indexed empty. A PDF with scanned pages among its text pages is indexed, and
+its scanned pages are said (one line) and recorded as needing OCR. A paper marked exempt from publication (Schedule 12A of the
 Local Government Act 1972; see ``chunking.metadata.exempt_marking``) is stored, flagged, and
 left out of search unless it is asked for.
 """
@@ -25,7 +26,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
-from .chunking.metadata import EXEMPT_VERSION, exempt_marking, read_overrides
+from .chunking.metadata import EXEMPT_VERSION, exempt_marking, hand_exemption, read_overrides
 from .embed import Embedder
 from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import LoadError
@@ -43,6 +44,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line message)
     needs_ocr: list[str] = field(default_factory=list)  # sources recorded as scans (also in failed)
+    partly_scanned: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # (source, pages needing OCR)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, one line): ingested, with a caveat
     exempt: list[tuple[str, str, str]] = field(default_factory=list)  # (source, doc_id, marking)
     chunks: int = 0
     embedded: int = 0  # chunks whose vectors were computed (the rest were reused)
@@ -104,11 +107,13 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
                 continue
             meta_hash = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:16]
             state = w.file_state(source)
+            scan = w.ocr_state(source)
             if state and state["sha256"] == sha and state["meta_hash"] == meta_hash and state["chunker"] == READER_VERSION:
                 report.unchanged.append(source)
+                if scan and scan["sha256"] == sha:  # scanned pages recorded: still not searchable, say so
+                    report.notes.append((source, f"{source}: {scan['reason']}. {OCR_PAGES_ADVICE}"))
                 continue
-            scan = w.ocr_state(source)
-            if scan and scan["sha256"] == sha:  # recorded before: say so again, read nothing
+            if scan and scan["sha256"] == sha and not state:  # a whole scan recorded before: say so again
                 report.failed.append((source, f"{source}: {scan['reason']}. {NeedsOCR(0).advice}"))
                 report.needs_ocr.append(source)
                 continue
@@ -144,11 +149,14 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
                     vectors[i] = known[h]
             if todo:
                 vectors[todo] = embedder.embed([texts[i] for i in todo])
-            exempt = {p.doc_id: mark for p in rf.papers
-                      if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
+            found = {p.doc_id: mark for p in rf.papers
+                     if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
+            exempt = hand_exemption(found, [p.doc_id for p in rf.papers], overrides)
             (report.updated if state else report.added).append(source)
             w.put_file(source, sha, meta_hash, rf.loaded.page_count, rf.loaded.dropped,
                        list(rf.papers), list(rf.chunks), hashes, vectors, exempt=exempt, chunker=READER_VERSION)
+            if rf.loaded.ocr_pages:
+                _note_scanned_pages(w, report, source, sha, rf.loaded)
             report.chunks += len(rf.chunks)
             report.embedded += len(todo)
             report.exempt.extend((source, doc_id, mark) for doc_id, mark in exempt.items())
@@ -157,6 +165,31 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
         if report.all_failed and w.old is None:
             w.discard()  # a new archive (or a rebuild) with nothing in it is no archive at all
     return report
+
+
+def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, loaded) -> None:
+    """A PDF with scanned pages among its text pages: its text pages are indexed; the scanned
+    ones are said (one line) and recorded as needing OCR, so that ``stats`` lists them."""
+    pages = loaded.ocr_pages
+    reason = f"no text layer on {page_list(pages)} (scanned); its other pages are indexed"
+    report.partly_scanned.append((source, pages))
+    report.notes.append((source, f"{source}: {reason}. {OCR_PAGES_ADVICE}"))
+    w.put_ocr_pages(source, sha, len(pages), reason)
+
+
+OCR_PAGES_ADVICE = "Run OCR on it (e.g. ocrmypdf) and ingest the result to index those pages too."
+
+
+def page_list(pages) -> str:
+    """ "page 3", "pages 3, 7", "pages 3, 7, 10-14": runs of three or more as ranges."""
+    runs: list[list[int]] = []
+    for p in sorted(pages):
+        if runs and p == runs[-1][-1] + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs]
+    return ("page " if len(pages) == 1 else "pages ") + ", ".join(parts)
 
 
 def file_sha256(path: Path) -> str:

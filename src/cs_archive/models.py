@@ -37,6 +37,7 @@ class LoadedText:
     page_starts: tuple[int, ...] | None = None  # offset where each page begins (PDF only)
     dropped: dict = field(default_factory=dict)
     kind: str = "text"  # text, pdf, html
+    ocr_pages: tuple[int, ...] = ()  # PDF pages with no text but a picture: scanned, need OCR
 
     @property
     def page_count(self) -> int | None:

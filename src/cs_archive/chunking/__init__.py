@@ -14,7 +14,7 @@ from ..models import Chunk, LoadedText, Paper, PaperMeta
 from .load import load
 from .metadata import apply_overrides, inherit, read_meta, read_overrides
 from .packs import split_pack
-from .sections import CHUNKER_VERSION, split_units, subsection_of
+from .sections import CHUNKER_VERSION, split_units, subsections_of
 from .sentences import sentence_spans
 from .topics import tag_topics
 
@@ -73,8 +73,11 @@ def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
     for unit in split_units(text, numbered=paper.meta.doc_type != "agenda"):
         heading = " > ".join(h.rstrip(":").strip() for h in unit.heading)
         pieces = _parts(text, unit.start, unit.end)
-        for k, (a, b) in enumerate(pieces):
-            a, b = _trim(text, a, b)
+        spans = [_trim(text, a, b) for a, b in pieces]
+        # A later part of a long unit is cited to the sub-item it starts in ("3.4 ii").
+        later = [a - unit.start for k, (a, b) in enumerate(spans) if k and a < b]
+        subs = iter(subsections_of(text[unit.start:unit.end], later) if later else [])
+        for k, (a, b) in enumerate(spans):
             if a >= b:
                 continue
             body = text[a:b]
@@ -85,8 +88,7 @@ def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
                 doc_id=paper.doc_id,
                 seq=seq,
                 section=unit.section,
-                # A later part of a long unit is cited to the sub-item it starts in ("3.4 ii").
-                subsection=subsection_of(text[unit.start:unit.end], a - unit.start) if k else None,
+                subsection=next(subs) if k else None,
                 part=(k + 1) if len(pieces) > 1 else None,
                 heading=heading,
                 start=abs_a,

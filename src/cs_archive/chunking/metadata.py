@@ -17,6 +17,7 @@ from ..models import PaperMeta
 
 DOC_TYPES = ("report", "minutes", "agenda", "decision", "strategy", "appendix", "other")
 MANIFEST_FIELDS = ("council", "committee", "date", "title", "doc_type", "url")
+OVERRIDE_FIELDS = MANIFEST_FIELDS + ("exempt",)  # exempt: yes/no, by hand (see hand_exemption)
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MON3 = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
@@ -163,28 +164,48 @@ def inherit(meta: PaperMeta, pack: PaperMeta) -> PaperMeta:
 
 
 def read_overrides(path: Path) -> dict:
-    """What people supplied for one file: its row of manifest.csv, then its .meta.json."""
+    """What people supplied for one file: its row of manifest.csv, then its .meta.json.
+
+    Besides the metadata fields, ``exempt`` ("yes" or "no") marks the file's papers exempt
+    from publication by hand, or clears a marking found in them (see ``hand_exemption``).
+    A value that is neither raises ValueError saying so."""
     out: dict = {}
     manifest = path.parent / "manifest.csv"
     if manifest.exists():
         with manifest.open(newline="", encoding="utf-8-sig") as f:
             for row in csv.DictReader(f):
                 if (row.get("file") or "").strip() == path.name:
-                    out.update({k: v.strip() for k, v in row.items() if k in MANIFEST_FIELDS and v and v.strip()})
+                    out.update({k: v.strip() for k, v in row.items() if k in OVERRIDE_FIELDS and v and v.strip()})
     side = path.with_name(path.name + ".meta.json")
     if side.exists():
         data = json.loads(side.read_text(encoding="utf-8"))
-        out.update({k: str(v).strip() for k, v in data.items() if k in MANIFEST_FIELDS and v not in (None, "")})
+        out.update({k: str(v).strip() for k, v in data.items() if k in OVERRIDE_FIELDS and v not in (None, "")})
     if "date" in out:
         iso = out["date"] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", out["date"]) else parse_date(out["date"])
         out["date"] = iso
+    if "exempt" in out:
+        out["exempt"] = yes_or_no(out["exempt"])
     return out
+
+
+def yes_or_no(value) -> str:
+    """ "yes" or "no" for an ``exempt`` cell (yes/no, y/n, true/false, 1/0, any case)."""
+    word = str(value).strip().lower()
+    if word in _YES_WORDS:
+        return "yes"
+    if word in _NO_WORDS:
+        return "no"
+    raise ValueError(f"exempt must be yes or no, not {str(value).strip()!r}")
+
+
+_YES_WORDS = {"yes", "y", "true", "1"}
+_NO_WORDS = {"no", "n", "false", "0"}
 
 
 def apply_overrides(meta: PaperMeta, overrides: dict, whole_file: bool) -> PaperMeta:
     """Apply supplied fields. For a pack, title and type describe the pack, not each paper,
     and the date is the meeting's, which minutes inside it do not share."""
-    fields = dict(overrides)
+    fields = {k: v for k, v in overrides.items() if k in MANIFEST_FIELDS}
     if not whole_file:
         fields.pop("title", None)
         fields.pop("doc_type", None)
@@ -273,6 +294,21 @@ def exempt_marking(text: str, doc_type: str = "other") -> str | None:
             elif (_BASIS_LINE.match(s) or _THIS_PAPER.search(s)) and not _NEGATED.search(s) and not _ELSEWHERE.search(s):
                 found = s
     return found[:160] if found else None
+
+
+def hand_exemption(detected: dict[str, str], doc_ids: list[str], overrides: dict) -> dict[str, str]:
+    """The papers to withhold, given those whose markings were found (doc_id -> marking):
+    an ``exempt`` cell beside the file overrides detection both ways, for every paper in the
+    file (each component of a pack). "yes" withholds them all, "no" none; no cell, detection."""
+    hand = overrides.get("exempt")
+    if hand == "yes":
+        return {doc_id: HAND_MARKING for doc_id in doc_ids}
+    if hand == "no":
+        return {}
+    return detected
+
+
+HAND_MARKING = "marked exempt by hand (exempt: yes beside the file)"
 
 
 def _is_marking(line: str) -> bool:

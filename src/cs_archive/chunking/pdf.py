@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from typing import Iterator
 
 from pypdf import PdfReader
 
@@ -39,6 +40,7 @@ _PLAIN = str.maketrans({
 _PAGE_NUMBER = re.compile(r"page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,3}|-\s*\d{1,3}\s*-", re.IGNORECASE)
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")  # a letter, then a hyphen ending the line
 _SENTENCE_END = (".", "!", "?", ":", ";")
+RELEASE_EVERY = 50  # pages read between emptyings of pypdf's object cache
 _EDGE = 2  # how many non-empty lines at the top and at the bottom may be boilerplate
 
 
@@ -46,13 +48,34 @@ def load_pdf(path) -> LoadedText:
     """Read ``path``; raise ``LoadError`` if it is not a PDF with text in it.
 
     The file is read through an open handle, not slurped: pypdf seeks to the objects it
-    needs, so a large PDF costs memory for its text, not for its images."""
+    needs, so a large PDF costs memory for its text, not for its images. Pages are turned
+    into lines as they are read, and each page's lines are let go once joined.
+
+    Pages with no text but a picture on them (scanned pages among typed ones) are listed in
+    ``ocr_pages``; a PDF with no text on any page raises ``NeedsOCR``."""
     head, tail = _ends(path)
+    pages: list[list[str] | None] = []
+    failed, has_text, ocr_pages = 0, False, []
     with open(path, "rb") as stream:
-        pages = [_lines(raw) for raw in _extract(_open(stream, head, tail))]
+        for number, (raw, pictured) in enumerate(_extract(_open(stream, head, tail)), 1):
+            failed += raw is None
+            has_text = has_text or bool(raw and raw.strip())
+            if pictured:
+                ocr_pages.append(number)
+            pages.append(_lines(raw or ""))
+    if failed == len(pages):
+        raise LoadError("not a readable PDF (text extraction failed on every page)", CHECK_FILE)
+    if not has_text:
+        raise NeedsOCR(len(pages))
     dropped = _drop_boilerplate(pages)
-    text, starts = _join([_page_body(lines) for lines in pages])
-    return LoadedText(text=text, page_starts=tuple(starts), dropped=dropped, kind="pdf")
+
+    def bodies():
+        for n, lines in enumerate(pages):
+            pages[n] = None
+            yield _page_body(lines)
+
+    text, starts = _join(bodies())
+    return LoadedText(text=text, page_starts=tuple(starts), dropped=dropped, kind="pdf", ocr_pages=tuple(ocr_pages))
 
 
 def _open(stream, head: bytes, tail: bytes) -> PdfReader:
@@ -96,19 +119,37 @@ def _short(exc: Exception) -> str:
     return lines[0][:80] if lines else type(exc).__name__
 
 
-def _extract(reader: PdfReader) -> list[str]:
-    """One text per page; a page whose extraction fails counts as empty."""
-    texts: list[str | None] = []
+def _extract(reader: PdfReader) -> Iterator[tuple[str | None, bool]]:
+    """Each page's text (None when its extraction fails), and whether it is a page with no
+    text but a picture: a scanned page.
+
+    pypdf keeps every object it has parsed (content streams decoded, fonts, resources) for
+    the life of the reader, which on a PDF of thousands of pages costs far more than the
+    text. The cache is emptied every ``RELEASE_EVERY`` pages, so memory follows the text:
+    objects still needed (a shared font) are simply parsed again from the file."""
     for index in range(len(reader.pages)):
         try:
-            texts.append(reader.pages[index].extract_text() or "")
+            page = reader.pages[index]
+            text = page.extract_text() or ""
         except Exception:
-            texts.append(None)
-    if all(text is None for text in texts):
-        raise LoadError("not a readable PDF (text extraction failed on every page)", CHECK_FILE)
-    if not any(text and text.strip() for text in texts):
-        raise NeedsOCR(len(texts))
-    return [text or "" for text in texts]
+            page, text = None, None
+        yield text, text is not None and not text.strip() and _has_picture(page)
+        if index % RELEASE_EVERY == RELEASE_EVERY - 1:
+            _forget_parsed_objects(reader)
+
+
+def _has_picture(page) -> bool:
+    """An image on the page (an image XObject, also inside a form, or an inline image)."""
+    try:
+        return len(page.images) > 0
+    except Exception:
+        return False
+
+
+def _forget_parsed_objects(reader: PdfReader) -> None:
+    cache = getattr(reader, "resolved_objects", None)  # pypdf's cache of parsed objects
+    if isinstance(cache, dict):
+        cache.clear()
 
 
 def _lines(raw: str) -> list[str]:
@@ -172,17 +213,34 @@ def _page_body(lines: list[str]) -> str:
 
 
 def _join(bodies: list[str]) -> tuple[str, list[int]]:
-    """Concatenate the pages, noting where each begins."""
-    text, starts = "", []
+    """Concatenate the pages, noting where each begins.
+
+    Built as a list of pieces, with the last line kept aside for the joining rules: adding
+    each page to one growing string (and looking back into it) would copy the whole text
+    again for every page, quadratic in time and doubling memory at the end."""
+    parts: list[str] = []
+    starts: list[int] = []
+    length, last = 0, ""  # characters so far; the text after its last "\n"
     for body in bodies:
         if starts:
-            last = text.rsplit("\n", 1)[-1]
             if _hyphenated(last, body):
-                text = text[:-1]
+                parts[-1] = parts[-1][:-1]  # the piece ending in that hyphen (pieces are never empty)
+                if not parts[-1]:
+                    parts.pop()
+                length -= 1
+                last, sep = last[:-1], ""
             elif last and body[:1].islower() and not last.endswith(_SENTENCE_END):
-                text += " "
+                sep = " "
             else:
-                text += "\n"
-        starts.append(len(text))
-        text += body
-    return text, starts
+                sep = "\n"
+            if sep:
+                parts.append(sep)
+                length += 1
+            last = "" if sep == "\n" else last + sep
+        starts.append(length)
+        if body:
+            parts.append(body)
+            length += len(body)
+            cut = body.rfind("\n")
+            last = body[cut + 1:] if cut >= 0 else last + body
+    return "".join(parts), starts

@@ -371,13 +371,22 @@ def _unnumbered(text: str, lines, a: int, b: int, base: tuple[str, ...]) -> list
 
 def subsection_of(unit_text: str, offset: int) -> str | None:
     """The sub-item label ("iv", "b)") whose line holds ``offset`` in a unit's text, if any."""
+    return subsections_of(unit_text, [offset])[0]
+
+
+def subsections_of(unit_text: str, offsets: list[int]) -> list[str | None]:
+    """``subsection_of`` for each of ``offsets`` (ascending), in one pass over the unit: a
+    unit thousands of lines long, cut into many parts, is read once, not once per part."""
+    out: list[str | None] = []
     best = None
     pos = 0
     for line in unit_text.split("\n"):
-        m = _SUBITEM.match(line)
-        if m and pos <= offset:
-            best = m.group("sub").strip("(").rstrip(".")
-        if pos > offset:
+        while len(out) < len(offsets) and offsets[len(out)] < pos:
+            out.append(best)
+        if len(out) == len(offsets):
             break
+        m = _SUBITEM.match(line)
+        if m:
+            best = m.group("sub").strip("(").rstrip(".")
         pos += len(line) + 1
-    return best
+    return out + [best] * (len(offsets) - len(out))

@@ -747,6 +747,16 @@ class PgWriter:
             self._bump(0, 0)
         self.changed = True
 
+    def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None:
+        """Record that ``pages`` pages of a file just stored need OCR (the file stays stored);
+        cleared when the file is next stored, as in the folder store."""
+        with self._file(source):
+            self.con.execute("INSERT INTO needs_ocr VALUES (%s, %s, %s, %s, %s) ON CONFLICT (source) DO UPDATE "
+                             "SET sha256 = EXCLUDED.sha256, pages = EXCLUDED.pages, reason = EXCLUDED.reason, "
+                             "recorded_at = EXCLUDED.recorded_at", [source, sha256, pages, reason, _now()])
+            self._bump(0, 0)
+        self.changed = True
+
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list, chunks: list, hashes: list[str], vectors: np.ndarray,
                  exempt: dict[str, str] | None = None, chunker: str | None = None) -> None:

@@ -16,7 +16,7 @@ that finds its generation gone (a writer committed and removed it between readin
 manifest and opening the files) reads the manifest again.
 
 Besides papers and chunks, the store records files that need OCR before they can be read
-(``needs_ocr``) and papers marked exempt from publication (``exempt_papers``), which search
+(``needs_ocr``: whole scans, and stored files with some scanned pages) and papers marked exempt from publication (``exempt_papers``), which search
 leaves out unless asked.
 """
 from __future__ import annotations
@@ -322,6 +322,13 @@ class Writer:
         """Record a file that has no text to read (a scan), in place of whatever it was before."""
         self.remove_file(source)
         self.db.execute("INSERT INTO needs_ocr VALUES (?,?,?,?,?)",
+                        (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.changed = True
+
+    def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None:
+        """Record that ``pages`` pages of a file just stored need OCR (scanned pages among text
+        pages): listed by ``stats`` beside whole scans, cleared when the file is next stored."""
+        self.db.execute("INSERT OR REPLACE INTO needs_ocr VALUES (?,?,?,?,?)",
                         (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
         self.changed = True
 

@@ -67,6 +67,8 @@ def _add(root, files) -> None:
     if report and report.unchanged:
         st.info(f"{len(report.unchanged)} file{'s were' if len(report.unchanged) != 1 else ' was'} already in the "
                 "archive, unchanged.")
+    for _path, line in (report.notes if report else []):  # stored, with something to say (scanned pages)
+        st.warning(line.replace(str(target) + "/", ""))
     for line in failed:
         st.error(line)
     st.session_state["_up"] = st.session_state.get("_up", 0) + 1  # a fresh, empty uploader next time
