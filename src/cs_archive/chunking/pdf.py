@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from pypdf import PdfReader
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 from ..models import LoadedText, LoadError
 
@@ -85,6 +86,8 @@ def _open(stream, head: bytes, tail: bytes) -> PdfReader:
         raise LoadError(f"not a readable PDF (not a PDF at all: {what})",
                         "Check the file is a complete PDF; download the paper again.")
     try:
+        from pypdf import PdfReader  # here, not at import: a search never reads a PDF (start-up)
+
         reader = PdfReader(stream)
         locked = reader.is_encrypted and not reader.decrypt("")
         count = 0 if locked else len(reader.pages)
