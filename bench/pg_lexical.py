@@ -66,33 +66,11 @@ def lexical_times(url: str, qs) -> tuple[float, float]:
 def shared_latency(url: str, qs, clients: int, pool_size: int) -> tuple[float, float, float]:
     """As bench.latency, but all clients share one reader (as the UI's users do) whose pool
     holds up to pool_size connections (1: one connection, calls take turns)."""
-    import threading
-
     a = pg.PgArchive(url, pool_size=pool_size)
-    for text, v, f in qs[:5]:
-        bench.one_search(a, text, v, f)
-    per = [qs[i::clients] for i in range(clients)]
-    times, lock = [], threading.Lock()
-
-    def run(mine):
-        local = []
-        for text, v, f in mine:
-            t = time.perf_counter()
-            bench.one_search(a, text, v, f)
-            local.append((time.perf_counter() - t) * 1000)
-        with lock:
-            times.extend(local)
-
-    threads = [threading.Thread(target=run, args=(m,)) for m in per]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
-    a.close()
-    times.sort()
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))], len(times) / wall
+    try:
+        return bench.concurrent([a] * clients, qs)
+    finally:
+        a.close()
 
 
 def main() -> int:

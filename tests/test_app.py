@@ -19,8 +19,9 @@ PAGES = "src/cs_archive/ui/pages"
 CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
 
 
-def run_app(monkeypatch, index, page: str | None = None, **params) -> AppTest:
-    monkeypatch.setenv("CS_ARCHIVE_INDEX", str(index))
+def run_app(monkeypatch, index, page: str | None = None, *, env: str = "CS_ARCHIVE_INDEX", **params) -> AppTest:
+    """The app on the archive at ``index``, named by ``env`` (``CS_ARCHIVE_STORE`` for a store URL)."""
+    monkeypatch.setenv(env, str(index))
     at = AppTest.from_file(APP, default_timeout=180)
     if page:
         at.run()

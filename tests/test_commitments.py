@@ -475,21 +475,9 @@ def test_no_archive_exits_2(cli, tmp_path):
 @pytest.fixture(scope="module")
 def seed_dir_archive(tmp_path_factory):
     """A small archive built with the fast stand-in model (usage errors never reach the model)."""
-    import os
-
-    from cs_archive.embed import get_embedder
+    from cs_archive.embed import HashEmbedder
     from cs_archive.ingest import ingest
 
     folder = tmp_path_factory.mktemp("cm-hash") / "index"
-    old = os.environ.get("CS_ARCHIVE_MODEL")
-    os.environ["CS_ARCHIVE_MODEL"] = "hash"
-    get_embedder.cache_clear()
-    try:
-        ingest([SEEDS / "004_5a7f5775dda30b33.txt"], folder, get_embedder())
-    finally:
-        if old is None:
-            os.environ.pop("CS_ARCHIVE_MODEL")
-        else:
-            os.environ["CS_ARCHIVE_MODEL"] = old
-        get_embedder.cache_clear()
+    ingest([SEEDS / "004_5a7f5775dda30b33.txt"], folder, HashEmbedder())
     return folder

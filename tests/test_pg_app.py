@@ -8,9 +8,9 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, SEEDS
-
-APP = str(ROOT / "app.py")
+from conftest import SEEDS
+from test_app import cards
+from test_app import run_app as run_test_app
 
 
 @pytest.fixture
@@ -50,20 +50,7 @@ def test_commitments_with_follow_ups_are_the_same_after_migrate(cli, seed_index,
 
 
 def run_app(monkeypatch, store, page: str | None = None, **params) -> AppTest:
-    monkeypatch.setenv("CS_ARCHIVE_STORE", str(store))
-    at = AppTest.from_file(APP, default_timeout=180)
-    if page:
-        at.run()
-        at.switch_page(f"src/cs_archive/ui/pages/{page}.py")
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def cards(at) -> list[str]:
-    return [m.value for m in at.markdown if m.value.startswith("**") and m.value[2:3].isdigit()]
+    return run_test_app(monkeypatch, store, page, env="CS_ARCHIVE_STORE", **params)
 
 
 def test_the_search_page_shows_results_from_postgresql(monkeypatch, both):

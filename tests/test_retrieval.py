@@ -4,12 +4,9 @@ Unit tests run without a model; those marked ``model`` use the session's real se
 """
 from __future__ import annotations
 
-import json
-import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from cs_archive import search as S
@@ -327,7 +324,6 @@ def test_a_common_word_beyond_the_budget_still_counts_through_coverage(care_arch
 
 
 def test_stored_stems_are_the_index_text_and_an_older_archive_gains_the_column(care_archive, hash_env, tmp_path):
-    import shutil
     import sqlite3
 
     from cs_archive.embed import HashEmbedder

@@ -16,20 +16,11 @@ def page(folder: str) -> None:
 
 @pytest.fixture(scope="module")
 def small_archive(tmp_path_factory):
-    import os
-
-    from cs_archive.embed import get_embedder
+    from cs_archive.embed import HashEmbedder
     from cs_archive.ingest import ingest
 
     folder = tmp_path_factory.mktemp("ui-cm") / "index"
-    old = os.environ.get("CS_ARCHIVE_MODEL")
-    os.environ["CS_ARCHIVE_MODEL"] = "hash"
-    get_embedder.cache_clear()
-    try:
-        ingest([SEEDS / "003_ddbf87d7a7bfc9cf.txt", SEEDS / "000_04b841abd542177e.txt"], folder, get_embedder())
-    finally:
-        os.environ.pop("CS_ARCHIVE_MODEL") if old is None else os.environ.__setitem__("CS_ARCHIVE_MODEL", old)
-        get_embedder.cache_clear()
+    ingest([SEEDS / "003_ddbf87d7a7bfc9cf.txt", SEEDS / "000_04b841abd542177e.txt"], folder, HashEmbedder())
     return folder
 
 

@@ -113,11 +113,12 @@ def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
     if not getattr(archive, "_vocab_ready", False):
         archive.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
         archive._vocab_ready = True
-    out = {}
-    for w in dict.fromkeys(words):
-        row = archive.db.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (w,)).fetchone()
-        out[w] = row[0] if row else 0
-    return out
+    words = list(dict.fromkeys(words))
+    if not words:
+        return {}
+    found = dict(archive.db.execute(
+        f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(words))})", words).fetchall())
+    return {w: found.get(w, 0) for w in words}
 
 
 def chunk_count(archive: Archive) -> int:

@@ -308,9 +308,9 @@ class Writer:
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             marks = ",".join("?" * len(part))
-            rows = self.db.execute(f"SELECT id, heading, text FROM chunks WHERE id IN ({marks})", part).fetchall()
+            rows = self.db.execute(f"SELECT id, heading, text, stems FROM chunks WHERE id IN ({marks})", part).fetchall()
             self.db.executemany("INSERT INTO chunks_fts(chunks_fts, rowid, stems) VALUES('delete', ?, ?)",
-                                [(r["id"], index_text(f"{r['heading']}\n{r['text']}")) for r in rows])
+                                [(r["id"], r["stems"] or index_text(f"{r['heading']}\n{r['text']}")) for r in rows])
             self.db.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
         self.vectors.remove(np.array(ids, dtype="int64"))
         self.db.execute("DELETE FROM papers WHERE source = ?", (source,))
