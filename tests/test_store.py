@@ -233,13 +233,14 @@ class FailsOnThirdFile(HashEmbedder):
         self.calls = 0
 
     def embed(self, texts, batch_size=32):
-        self.calls += 1  # ingest embeds once per new file
+        self.calls += 1  # with a pool of one text, ingest embeds once per new file
         if self.calls == 3:
             raise RuntimeError("model crashed")
         return super().embed(texts, batch_size)
 
 
-def test_embedder_failing_mid_ingest_leaves_previous_generation(tmp_path, idx, emb):
+def test_embedder_failing_mid_ingest_leaves_previous_generation(tmp_path, idx, emb, monkeypatch):
+    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 1)  # two files written before the model fails
     folder = _two_seed_archive(tmp_path, idx, emb)
     before = snapshot(idx)
     for name in SEED_NAMES[2:]:
@@ -263,7 +264,10 @@ DIES = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     from cs_archive.embed import HashEmbedder
+    from cs_archive import ingest as ingest_module
     from cs_archive.ingest import ingest
+
+    ingest_module.EMBED_POOL = 1  # one embedding call per new file: the second file's kills it
 
     class Dies(HashEmbedder):
         calls = 0
@@ -295,8 +299,9 @@ def test_killed_ingest_leaves_previous_generation_and_next_ingest_sweeps(tmp_pat
     assert check(idx) == []
 
 
-def test_failed_rebuild_leaves_previous_archive_current(tmp_path, idx, emb):
+def test_failed_rebuild_leaves_previous_archive_current(tmp_path, idx, emb, monkeypatch):
     folder = _two_seed_archive(tmp_path, idx, emb)
+    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 1)
     before = snapshot(idx)
     flaky = FailsOnThirdFile()
     flaky.calls = 1  # fail on the second file of the rebuild
@@ -455,6 +460,56 @@ def test_a_second_copy_of_a_file_is_reported_not_added(built, emb):
     assert [p for p, _ in report.failed] == [str(dup)]
     assert "already in the archive as" in report.failed[0][1]
     assert Manifest.read(idx).counts["files"] == 5
+
+
+
+class Counting(HashEmbedder):
+    """Records every text it is asked to embed."""
+
+    def __init__(self):
+        self.seen: list[list[str]] = []
+
+    def embed(self, texts, batch_size=32):
+        self.seen.append(list(texts))
+        return super().embed(texts, batch_size)
+
+
+def test_two_copies_of_a_new_file_in_one_run_keep_one(tmp_path, idx):
+    """The copies are read into the same embedding pool, before either is written: the second
+    is still recognised as the same file."""
+    folder = tmp_path / "papers"
+    (folder / "b").mkdir(parents=True)
+    shutil.copy(SEEDS / SEED_NAMES[0], folder / "a.txt")
+    shutil.copy(SEEDS / SEED_NAMES[0], folder / "b" / "same.txt")
+    report = ingest([folder], idx, HashEmbedder())
+    assert report.added == [str(folder / "a.txt")]
+    assert [p for p, _ in report.failed] == [str(folder / "b" / "same.txt")]
+    assert "already in the archive as" in report.failed[0][1]
+    assert check(idx) == []
+
+
+def test_pooled_embedding_writes_what_file_by_file_embedding_writes(tmp_path, monkeypatch):
+    """Files are embedded in pools of many files' chunks (fewer, fuller batches); the archive
+    is the same as embedding each file on its own, and a text met twice is embedded once."""
+    pooled, single = Counting(), Counting()
+    ingest([SEEDS], tmp_path / "pooled", pooled)
+    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 1)
+    ingest([SEEDS], tmp_path / "single", single)
+    assert len(single.seen) == len(SEED_NAMES) and len(pooled.seen) < len(single.seen)
+    texts = [t for call in pooled.seen for t in call]
+    assert len(texts) == len(set(texts)), "each distinct text is embedded once"
+    assert set(texts) == {t for call in single.seen for t in call}
+    a, b = snapshot(tmp_path / "pooled"), snapshot(tmp_path / "single")
+    assert a["files"] == b["files"] and a["chunks"] == b["chunks"] and a["vectors"] == b["vectors"]
+    assert vector_rows(tmp_path / "pooled") == vector_rows(tmp_path / "single"), "same ids, same vectors"
+
+
+def vector_rows(idx: Path) -> list[tuple]:
+    a = Archive(idx)
+    try:
+        return [tuple(r) for r in a.db.execute("SELECT id, chunk_id, vector FROM chunks ORDER BY id")]
+    finally:
+        a.close()
 
 
 # -- PDF ------------------------------------------------------------------------------------
