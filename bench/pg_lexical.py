@@ -8,7 +8,7 @@ small machine; the ingest rate printed is therefore not comparable with bench/pg
 VACUUM ANALYZE, then times on the same data:
 
 - ``lexical``: ``archive.lexical(tokens(query), 50, allowed)`` alone (the arm being changed);
-- ``search``: bench/pg.py's ``one_search`` (filters, dense, lexical, rows of the fused top 40),
+- ``search``: bench/pg.py's ``one_search`` (the library's search, query vector given, highlights off),
   with 1 and 4 concurrent clients, each with its own connection;
 
 once reading the postings table and once with it renamed away (readers then fall back to the
