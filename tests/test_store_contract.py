@@ -109,6 +109,19 @@ def test_vectors_and_writer_queries_round_trip(filled):
         assert set(known) == set(hashes[:3]) and np.allclose(known[hashes[0]], vectors[0], atol=1e-6)
 
 
+def test_rows_carry_the_words_coverage_reads(filled):
+    """Search's coverage reads each row's stored stems (SQLite: a column; PostgreSQL: rebuilt
+    from the tsvector), which match, word for word, stemming the passage again."""
+    from cs_archive.search import _stored_stems, _subterm_stream
+
+    _, a = filled
+    rows = all_rows(a)
+    assert rows
+    for r in rows.values():
+        again = _subterm_stream(tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
+        assert _subterm_stream([_stored_stems(r)]) == again, r["chunk_id"]
+
+
 def test_neighbours_are_the_papers_next_passages_in_order(filled):
     _, a = filled
     doc = max(a.papers(), key=lambda p: p["n"])

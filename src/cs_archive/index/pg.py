@@ -351,9 +351,14 @@ PAPER_ORDER = {
     "meeting": 'p.date IS NULL, p.date COLLATE "C", p.source COLLATE "C", p.idx',
 }
 
+# ``stems``: the chunk's indexed words in order, rebuilt from its tsvector's positions (every
+# word keeps its first positions, MAX_POSITIONS of them), so that search's coverage reads them
+# instead of stemming the passage again, as it does from the SQLite column of the same name.
 ROW_SQL = ("SELECT c.id, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text, c.norm, "
            "c.page, c.page_end, c.topics, c.content_hash, p.source, p.council, p.committee, p.date, p.title, "
-           "p.doc_type, p.url, c.embedding AS vector FROM chunks c JOIN papers p USING (doc_id) ")
+           "p.doc_type, p.url, c.embedding AS vector, "
+           "(SELECT coalesce(string_agg(u.lexeme, ' ' ORDER BY at), '') FROM unnest(c.stems) u, "
+           "unnest(u.positions) at) AS stems FROM chunks c JOIN papers p USING (doc_id) ")
 
 
 def _row(r: dict) -> dict:
