@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the app's start-up goes: `streamlit run app.py` to the first page with results (issue 6).
 
-    .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser] [--legacy]
+    .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser] [--legacy] [--compare DIR]
 
 Prints three tables:
 
@@ -45,9 +45,9 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 TRIVIAL = 'import streamlit as st\nst.title("Trivial")\nst.markdown("**1. Cabinet**")\n'
 
 
-def env_for(index: Path) -> dict:
+def env_for(index: Path, root: Path = ROOT) -> dict:
     env = dict(os.environ, CS_ARCHIVE_INDEX=str(index), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"), os.environ.get("PYTHONPATH")]))
     env.pop("CS_ARCHIVE_MODEL", None)
     env.pop("CS_ARCHIVE_STORE", None)
     return env
@@ -143,7 +143,9 @@ def start_browser():
 PROBE = """
 const main = document.querySelector('[data-testid="stMainBlockContainer"]');
 const strong = main ? [...main.querySelectorAll('[data-testid="stMarkdownContainer"] strong')] : [];
-return {card: strong.some(s => /^1\\. \\S/.test(s.textContent)),
+return {title: !!document.querySelector('h1'),
+        box: !!document.querySelector('input[aria-label="Ask a question or look up a phrase"]'),
+        card: strong.some(s => /^1\\. \\S/.test(s.textContent)),
         mark: !!(main && main.querySelector('.csa-passage mark')),
         running: !!document.querySelector('[data-testid="stStatusWidget"]'),
         error: !!document.querySelector('[data-testid="stException"], [data-testid="stAlertContentError"]')};
@@ -181,6 +183,10 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
             now = time.time() - t0
             if s["error"]:
                 raise SystemExit("the page shows an error")
+            if s["title"]:
+                got.setdefault("page title shown", now)
+            if s["box"]:
+                got.setdefault("search box shown", now)
             if s["card"]:
                 got.setdefault("first result card shown", now)
             if s["mark"]:
@@ -200,20 +206,29 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
             server.kill()
 
 
-def bench_browser(index: Path, repeats: int) -> None:
+def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> None:
+    """The trivial app, this checkout's app.py and (``compare``) another checkout's, interleaved."""
     t = time.time()
     driver = start_browser()
     started = time.time() - t
-    env = env_for(index)
+    roots = {"app.py": ROOT} | ({f"{compare}/app.py": compare} if compare else {})
+    runs: dict[str, list] = {"trivial app": []} | {name: [] for name in roots}
+    phases = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             trivial = Path(tmp) / "trivial.py"
             trivial.write_text(TRIVIAL)
-            floors = [first_page(driver, trivial, env) for _ in range(repeats)]
-            apps = [first_page(driver, ROOT / "app.py", env) for _ in range(repeats)]
-            log = Path(tmp) / "phases.log"
-            first_page(driver, ROOT / "bench" / "startup_app.py", env, log)
-            phases = [(name, float(sec)) for name, sec in (line.split("\t") for line in log.read_text().splitlines())]
+            for _ in range(repeats):
+                runs["trivial app"].append(first_page(driver, trivial, env_for(index)))
+                for name, root in roots.items():
+                    runs[name].append(first_page(driver, root / "app.py", env_for(index, root)))
+            for name, root in roots.items():
+                log = Path(tmp) / "phases.log"
+                log.unlink(missing_ok=True)
+                first_page(driver, ROOT / "bench" / "startup_app.py",
+                           dict(env_for(index, root), CS_ARCHIVE_STARTUP_APP=str(root / "app.py")), log)
+                phases += [(f"{name}: {phase}", float(sec))
+                           for phase, sec in (line.split("\t") for line in log.read_text().splitlines())]
     finally:
         driver.quit()
     table("2. Server phases of one start-up (seconds after `streamlit run`; bench/startup_app.py)", phases)
@@ -222,21 +237,29 @@ def bench_browser(index: Path, repeats: int) -> None:
         xs = [r[key] for r in runs if key in r]
         return (statistics.median(xs), f"  ({', '.join(f'{x:.2f}' for x in xs)})") if xs else ("-", "")
 
-    keys = ["server answers /_stcore/health", "browser has loaded the page's scripts", "first result card shown",
+    keys = ["server answers /_stcore/health", "browser has loaded the page's scripts", "page title shown",
+            "search box shown", "first result card shown",
             "highlights shown", "script finished"]
-    rows = [(f"trivial app: {k}", *med(floors, k)) for k in keys[:3]]
-    rows += [(f"app.py: {k}", *med(apps, k)) for k in keys]
+    rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in keys[:3] + ["first result card shown"]]
+    rows += [(f"{name}: {k}", *med(runs[name], k)) for name in roots for k in keys]
     table(f"3. `streamlit run` to the first page in Chromium, seconds (median of {repeats}; "
           f"browser started beforehand in {started:.2f} s)", rows)
 
 
-def legacy(index: Path) -> None:
+def legacy(index: Path, repeats: int, compare: Path | None = None) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import streamlit_first_page
+    import run
 
-    t = streamlit_first_page(index)
-    table("bench/run.py's measurement (fresh `chromium --dump-dom` per try, Chromium start included)",
-          [("streamlit run → first page with results", t if t is not None else "n/a (no chromium)")])
+    rows = []
+    for root in [ROOT] + ([compare] if compare else []):
+        run.ROOT = root  # the app and src/ it starts
+        ts = [run.streamlit_first_page(index) for _ in range(repeats)]
+        ts = [x for x in ts if x is not None]
+        rows.append((f"{root}/app.py", statistics.median(ts) if ts else "n/a (no chromium)",
+                     f"  ({', '.join(f'{x:.2f}' for x in ts)})"))
+    run.ROOT = ROOT
+    table(f"bench/run.py's measurement: streamlit run → first page with results (median of {repeats}; "
+          "a fresh `chromium --dump-dom` per try, Chromium's start included)", rows)
 
 
 def seed_index() -> Path:
@@ -257,6 +280,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-browser", action="store_true", help="only the steps in isolation")
     p.add_argument("--legacy", action="store_true", help="also bench/run.py's chromium --dump-dom measurement")
+    p.add_argument("--compare", type=Path, help="another checkout (e.g. /work/main) whose app.py is measured "
+                                                "alongside this one's, interleaved, for before/after figures")
     p.add_argument("--steps", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.steps:
@@ -269,9 +294,9 @@ def main() -> None:
         if not (CHROMIUM.exists() and CHROMEDRIVER.exists() and shutil.which(str(CHROMEDRIVER))):
             print("\n(no /usr/bin/chromium and /usr/bin/chromedriver: browser tables skipped)")
         else:
-            bench_browser(index, a.repeats)
+            bench_browser(index, a.repeats, a.compare and a.compare.resolve())
     if a.legacy:
-        legacy(index)
+        legacy(index, a.repeats, a.compare and a.compare.resolve())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""app.py, unchanged, with the first page's steps logged (for bench/startup.py, never for users).
+"""app.py (or $CS_ARCHIVE_STARTUP_APP), unchanged, with the first page's steps logged (for bench/startup.py, never for users).
 
 Each line of $CS_ARCHIVE_STARTUP_LOG is "phase<TAB>seconds since $CS_ARCHIVE_STARTUP_T0" (the
 epoch time of `streamlit run`), for the first time a phase ends in this server process.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 T0 = float(os.environ.get("CS_ARCHIVE_STARTUP_T0") or time.time())
 LOG = os.environ.get("CS_ARCHIVE_STARTUP_LOG")
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(os.environ.get("CS_ARCHIVE_STARTUP_APP") or Path(__file__).resolve().parents[1] / "app.py")
 seen: set[str] = set()
 
 
