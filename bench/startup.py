@@ -3,13 +3,15 @@
 
     .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser] [--legacy] [--compare DIR]
 
-Prints three tables:
+Prints these tables:
 
 1. **Steps in isolation**, each from a fresh interpreter, warm disk and warm ONNX export: importing
    Streamlit, the app's modules, opening the archive, the embedder's onnxruntime session, the
    search (highlights off), the highlights, the timeline's wider pool, and pandas/altair for the
    timeline chart. Also which heavy modules the query path imported (it must import none of
    torch, sentence_transformers, transformers, pypdf, pandas, altair, cs_archive.commitments).
+1b. **The page's first run, server side**: Streamlit's AppTest runs app.py with ?q= in a fresh
+   interpreter (no server, no browser); the least noisy single figure for the app's own work.
 2. **Server phases** of one real start-up: `bench/startup_app.py` runs app.py unchanged with
    a few library calls wrapped to log when they end, seconds after `streamlit run`.
 3. **End to end in a browser**: Chromium (Selenium, started before the clock, as a user's browser
@@ -105,6 +107,36 @@ def steps() -> None:
     import pandas  # noqa: F401
     lap("timeline chart: import pandas, altair")
     print(json.dumps(out))
+
+
+APPTEST = """
+import sys, time
+t = time.perf_counter()
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=180)
+at.query_params["q"] = sys.argv[2]
+at.run()
+assert not at.exception, at.exception
+assert any(m.value.startswith("**1. ") for m in at.markdown), "no result card"
+print(time.perf_counter() - t)
+"""
+
+
+def bench_apptest(index: Path, repeats: int, compare: Path | None = None) -> None:
+    """The whole first run of the page, server side only (Streamlit's AppTest, no browser):
+    importing Streamlit, the app, the archive, the model, the search, highlights, the timeline."""
+    roots = {"app.py": ROOT} | ({f"{compare}/app.py": compare} if compare else {})
+    ts: dict[str, list[float]] = {name: [] for name in roots}
+    for _ in range(repeats):
+        for name, root in roots.items():
+            r = subprocess.run([sys.executable, "-c", APPTEST, str(root / "app.py"), QUERY], capture_output=True,
+                               text=True, env=env_for(index, root))
+            if r.returncode:
+                raise SystemExit(f"AppTest of {root / 'app.py'} failed: {r.stderr[-2000:]}")
+            ts[name].append(float(r.stdout.strip().splitlines()[-1]))
+    table(f"1b. The page's first run, server side (AppTest in a fresh interpreter, from before `import streamlit`; "
+          f"median of {repeats})", [(name, statistics.median(x), f"  ({', '.join(f'{v:.2f}' for v in x)})")
+                                    for name, x in ts.items()])
 
 
 def bench_steps(index: Path, repeats: int) -> None:
@@ -290,6 +322,7 @@ def main() -> None:
     # Warm: the ONNX export (made once per machine) and the disk cache.
     subprocess.run([sys.executable, __file__, "--steps"], env=env_for(index), check=True, capture_output=True)
     bench_steps(index, a.repeats)
+    bench_apptest(index, max(a.repeats, 5), a.compare and a.compare.resolve())
     if not a.no_browser:
         if not (CHROMIUM.exists() and CHROMEDRIVER.exists() and shutil.which(str(CHROMEDRIVER))):
             print("\n(no /usr/bin/chromium and /usr/bin/chromedriver: browser tables skipped)")
