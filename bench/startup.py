@@ -238,8 +238,9 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
             server.kill()
 
 
-def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> None:
-    """The trivial app, this checkout's app.py and (``compare``) another checkout's, interleaved."""
+def browser_runs(index: Path, repeats: int, compare: Path | None = None, with_phases: bool = True):
+    """The trivial app, this checkout's app.py and (``compare``) another checkout's, interleaved:
+    ({name: [first_page(), …]}, [(phase, seconds)], seconds to start the browser)."""
     t = time.time()
     driver = start_browser()
     started = time.time() - t
@@ -254,7 +255,7 @@ def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> Non
                 runs["trivial app"].append(first_page(driver, trivial, env_for(index)))
                 for name, root in roots.items():
                     runs[name].append(first_page(driver, root / "app.py", env_for(index, root)))
-            for name, root in roots.items():
+            for name, root in roots.items() if with_phases else ():
                 log = Path(tmp) / "phases.log"
                 log.unlink(missing_ok=True)
                 first_page(driver, ROOT / "bench" / "startup_app.py",
@@ -263,17 +264,28 @@ def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> Non
                            for phase, sec in (line.split("\t") for line in log.read_text().splitlines())]
     finally:
         driver.quit()
+    return runs, phases, started
+
+
+KEYS = ["server answers /_stcore/health", "browser has loaded the page's scripts", "page title shown",
+        "search box shown", "first result card shown", "highlights shown", "script finished"]
+
+
+def median_of(runs: list[dict], key: str) -> float | None:
+    xs = [r[key] for r in runs if key in r]
+    return statistics.median(xs) if xs else None
+
+
+def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> None:
+    runs, phases, started = browser_runs(index, repeats, compare)
     table("2. Server phases of one start-up (seconds after `streamlit run`; bench/startup_app.py)", phases)
 
-    def med(runs, key):
-        xs = [r[key] for r in runs if key in r]
-        return (statistics.median(xs), f"  ({', '.join(f'{x:.2f}' for x in xs)})") if xs else ("-", "")
+    def med(xs, key):
+        got = [r[key] for r in xs if key in r]
+        return (median_of(xs, key), f"  ({', '.join(f'{x:.2f}' for x in got)})") if got else ("-", "")
 
-    keys = ["server answers /_stcore/health", "browser has loaded the page's scripts", "page title shown",
-            "search box shown", "first result card shown",
-            "highlights shown", "script finished"]
-    rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in keys[:3] + ["first result card shown"]]
-    rows += [(f"{name}: {k}", *med(runs[name], k)) for name in roots for k in keys]
+    rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in KEYS[:3] + ["first result card shown"]]
+    rows += [(f"{name}: {k}", *med(xs, k)) for name, xs in runs.items() if name != "trivial app" for k in KEYS]
     table(f"3. `streamlit run` to the first page in Chromium, seconds (median of {repeats}; "
           f"browser started beforehand in {started:.2f} s)", rows)
 
