@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cs_archive import ui_commitments
-from cs_archive.config import store_location
-from cs_archive.ui import common
+from cs_archive.ui import warm
+
+warm.start()  # the model loads on a thread while the rest of the first run imports and draws
+
+from cs_archive.config import store_location  # noqa: E402
+from cs_archive.ui import common  # noqa: E402
 
 st.set_page_config(page_title="Council papers search", page_icon=":material/search:", layout="wide")
 
@@ -21,8 +24,15 @@ pages = {
     "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
     "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
 }
-pages["commitments"] = st.Page(lambda: ui_commitments.render(store_location(None, None)), title="Commitments",
-                               icon=":material/task_alt:", url_path="commitments")
+
+
+def commitments() -> None:
+    from cs_archive import ui_commitments  # imported when the page is opened, not for every search
+
+    ui_commitments.render(store_location(None, None))
+
+
+pages["commitments"] = st.Page(commitments, title="Commitments", icon=":material/task_alt:", url_path="commitments")
 common.PAGES.clear()
 common.PAGES.update(pages)
 st.navigation(list(pages.values())).run()

@@ -28,9 +28,9 @@ CSV_FIELDS = ["status", "kind", "text", "owner", "due", "due_text", "date", "com
 
 @st.cache_resource(show_spinner="Loading the language model…")
 def _embedder(name: str):
-    from .embed import get_embedder
+    from .ui import warm
 
-    return get_embedder(name)
+    return warm.embedder(name)  # the one the app began loading at its first run
 
 
 @st.cache_data(show_spinner="Reading commitments and looking for their follow-ups…", max_entries=32)

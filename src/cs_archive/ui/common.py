@@ -50,11 +50,9 @@ def _open(location: str, generation: str) -> ArchiveReader:
 
 @st.cache_resource(show_spinner="Loading the language model (once)…")
 def _embedder(name: str):
-    from ..embed import get_embedder
+    from . import warm
 
-    e = get_embedder(name)
-    e.embed_query("warm up")
-    return e
+    return warm.embedder(name)  # loading since the app's first run (warm.start in app.py)
 
 
 def location() -> Path | str:
@@ -149,19 +147,26 @@ def tags_line(hit: Hit) -> str:
     return "<div class='csa-tags'>" + " · ".join(bits) + "</div>"
 
 
-def card(hit: Hit, show_tools: bool = True) -> None:
+def show_passage(slot, hit: Hit) -> None:
+    """The passage as printed, its best sentences (``hit.highlights``) marked, into ``slot``."""
+    slot.markdown(f"<div class='csa-passage'>{passage_html(hit.text, hit.highlights)}</div>",
+                  unsafe_allow_html=True)
+
+
+def card(hit: Hit, show_tools: bool = True):
     """One result: citation, the passage as printed with its best sentences marked, tags,
-    copy-able citation, links, and (on demand) context and earlier papers."""
+    copy-able citation, links, and (on demand) context and earlier papers. Returns the
+    passage's placeholder, for ``show_passage`` to mark highlights that arrive later."""
     with st.container(border=True):
         weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
         st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}", unsafe_allow_html=True)
         st.markdown(tags_line(hit), unsafe_allow_html=True)
-        st.markdown(f"<div class='csa-passage'>{passage_html(hit.text, hit.highlights)}</div>",
-                    unsafe_allow_html=True)
+        passage = st.empty()
+        show_passage(passage, hit)
         note("Citation to copy (use the copy button at its right):")
         st.code(hit.citation(), language=None, wrap_lines=True)
         if not show_tools:
-            return
+            return passage
         left, right = st.columns(2)
         with left:
             paper_link(hit, at=hit.chunk_id)
@@ -185,6 +190,7 @@ def card(hit: Hit, show_tools: bool = True) -> None:
                     st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
                     st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
                     paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
+    return passage
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)

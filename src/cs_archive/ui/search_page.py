@@ -120,15 +120,24 @@ def _welcome(archive) -> None:
              "like “\"Switch Bucks\"”, to find those exact words.")
 
 
-@st.cache_data(show_spinner="Searching…", max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256)
 def _search(folder: str, generation: str, model: str, query: str, filters: tuple, k: int, highlights: bool) -> list:
     """The library's search, remembered per archive generation: changing the order, opening a
     tab or reloading a shared link does not search again."""
     from ..search import Filters, search
 
     names = ("since", "until", "committee", "council", "topic", "doc_type")
-    return search(common.archive(), common.embedder(), query, k=k, filters=Filters(**dict(zip(names, filters))),
+    hits = search(common.archive(), common.embedder(), query, k=k, filters=Filters(**dict(zip(names, filters))),
                   highlights=highlights)
+    if highlights:
+        _lit.add((folder, generation, model, query, filters, k))
+    return hits
+
+
+# Searches whose highlights this process has worked out (and so probably remembers): their
+# cards are drawn marked at once. Any other search draws its cards first and marks them after,
+# since marking embeds the sentences of the top passages and costs more than the search itself.
+_lit: set[tuple] = set()
 
 
 def _results(archive, state: dict) -> None:
@@ -136,10 +145,11 @@ def _results(archive, state: dict) -> None:
 
     filters = tuple(state[key] or None for key in ("since", "until", "committee", "council", "topic", "type"))
     k = int(state["k"])
-    gen = common.archive_key(archive)
+    key = (*common.archive_key(archive), model_name(), state["q"], filters, k)
     # The cards are exactly `cs-archive search -k K`; the timeline draws on a wider pool.
-    found = _search(*gen, model_name(), state["q"], filters, k, True)
-    pool = _search(*gen, model_name(), state["q"], filters, max(k, TIMELINE_POOL), False)
+    lit = key in _lit
+    with st.spinner("Searching…"):
+        found = _search(*key, lit)
     hits = explore.sort_hits(found, state["sort"])
     if not hits:
         st.warning("No passage matches these words and filters. Try fewer words, or clear some filters "
@@ -155,15 +165,26 @@ def _results(archive, state: dict) -> None:
                  f"{_filter_words(state)}, {explore.SORTS[state['sort']].lower()}.")
     _export(hits, state["q"])
     tab_cards, tab_time = st.tabs(["Passages", "Timeline"])
+    passages = {}
     with tab_cards:
         for h in confident:
-            common.card(h)
+            passages[h.chunk_id] = common.card(h)
         if weak:
             st.header("Weak matches (may not answer the question)")
             for h in weak:
-                common.card(h)
+                passages[h.chunk_id] = common.card(h)
+    if not lit:
+        _highlight(key, passages)
+    pool = _search(*key[:-1], max(k, TIMELINE_POOL), False)
     with tab_time:
         _timeline([h for h in pool if h.confident] or found)
+
+
+def _highlight(key: tuple, passages: dict) -> None:
+    """Mark the best sentences in the cards already drawn (the same search, with highlights)."""
+    for h in _search(*key, True):
+        if h.chunk_id in passages and h.highlights:
+            common.show_passage(passages[h.chunk_id], h)
 
 
 def _filter_words(state: dict) -> str:
@@ -193,28 +214,44 @@ def _export(hits, query: str) -> None:
                       icon=":material/download:")
 
 
-def _timeline(hits) -> None:
-    import altair as alt
-    import pandas as pd
+def timeline_spec(rows: list[dict]) -> dict:
+    """The timeline as a Vega-Lite spec: one dot per meeting, bigger for more passages.
 
+    Written as a plain spec rather than with altair and pandas, which take seconds to import
+    on the first search. The rows sit inside the spec's one layer, not at its top level, where
+    Streamlit would convert them to a pandas/Arrow table first (importing both); Vega-Lite reads
+    them the same either way. Dates are parsed as local dates, so a meeting never shows on the
+    day before."""
+    dark = "#2b2f38"
+    return {
+        "title": {"text": "Matching passages by meeting", "color": dark},
+        "layer": [{
+            "data": {"values": rows, "format": {"parse": {"date": "date:'%Y-%m-%d'"}}},
+            "mark": {"type": "circle", "opacity": 0.85},
+            "encoding": {
+                "x": {"field": "date", "type": "temporal", "title": "Meeting date",
+                      "axis": {"format": "%b %Y", "labelColor": dark, "titleColor": dark}},
+                "y": {"field": "committee", "type": "nominal", "title": None, "sort": "ascending",
+                      "axis": {"labelLimit": 360, "labelColor": dark}},
+                "size": {"field": "passages", "type": "quantitative", "scale": {"range": [90, 900], "zero": False},
+                         "legend": None},
+                "color": {"field": "committee", "type": "nominal", "legend": None, "scale": {"scheme": "dark2"}},
+                "tooltip": [{"field": "date", "type": "temporal", "title": "Meeting", "format": "%-d %B %Y"},
+                            {"field": "committee", "type": "nominal", "title": "Committee"},
+                            {"field": "passages", "type": "quantitative", "title": "Passages"},
+                            {"field": "best", "type": "nominal", "title": "Best passage"}],
+            },
+        }],
+    }
+
+
+def _timeline(hits) -> None:
     rows = explore.timeline_rows(hits)
     if not rows:
         st.write("None of these passages has a meeting date, so there is nothing to place on a timeline.")
         return
-    df = pd.DataFrame(rows)
-    df["date"] = pd.to_datetime(df["date"])
-    dark = "#2b2f38"
-    chart = alt.Chart(df, title="Matching passages by meeting").mark_circle(opacity=0.85).encode(
-        x=alt.X("date:T", title="Meeting date", axis=alt.Axis(format="%b %Y", labelColor=dark, titleColor=dark)),
-        y=alt.Y("committee:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=360, labelColor=dark)),
-        size=alt.Size("passages:Q", scale=alt.Scale(range=[90, 900], zero=False), legend=None),
-        color=alt.Color("committee:N", legend=None, scale=alt.Scale(scheme="dark2")),
-        tooltip=[alt.Tooltip("date:T", title="Meeting", format="%-d %B %Y"),
-                 alt.Tooltip("committee:N", title="Committee"), alt.Tooltip("passages:Q", title="Passages"),
-                 alt.Tooltip("best:N", title="Best passage")],
-    )
-    height = 110 + 56 * df["committee"].nunique()
-    st.altair_chart(chart.configure_title(color=dark), width="stretch", height=height)
-    n = int(df["passages"].sum())
-    common.note(f"{n} matching passages from {len(df)} meetings; a bigger dot means more passages. "
+    height = 110 + 56 * len({r["committee"] for r in rows})
+    st.vega_lite_chart(spec=timeline_spec(rows), width="stretch", height=height)
+    n = sum(r["passages"] for r in rows)
+    common.note(f"{n} matching passages from {len(rows)} meetings; a bigger dot means more passages. "
                 "Hover a dot for the meeting and its best passage.")
