@@ -109,7 +109,7 @@ class _Pending:
     rf: object  # chunking.ReadFile
     hashes: list[str]
     vectors: np.ndarray
-    todo: list[int]  # chunks whose vectors are still to be computed
+    todo: dict[int, str]  # chunk index -> the text to embed, for chunks with no vector yet
     exempt: dict[str, str]
 
 
@@ -186,12 +186,12 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
     hashes = [content_hash(embedder.name, t) for t in texts]
     known = w.known_vectors(hashes)
     vectors = np.zeros((len(texts), embedder.dim), dtype="float32")
-    todo = []
+    todo = {}
     for i, h in enumerate(hashes):
         if h in known:
             vectors[i] = known[h]
         else:
-            todo.append(i)
+            todo[i] = texts[i]
     found = {p.doc_id: mark for p in rf.papers
              if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
     exempt = hand_exemption(found, [p.doc_id for p in rf.papers], overrides)
@@ -204,10 +204,8 @@ def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending],
     the files in the order they were read."""
     wanted: dict[str, str] = {}  # content hash -> text
     for job in pending:
-        titles = {p.doc_id: p.meta.title for p in job.rf.papers}
-        chunks = job.rf.chunks
-        for i in job.todo:
-            wanted.setdefault(job.hashes[i], embed_text(chunks[i], titles.get(chunks[i].doc_id)))
+        for i, text in job.todo.items():
+            wanted.setdefault(job.hashes[i], text)
     if wanted:
         made = dict(zip(wanted, embedder.embed(list(wanted.values()))))
     for job in pending:

@@ -18,19 +18,13 @@ from .config import model_name
 from .index.base import generation_of, open_archive
 from .index.store import ArchiveError
 from .search import Filters
+from .ui import common
 from .ui.common import note
 
 KINDS = ("action", "decision", "promise")
 STATUS_LABEL = {"followed_up": "Followed up", "open": "Open", "overdue": "Overdue", "undated": "Undated"}
 CSV_FIELDS = ["status", "kind", "text", "owner", "due", "due_text", "date", "committee", "council", "source",
               "section", "page", "chunk_id", "id", "follow_ups"]
-
-
-@st.cache_resource(show_spinner="Loading the language model…")
-def _embedder(name: str):
-    from .ui import warm
-
-    return warm.embedder(name)  # the one the app began loading at its first run
 
 
 @st.cache_data(show_spinner="Reading commitments and looking for their follow-ups…", max_entries=32)
@@ -41,7 +35,7 @@ def _records(location: str, generation: str, kind, owner, status, since, until, 
         archive.check_model(model_name())
         selection = Selection(kind=kind, owner=owner, status=status, as_of=as_of,
                               filters=Filters(since=since, until=until, committee=committee, council=council))
-        return [r.to_json() for r in register(archive, _embedder(model_name()), selection)]
+        return [r.to_json() for r in register(archive, common.embedder(), selection)]
     finally:
         archive.close()
 
