@@ -49,34 +49,45 @@ def load_pdf(path) -> LoadedText:
     """Read ``path``; raise ``LoadError`` if it is not a PDF with text in it.
 
     The file is read through an open handle, not slurped: pypdf seeks to the objects it
-    needs, so a large PDF costs memory for its text, not for its images. Pages are turned
-    into lines as they are read, and each page's lines are let go once joined.
+    needs, so a large PDF costs memory for its text, not for its images. Each page is kept
+    as one string (not a list of lines) until it is joined, and let go as it is; running
+    headers are found from counts of edge lines taken as the pages are read.
 
     Pages with no text but a picture on them (scanned pages among typed ones) are listed in
     ``ocr_pages``; a PDF with no text on any page raises ``NeedsOCR``."""
     head, tail = _ends(path)
-    pages: list[list[str] | None] = []
-    failed, has_text, ocr_pages = 0, False, []
+    pages: list[str | None] = []  # each page's lines, joined by "\n" (one string, not a list)
+    edges: Counter = Counter()  # edge lines (digits ignored), counted once per page with text
+    with_text, failed, has_text, ocr_pages = 0, 0, False, []
     with open(path, "rb") as stream:
         for number, (raw, pictured) in enumerate(_extract(_open(stream, head, tail)), 1):
             failed += raw is None
             has_text = has_text or bool(raw and raw.strip())
             if pictured:
                 ocr_pages.append(number)
-            pages.append(_lines(raw or ""))
+            lines = _lines(raw or "")
+            if any(lines):
+                with_text += 1
+                edges.update({_key(lines[i]) for i in _edges(lines)})
+            pages.append("\n".join(lines))
     if failed == len(pages):
         raise LoadError("not a readable PDF (text extraction failed on every page)", CHECK_FILE)
     if not has_text:
         raise NeedsOCR(len(pages))
-    dropped = _drop_boilerplate(pages)
+    running = _running_keys(edges, with_text)
+    first = next((n for n, page in enumerate(pages) if page.strip()), 0)
+    dropped: Counter = Counter()
 
     def bodies():
-        for n, lines in enumerate(pages):
+        for n, page in enumerate(pages):
             pages[n] = None
+            lines = page.split("\n")
+            _drop_boilerplate(lines, running, n == first, dropped)
             yield _page_body(lines)
 
     text, starts = _join(bodies())
-    return LoadedText(text=text, page_starts=tuple(starts), dropped=dropped, kind="pdf", ocr_pages=tuple(ocr_pages))
+    return LoadedText(text=text, page_starts=tuple(starts), dropped=dict(dropped), kind="pdf",
+                      ocr_pages=tuple(ocr_pages))
 
 
 def _open(stream, head: bytes, tail: bytes) -> PdfReader:
@@ -170,34 +181,29 @@ def _key(line: str) -> str:
     return re.sub(r"\d", "#", " ".join(line.split()))
 
 
-def _running_keys(pages: list[list[str]]) -> set[str]:
+def _running_keys(edges: Counter, with_text: int) -> set[str]:
     """Edge lines (digits ignored) found on at least half the pages with text, and on 3
-    or more of them (both, when there are only two)."""
-    with_text = [lines for lines in pages if any(lines)]
-    counts = Counter(key for lines in with_text for key in {_key(lines[i]) for i in _edges(lines)})
-    need = 2 if len(with_text) == 2 else max(3, (len(with_text) + 1) // 2)
-    return {key for key, count in counts.items() if count >= need}
+    or more of them (both, when there are only two). ``edges`` counts each page's edge lines
+    once per page."""
+    need = 2 if with_text == 2 else max(3, (with_text + 1) // 2)
+    return {key for key, count in edges.items() if count >= need}
 
 
-def _drop_boilerplate(pages: list[list[str]]) -> dict:
-    """Blank out page numbers and running headers/footers in place; count their characters.
+def _drop_boilerplate(lines: list[str], running: set[str], first: bool, dropped: Counter) -> None:
+    """Blank out a page's page number and running header/footer lines in place; count their
+    characters in ``dropped``.
 
     The first page with text keeps its running lines: there they are the paper's own
     heading ("Report to Cabinet - 4 January 2024"), which metadata is read from."""
-    running = _running_keys(pages)
-    dropped = Counter()
-    first = next((n for n, lines in enumerate(pages) if any(lines)), 0)
-    for n, lines in enumerate(pages):
-        for i in _edges(lines):
-            if _PAGE_NUMBER.fullmatch(lines[i]):
-                reason = "page_number"
-            elif _key(lines[i]) in running and n != first:
-                reason = "running_header"
-            else:
-                continue
-            dropped[reason] += len("".join(lines[i].split()))
-            lines[i] = ""
-    return dict(dropped)
+    for i in _edges(lines):
+        if _PAGE_NUMBER.fullmatch(lines[i]):
+            reason = "page_number"
+        elif not first and _key(lines[i]) in running:
+            reason = "running_header"
+        else:
+            continue
+        dropped[reason] += len("".join(lines[i].split()))
+        lines[i] = ""
 
 
 def _hyphenated(line: str, following: str) -> bool:
