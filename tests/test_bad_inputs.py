@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cs_archive.embed import HashEmbedder
-from cs_archive.index.store import Archive, check
+from cs_archive.index.store import Archive, Manifest, check
 from cs_archive.ingest import UPLOADS, ingest, safe_upload_name, save_upload
 from cs_archive.models import LoadError
 from cs_archive.search import Filters, search
@@ -189,21 +189,24 @@ def test_very_large_pdf_is_ingested_whole(tmp_path):
 def test_a_bug_on_one_odd_file_is_reported_and_the_batch_goes_on(tmp_path, monkeypatch):
     import cs_archive.ingest as ingest_module
 
-    real = ingest_module.read_file
+    real = ingest_module.iter_chunks
 
-    def fragile(path, data_hash=None):
-        if path.name == "b.txt":
-            raise IndexError("list index out of range")
-        return real(path, data_hash)
+    def fragile(papers, loaded):
+        """Fails part way through cutting b.txt's chunks, after the first."""
+        for n, chunk in enumerate(real(papers, loaded)):
+            if n == 1 and papers[0].source.endswith("b.txt"):
+                raise IndexError("list index out of range")
+            yield chunk
 
-    monkeypatch.setattr(ingest_module, "read_file", fragile)
+    monkeypatch.setattr(ingest_module, "iter_chunks", fragile)
     folder = tmp_path / "papers"
     folder.mkdir()
     for name in ("a.txt", "b.txt", "c.txt"):
         shutil.copy(BAD / "bom_utf8.txt", folder / name)
-        (folder / name).write_text(f"Report to Cabinet\n\n1.1 Paper {name}.\n", encoding="utf-8")
+        (folder / name).write_text(f"Report to Cabinet\n\n1.1 Paper {name}.\n\n1.2 More of {name}.\n", encoding="utf-8")
     report = ingest([folder], tmp_path / "index", HashEmbedder())
     assert len(report.added) == 2
+    assert check(tmp_path / "index") == [] and Manifest.read(tmp_path / "index").counts["files"] == 2
     assert report.failed == [(str(folder / "b.txt"), f"{folder / 'b.txt'}: could not be read (IndexError: list "
                                                      "index out of range). Please report this with the file; the "
                                                      "rest of the batch goes on.")]

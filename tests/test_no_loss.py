@@ -266,3 +266,43 @@ def test_papers_and_chunks_lose_and_repeat_nothing(bodies, head):
         ints = _plain_ints(c.section for c in chunks if c.doc_id == p.doc_id)
         ints = [n for i, n in enumerate(ints) if i == 0 or n != ints[i - 1]]  # parts repeat a section
         assert ints == sorted(set(ints)), f"integer sections out of order in {p.doc_id}: {ints}"
+
+
+def test_a_unit_longer_than_a_window_is_cut_window_by_window(monkeypatch):
+    """Pages of text with no numbering make one huge unit; it is split into parts a window
+    at a time (bounded memory), losing nothing, each part within the model's budget, and each
+    later part cited to the sub-item ("iv") it starts in, across windows too."""
+    import cs_archive.chunking as chunking
+
+    monkeypatch.setattr(chunking, "WINDOW", 3000)
+    rng = random.Random(5)
+    lines = ["Appendix B: Schedule of works"]
+    for n in range(400):
+        if n % 37 == 0:
+            lines.append(f"({['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x', 'xi'][n // 37]}) Works group {n}")
+        words = " ".join(rng.choice(["road", "bridge", "drain", "verge", "school", "library"]) for _ in range(rng.randint(5, 30)))
+        lines.append(f"Item {n} covers the {words} in ward {n % 19}.")
+    text = "\n".join(lines) + "\n"
+    loaded = LoadedText(text=text)
+    [paper] = papers_of(loaded, "long.txt", "0" * 64)
+    chunks = chunks_of(paper, loaded)
+    assert len(text) > 10 * chunking.WINDOW and len(chunks) > 20
+    assert len({c.heading for c in chunks}) == 1 and chunks[-1].part == len(chunks), "one unit, in parts"
+    assert "".join(ink(c.text) for c in chunks) == ink(text)
+    # pieces() is an estimate: summed over sentences it rounds a little differently than whole.
+    assert all(chunking.pieces(c.text) <= chunking.MAX_PIECES * 1.05 for c in chunks)
+    for c in chunks:
+        if c.part and c.part > 1:
+            before = [m.group(1) for m in re.finditer(r"(?m)^\(([ivx]+\))", text[:c.start])]  # "(iv)" is cited "iv)"
+            assert c.subsection == (before[-1] if before else None), c.chunk_id
+
+
+def test_subsections_are_read_in_place_as_from_a_copy():
+    from cs_archive.chunking.sections import subsection_of, subsections_of
+
+    unit = "Heading\n(i) first\nwords\n b) second\nmore words\n\n(iv) fourth\nend"
+    text = "PREFIX\n" + unit + "\nSUFFIX (v) x"
+    offsets = [0, 8, 20, 30, 45, len(unit) - 1]
+    start = len("PREFIX\n")
+    assert subsections_of(text, offsets, start, start + len(unit)) == [subsection_of(unit, o) for o in offsets]
+    assert [subsection_of(unit, o) for o in offsets] == [None, "i)", "i)", "b)", "b)", "iv)"]

@@ -504,6 +504,65 @@ def test_pooled_embedding_writes_what_file_by_file_embedding_writes(tmp_path, mo
     assert vector_rows(tmp_path / "pooled") == vector_rows(tmp_path / "single"), "same ids, same vectors"
 
 
+def test_a_large_file_is_spooled_and_embedded_a_pool_at_a_time(tmp_path, monkeypatch):
+    """A file with more chunks than are kept in memory has them spooled to a temporary file
+    and is embedded a pool at a time as it is written: the archive is the same as the one
+    ingest writes with everything in memory, and no temporary file is left behind."""
+    whole = Counting()
+    ingest([SEEDS], tmp_path / "whole", whole)
+    spool_dir = tmp_path / "tmp"
+    spool_dir.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spool_dir))
+    monkeypatch.setattr("cs_archive.ingest.SPOOL_CHUNKS", 5)
+    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 7)
+    spooled = Counting()
+    report = ingest([SEEDS], tmp_path / "spooled", spooled)
+    assert len(report.added) == len(SEED_NAMES) and report.chunks == len(vector_rows(tmp_path / "whole"))
+    assert max(len(call) for call in spooled.seen) <= 7
+    texts = [t for call in spooled.seen for t in call]
+    assert len(texts) == len(set(texts)) and set(texts) == {t for call in whole.seen for t in call}
+    a, b = snapshot(tmp_path / "whole"), snapshot(tmp_path / "spooled")
+    assert a["files"] == b["files"] and a["chunks"] == b["chunks"] and a["vectors"] == b["vectors"]
+    assert vector_rows(tmp_path / "whole") == vector_rows(tmp_path / "spooled"), "same ids, same vectors"
+    assert check(tmp_path / "spooled") == []
+    assert list(spool_dir.iterdir()) == [], "spooled chunks are deleted once written"
+
+
+def test_a_text_repeated_through_a_large_file_is_embedded_once(tmp_path, monkeypatch):
+    """Embedding a pool at a time, a text met again in a later pool still has its vector."""
+    para = " ".join(f"The committee considered the budget line number {n} and asked for detail." for n in range(6))
+    paper = tmp_path / "long.txt"
+    paper.write_text("Report to Cabinet\n\nBudget monitoring\n\n" + "\n\n".join([para] * 30) + "\n", encoding="utf-8")
+    monkeypatch.setattr("cs_archive.ingest.SPOOL_CHUNKS", 3)
+    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 4)
+    counting = Counting()
+    report = ingest([paper], tmp_path / "idx", counting)
+    texts = [t for call in counting.seen for t in call]
+    assert report.chunks >= 30 and len(texts) == len(set(texts)) < 5
+    a = Archive(tmp_path / "idx")
+    try:
+        rows = a.db.execute("SELECT content_hash, vector FROM chunks").fetchall()
+    finally:
+        a.close()
+    assert len(rows) == report.chunks and len({r["vector"] for r in rows}) == len({r["content_hash"] for r in rows})
+    assert check(tmp_path / "idx") == []
+
+
+def test_the_chunk_spool_gives_back_what_it_was_given(tmp_path, monkeypatch):
+    from cs_archive.ingest import ChunkSpool
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    chunks = read_file(SEEDS / SEED_NAMES[0]).chunks
+    for limit in (len(chunks) + 1, 3, 0):
+        spool = ChunkSpool(limit)
+        for c in chunks:
+            spool.add(c)
+        assert spool.spilled == (limit < len(chunks)) and len(spool) == len(chunks)
+        assert tuple(spool) == chunks and tuple(spool) == chunks, "read back in full, more than once"
+        spool.close()
+        assert list(tmp_path.iterdir()) == []
+
+
 def vector_rows(idx: Path) -> list[tuple]:
     a = Archive(idx)
     try:

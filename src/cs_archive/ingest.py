@@ -17,19 +17,22 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from itertools import islice
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
-from .chunking import CHUNKER_VERSION, read_file
+from .chunking import CHUNKER_VERSION, iter_chunks, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
 from .chunking.metadata import EXEMPT_VERSION, exempt_marking, hand_exemption, read_overrides
 from .embed import Embedder
 from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
-from .models import LoadError
+from .models import Chunk, LoadError
 
 SIDE_FILES = {"manifest.csv", "readme.md", "readme.txt", "readme"}
 # What a file was read with: a file read by an older chunker or exemption check is read again.
@@ -96,48 +99,120 @@ def embed_text(chunk, title: str | None) -> str:
 # of many files' chunks, sorted by length, keeps the model's batches full and evenly long:
 # embedding file by file (a small report is 20 chunks) made ingest 1.85× the model's own time.
 EMBED_POOL = int(os.environ.get("CS_ARCHIVE_EMBED_POOL", "512"))
+# A file's chunks are kept in memory up to this many; a larger file's go to a temporary file,
+# and its texts are embedded a pool at a time as it is written: however long the paper, its
+# chunks and vectors are never all in memory at once.
+SPOOL_CHUNKS = int(os.environ.get("CS_ARCHIVE_SPOOL_CHUNKS", "2000"))
+
+
+class ChunkSpool:
+    """A file's chunks, in the order they were cut, to be read back (more than once) when the
+    file is written: in memory while there are few, in a temporary file once there are more
+    than ``limit``, so that a paper of thousands of pages costs no memory for its chunks."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = SPOOL_CHUNKS if limit is None else limit
+        self._kept: list[Chunk] = []
+        self._path: str | None = None
+        self._out = None
+        self.count = 0
+
+    def add(self, chunk: Chunk) -> None:
+        self.count += 1
+        if self._path is None and len(self._kept) < self.limit:
+            self._kept.append(chunk)
+            return
+        if self._path is None:
+            fd, self._path = tempfile.mkstemp(prefix="cs-archive-chunks-", suffix=".jsonl")
+            self._out = os.fdopen(fd, "w", encoding="utf-8")
+            for kept in self._kept:
+                self._write(kept)
+            self._kept = []
+        self._write(chunk)
+
+    def _write(self, c: Chunk) -> None:
+        self._out.write(json.dumps([getattr(c, f.name) for f in fields(Chunk)]) + "\n")
+
+    def __len__(self) -> int:
+        return self.count
+
+    @property
+    def spilled(self) -> bool:
+        """Too many to keep in memory: they are in a temporary file."""
+        return self._path is not None
+
+    def __iter__(self) -> Iterator[Chunk]:
+        if self._path is None:
+            yield from self._kept
+            return
+        self._out.flush()
+        with open(self._path, encoding="utf-8") as f:
+            for line in f:
+                values = json.loads(line)
+                values[-1] = tuple(values[-1])  # topics
+                yield Chunk(*values)
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+        if self._path is not None:
+            Path(self._path).unlink(missing_ok=True)
+        self._kept, self._path, self._out = [], None, None
 
 
 @dataclass
 class _Pending:
-    """A file read and chunked, waiting for its missing vectors before it is written."""
+    """A file read and chunked, waiting for its missing vectors before it is written. Its text
+    is not kept: only what is written (papers, chunks) and what the report needs."""
     n: int
     source: str
     sha: str
     meta_hash: str
     updated: bool
-    rf: object  # chunking.ReadFile
+    pages: int | None
+    dropped: dict
+    ocr_pages: tuple[int, ...]
+    papers: tuple
+    chunks: ChunkSpool
     hashes: list[str]
-    vectors: np.ndarray
-    todo: dict[int, str]  # chunk index -> the text to embed, for chunks with no vector yet
+    todo: list[int]  # indexes of the chunks with no vector in the archive yet
+    known: dict[str, np.ndarray]  # vectors the archive has for the other chunks
     exempt: dict[str, str]
+
+    @property
+    def titles(self) -> dict[str, str | None]:
+        return {p.doc_id: p.meta.title for p in self.papers}
 
 
 def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: bool = False,
            progress: Callable[[str], None] = lambda s: None) -> IngestReport:
     report = IngestReport()
     files = expand(paths, report)
-    with writing(folder, embedder.name, embedder.dim, rebuild=rebuild) as w:
-        pending: list[_Pending] = []
-        waiting = 0  # texts pending files still need embedded
-        for n, path in enumerate(files, 1):
-            job = _read(w, report, embedder, n, path, pending)
-            if job is None:
-                continue
-            pending.append(job)
-            waiting += len(job.todo)
-            if waiting >= EMBED_POOL:
-                _flush(w, report, embedder, pending, len(files), progress)
-                pending, waiting = [], 0
-        _flush(w, report, embedder, pending, len(files), progress)
-        if report.all_failed and w.old is None:
-            w.discard()  # a new archive (or a rebuild) with nothing in it is no archive at all
+    pending: list[_Pending] = []
+    try:
+        with writing(folder, embedder.name, embedder.dim, rebuild=rebuild) as w:
+            waiting = 0  # texts pending files still need embedded
+            for n, path in enumerate(files, 1):
+                job = _read(w, report, embedder, n, path, pending)
+                if job is None:
+                    continue
+                pending.append(job)
+                waiting += len(job.todo)
+                if waiting >= EMBED_POOL:
+                    _flush(w, report, embedder, pending, len(files), progress)
+                    pending, waiting = [], 0
+            _flush(w, report, embedder, pending, len(files), progress)
+            if report.all_failed and w.old is None:
+                w.discard()  # a new archive (or a rebuild) with nothing in it is no archive at all
+    finally:
+        for job in pending:
+            job.chunks.close()
     return report
 
 
 def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pending: list[_Pending]) -> _Pending | None:
-    """Read and chunk one file, reuse the vectors the archive has: a file to write, or None
-    (unchanged, or failed: said in the report)."""
+    """Read and chunk one file, note which chunks the archive has vectors for: a file to
+    write, or None (unchanged, or failed: said in the report)."""
     source = os.path.normpath(str(path))
     try:
         sha = file_sha256(path)
@@ -157,78 +232,113 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
         report.failed.append((source, f"{source}: {scan['reason']}. {NeedsOCR(0).advice}"))
         report.needs_ocr.append(source)
         return None
+    spool = ChunkSpool()
+    hashes: list[str] = []
     try:
-        rf = read_file(path, data_hash=sha)
+        rf = read_file(path, data_hash=sha, chunk=False)
+        titles = {p.doc_id: p.meta.title for p in rf.papers}
+        for c in iter_chunks(rf.papers, rf.loaded):
+            spool.add(c)
+            hashes.append(content_hash(embedder.name, embed_text(c, titles.get(c.doc_id))))
     except NeedsOCR as e:
+        spool.close()
         w.put_needs_ocr(source, sha, e.pages, e.reason)
         report.failed.append((source, e.line(source)))
         report.needs_ocr.append(source)
         return None
     except LoadError as e:
+        spool.close()
         report.failed.append((source, e.line(source)))
         return None
     except Exception as e:  # noqa: BLE001 — a bug on one odd file must not stop the batch
+        spool.close()
         report.failed.append((source, f"{source}: could not be read ({type(e).__name__}: {_one_line(e)}). "
                                       "Please report this with the file; the rest of the batch goes on."))
         return None
     if rf.papers:
         doc_id = rf.papers[0].doc_id
-        other = next((p.source for p in pending if p.rf.papers and p.rf.papers[0].doc_id == doc_id), None)
+        other = next((p.source for p in pending if p.papers and p.papers[0].doc_id == doc_id), None)
         other = other or w.source_of_doc(doc_id)
         if other and other != source:
             if Path(other).exists():
+                spool.close()
                 report.failed.append((source, f"{source}: the same file is already in the archive as {other}. "
                                               "Nothing to do (remove one copy, or `cs-archive remove` the other)."))
                 return None
             w.remove_file(other)  # the file moved: its old path is gone
-    titles = {p.doc_id: p.meta.title for p in rf.papers}
-    texts = [embed_text(c, titles.get(c.doc_id)) for c in rf.chunks]
-    hashes = [content_hash(embedder.name, t) for t in texts]
-    known = w.known_vectors(hashes)
-    vectors = np.zeros((len(texts), embedder.dim), dtype="float32")
-    todo = {}
-    for i, h in enumerate(hashes):
-        if h in known:
-            vectors[i] = known[h]
-        else:
-            todo[i] = texts[i]
+    known: dict[str, np.ndarray] = {}
+    for a in range(0, len(hashes), 500):
+        known.update(w.known_vectors(hashes[a:a + 500]))
+    todo = [i for i, h in enumerate(hashes) if h not in known]
     found = {p.doc_id: mark for p in rf.papers
              if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
     exempt = hand_exemption(found, [p.doc_id for p in rf.papers], overrides)
-    return _Pending(n, source, sha, meta_hash, bool(state), rf, hashes, vectors, todo, exempt)
+    loaded = rf.loaded
+    return _Pending(n, source, sha, meta_hash, bool(state), loaded.page_count, loaded.dropped, loaded.ocr_pages,
+                    rf.papers, spool, hashes, todo, known, exempt)
 
 
 def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending], total: int,
            progress: Callable[[str], None]) -> None:
     """Embed the pending files' missing texts together (each distinct text once), then write
-    the files in the order they were read."""
+    the files in the order they were read. A large file (its chunks spooled to disk) is
+    embedded a pool at a time while it is written."""
+    made: dict[str, np.ndarray] = {}  # content hash -> vector, embedded in this flush
+    pooled = [job for job in pending if not job.chunks.spilled]
     wanted: dict[str, str] = {}  # content hash -> text
-    for job in pending:
-        for i, text in job.todo.items():
-            wanted.setdefault(job.hashes[i], text)
+    for job in pooled:
+        todo, titles = set(job.todo), job.titles
+        for i, c in enumerate(job.chunks):
+            if i in todo:
+                wanted.setdefault(job.hashes[i], embed_text(c, titles.get(c.doc_id)))
     if wanted:
-        made = dict(zip(wanted, embedder.embed(list(wanted.values()))))
+        made.update(zip(wanted, embedder.embed(list(wanted.values()))))
     for job in pending:
-        rf = job.rf
-        for i in job.todo:
-            job.vectors[i] = made[job.hashes[i]]
         (report.updated if job.updated else report.added).append(job.source)
-        w.put_file(job.source, job.sha, job.meta_hash, rf.loaded.page_count, rf.loaded.dropped,
-                   list(rf.papers), list(rf.chunks), job.hashes, job.vectors, exempt=job.exempt,
-                   chunker=READER_VERSION)
-        if rf.loaded.ocr_pages:
-            _note_scanned_pages(w, report, job.source, job.sha, rf.loaded)
-        report.chunks += len(rf.chunks)
+        w.put_file(job.source, job.sha, job.meta_hash, job.pages, job.dropped, list(job.papers), job.chunks,
+                   job.hashes, _vectors(job, embedder, made), exempt=job.exempt, chunker=READER_VERSION)
+        job.chunks.close()
+        if job.ocr_pages:
+            _note_scanned_pages(w, report, job.source, job.sha, job.ocr_pages)
+        report.chunks += len(job.chunks)
         report.embedded += len(job.todo)
         report.exempt.extend((job.source, doc_id, mark) for doc_id, mark in job.exempt.items())
         withheld = f"; {len(job.exempt)} marked exempt, withheld from search" if job.exempt else ""
-        progress(f"[{job.n}/{total}] {job.source}: {len(rf.papers)} paper(s), {len(rf.chunks)} chunks{withheld}")
+        progress(f"[{job.n}/{total}] {job.source}: {len(job.papers)} paper(s), {len(job.chunks)} chunks{withheld}")
 
 
-def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, loaded) -> None:
+def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> Iterator[np.ndarray]:
+    """The vector of each of the job's chunks, in order. Texts not yet in ``made`` (a large
+    file's) are embedded ``EMBED_POOL`` chunks at a time, each distinct text once; a vector
+    embedded here is kept only while a later chunk of the file still needs it."""
+    todo = set(job.todo)
+    later = Counter(job.hashes[i] for i in job.todo)  # uses still to come, of each new text
+    own: set[str] = set()
+    titles = job.titles
+    numbered = enumerate(job.chunks)
+    while batch := list(islice(numbered, EMBED_POOL)):
+        need: dict[str, str] = {}
+        for i, c in batch:
+            h = job.hashes[i]
+            if i in todo and h not in made:
+                need.setdefault(h, embed_text(c, titles.get(c.doc_id)))
+        if need:
+            made.update(zip(need, embedder.embed(list(need.values()))))
+            own.update(need)
+        for i, _ in batch:
+            h = job.hashes[i]
+            if i not in todo:
+                yield job.known[h]
+                continue
+            yield made[h]
+            later[h] -= 1
+            if not later[h] and h in own:
+                del made[h]
+
+
+def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, pages: tuple[int, ...]) -> None:
     """A PDF with scanned pages among its text pages: its text pages are indexed; the scanned
     ones are said (one line) and recorded as needing OCR, so that ``stats`` lists them."""
-    pages = loaded.ocr_pages
     reason = f"no text layer on {page_list(pages)} (scanned); its other pages are indexed"
     report.partly_scanned.append((source, pages))
     report.notes.append((source, f"{source}: {reason}. {OCR_PAGES_ADVICE}"))

@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterator
 
 from ..models import Chunk, LoadedText, Paper, PaperMeta
 from .load import load
@@ -18,10 +19,11 @@ from .sections import CHUNKER_VERSION, split_units, subsections_of
 from .sentences import sentence_spans
 from .topics import tag_topics
 
-__all__ = ["CHUNKER_VERSION", "ReadFile", "read_file", "papers_of", "chunks_of", "MAX_PIECES"]
+__all__ = ["CHUNKER_VERSION", "ReadFile", "read_file", "papers_of", "chunks_of", "iter_chunks", "MAX_PIECES"]
 
 # all-MiniLM-L6-v2 reads 256 word pieces; leave room for the heading path and title.
 MAX_PIECES = 200
+WINDOW = 50_000  # characters of a very long unit split into parts at a time (see _parts)
 _PIECE = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
 
@@ -34,13 +36,21 @@ class ReadFile:
     chunks: tuple[Chunk, ...]
 
 
-def read_file(path: str | Path, data_hash: str | None = None) -> ReadFile:
+def read_file(path: str | Path, data_hash: str | None = None, chunk: bool = True) -> ReadFile:
+    """``chunk=False`` leaves ``chunks`` empty, for a caller that takes them one at a time
+    from ``iter_chunks(rf.papers, rf.loaded)`` (ingest: a paper of thousands of pages)."""
     path = Path(path)
     digest = data_hash or hashlib.sha256(path.read_bytes()).hexdigest()
     loaded = load(path)
     papers = papers_of(loaded, str(path), digest, read_overrides(path))
-    chunks = tuple(c for p in papers for c in chunks_of(p, loaded))
+    chunks = tuple(iter_chunks(papers, loaded)) if chunk else ()
     return ReadFile(str(path), digest, loaded, tuple(papers), chunks)
+
+
+def iter_chunks(papers, loaded: LoadedText) -> Iterator[Chunk]:
+    """The chunks of each paper in turn, cut as they are asked for."""
+    for paper in papers:
+        yield from _cut(paper, loaded)
 
 
 def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | None = None) -> list[Paper]:
@@ -68,22 +78,25 @@ def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | No
 
 
 def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
+    return list(_cut(paper, loaded))
+
+
+def _cut(paper: Paper, loaded: LoadedText) -> Iterator[Chunk]:
     text = loaded.text[paper.start:paper.end]
-    out: list[Chunk] = []
+    seq = 0
     for unit in split_units(text, numbered=paper.meta.doc_type != "agenda"):
         heading = " > ".join(h.rstrip(":").strip() for h in unit.heading)
         pieces = _parts(text, unit.start, unit.end)
         spans = [_trim(text, a, b) for a, b in pieces]
         # A later part of a long unit is cited to the sub-item it starts in ("3.4 ii").
         later = [a - unit.start for k, (a, b) in enumerate(spans) if k and a < b]
-        subs = iter(subsections_of(text[unit.start:unit.end], later) if later else [])
+        subs = iter(subsections_of(text, later, unit.start, unit.end) if later else [])
         for k, (a, b) in enumerate(spans):
             if a >= b:
                 continue
             body = text[a:b]
             abs_a, abs_b = paper.start + a, paper.start + b
-            seq = len(out)
-            out.append(Chunk(
+            yield Chunk(
                 chunk_id=f"{paper.doc_id}:{seq:04d}",
                 doc_id=paper.doc_id,
                 seq=seq,
@@ -97,8 +110,8 @@ def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
                 page=loaded.page_at(abs_a),
                 page_end=loaded.page_at(abs_b - 1),
                 topics=tag_topics(f"{heading}\n{body}"),
-            ))
-    return out
+            )
+            seq += 1
 
 
 def pieces(s: str) -> int:
@@ -115,7 +128,14 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def _parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """Split a long unit at sentence (or line) boundaries into parts the model reads whole."""
+    """Split a long unit at sentence (or line) boundaries into parts the model reads whole.
+
+    A unit longer than ``WINDOW`` characters (pages with no numbering at all) is cut into
+    windows at paragraph or line breaks first, and each window is split on its own: the
+    work (tokens, sentences) is held for one window at a time, never for the whole unit."""
+    if b - a > WINDOW:
+        cut = _window_end(text, a, b)
+        return _parts(text, a, cut) + _parts(text, cut, b)
     total = pieces(text[a:b])
     if total <= MAX_PIECES:
         return [(a, b)]
@@ -133,6 +153,17 @@ def _parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
         size += n
     cuts.append(b)
     return [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+
+
+def _window_end(text: str, a: int, b: int) -> int:
+    """Where a window of a very long unit beginning at ``a`` ends: after the last paragraph
+    break (else line break, else space) in its second half."""
+    end = a + WINDOW
+    for sep in ("\n\n", "\n", " "):
+        at = text.rfind(sep, a + WINDOW // 2, end)
+        if at >= 0:
+            return at + len(sep)
+    return end
 
 
 def _split_long(text: str, s: int, e: int) -> list[tuple[int, int]]:

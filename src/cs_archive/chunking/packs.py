@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lines import Lines
 from .sections import heading_like
 
 _MONTH_YEAR = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}"
@@ -35,13 +36,6 @@ class Component:
     kind: str  # the document type its title block suggests
 
 
-def _lines(text: str):
-    pos = 0
-    for raw in text.split("\n"):
-        yield pos, raw
-        pos += len(raw) + 1
-
-
 def _title_case_share(line: str) -> float:
     words = [w for w in re.findall(r"[A-Za-z][\w'’.-]*", line)]
     if not words:
@@ -52,11 +46,11 @@ def _title_case_share(line: str) -> float:
 _SIGN_OFF = re.compile(r"^(?:chairman|chairwoman|chairperson|chair|signed|signature)\b", re.I)
 
 
-def _header_start(lines: list[tuple[int, str]], i: int) -> int:
+def _header_start(lines: Lines, i: int) -> int:
     """Walk back over the council / committee lines printed above a title."""
     j, k, taken = i, i - 1, 0
     while k >= 0 and taken < 3:
-        s = lines[k][1].strip()
+        s = lines[k][2].strip()
         if not s:
             k -= 1
             continue
@@ -72,17 +66,17 @@ def _header_start(lines: list[tuple[int, str]], i: int) -> int:
 
 
 def _start_kind(lines, i: int) -> str | None:
-    s = lines[i][1].strip()
+    s = lines[i][2].strip()
     for kind, pat in _STARTS:
         if pat.match(s):
             if kind == "report" and s.lower().startswith("report to") and not _fields_follow(lines, i):
                 return None  # "Report to DfE by the Improvement Adviser" is a subheading
             return kind
-    if _WORK_PROGRAMME.match(lines[i][1]) and i and lines[i - 1][1].strip():
+    if _WORK_PROGRAMME.match(lines[i][2]) and i and lines[i - 1][2].strip():
         return "other"
     m = _TITLE_PAGE.match(s)
     if m and heading_like(s):
-        follow = [ln.strip() for _, ln in lines[i + 1:i + 8] if ln.strip()][:3]
+        follow = [ln.strip() for _, _, ln in lines[i + 1:i + 8] if ln.strip()][:3]
         if any(_TITLE_PAGE_FOLLOW.match(f) for f in follow):
             return "strategy" if m.group("kind") == "Strategy" else "other"
     return None
@@ -92,16 +86,16 @@ _FIELD = re.compile(r"^(?:Title|Date|Committee date|Meeting date|Author|Report o
 
 
 def _fields_follow(lines, i: int) -> bool:
-    follow = [ln.strip() for _, ln in lines[i + 1:i + 10] if ln.strip()][:5]
+    follow = [ln.strip() for _, _, ln in lines[i + 1:i + 10] if ln.strip()][:5]
     return any(_FIELD.match(f) for f in follow)
 
 
 def split_pack(text: str) -> list[Component]:
     """Cut a file's text into papers. A file that is one paper comes back whole."""
-    lines = list(_lines(text))
+    lines = Lines(text)
     cuts: list[tuple[int, str]] = [(0, "")]
     words_since = 0
-    for i, (pos, line) in enumerate(lines):
+    for i, (_, _, line) in enumerate(lines):
         kind = _start_kind(lines, i)
         if kind and words_since >= 40:
             # the work programme's header row sits under its committee line

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lines import Lines
+
 CHUNKER_VERSION = "2"
 
 _LABEL = re.compile(
@@ -37,7 +39,7 @@ _LEAD_IN = re.compile(
     r"\b(?:that|which|who|whether|following|follows|below|include|includes|including|namely|"
     r"is|are|was|were|be|been|has|have|had|will|would|should|shall|must|can|could|may|might|"
     r"noted|agreed|resolved|asked|said|stated|reported|explained|recommended|recommends)\b", re.I)
-_SUBITEM = re.compile(r"^[ \t]*(?:[-*•]\s+)?(?P<sub>\(?(?:[ivx]{1,5}|[a-z])[.)])\s")
+_SUBITEM = re.compile(r"[ \t]*(?:[-*•]\s+)?(?P<sub>\(?(?:[ivx]{1,5}|[a-z])[.)])\s")  # matched at a line's start
 
 
 @dataclass(frozen=True)
@@ -191,19 +193,11 @@ def _follows(prev: tuple, d: tuple) -> bool:
     return False
 
 
-def _lines(text: str) -> list[tuple[int, int, str]]:
-    out, pos = [], 0
-    for raw in text.split("\n"):
-        out.append((pos, pos + len(raw), raw))
-        pos += len(raw) + 1
-    return out
-
-
 def split_units(text: str, numbered: bool = True) -> list[Unit]:
     """Cut a paper's text into units; their spans cover every non-blank character once.
 
     ``numbered=False`` (agendas, whose numbers are rows of a table) cuts paragraphs only."""
-    lines = _lines(text)
+    lines = Lines(text)
     seq = _Seq()
     starts: list[tuple[int, Label | None]] = []  # (line index, label) of accepted labels
     labels = [parse_label(line) for _, _, line in lines] if numbered else []
@@ -374,19 +368,23 @@ def subsection_of(unit_text: str, offset: int) -> str | None:
     return subsections_of(unit_text, [offset])[0]
 
 
-def subsections_of(unit_text: str, offsets: list[int]) -> list[str | None]:
-    """``subsection_of`` for each of ``offsets`` (ascending), in one pass over the unit: a
-    unit thousands of lines long, cut into many parts, is read once, not once per part."""
+def subsections_of(text: str, offsets: list[int], start: int = 0, end: int | None = None) -> list[str | None]:
+    """``subsection_of`` for each of ``offsets`` (ascending, counted from ``start``) in the
+    unit ``text[start:end]``, in one pass over its lines: a unit thousands of lines long, cut
+    into many parts, is read once, not once per part, and never copied."""
+    end = len(text) if end is None else end
     out: list[str | None] = []
     best = None
-    pos = 0
-    for line in unit_text.split("\n"):
-        while len(out) < len(offsets) and offsets[len(out)] < pos:
+    pos = start
+    while pos <= end and len(out) < len(offsets):
+        while len(out) < len(offsets) and start + offsets[len(out)] < pos:
             out.append(best)
         if len(out) == len(offsets):
             break
-        m = _SUBITEM.match(line)
+        nl = text.find("\n", pos, end)
+        line_end = end if nl < 0 else nl
+        m = _SUBITEM.match(text, pos, line_end)
         if m:
             best = m.group("sub").strip("(").rstrip(".")
-        pos += len(line) + 1
+        pos = line_end + 1
     return out + [best] * (len(offsets) - len(out))

@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -767,7 +768,7 @@ class PgWriter:
                  exempt: dict[str, str] | None = None, chunker: str | None = None) -> None:
         import psycopg
 
-        vectors = np.asarray(vectors, dtype="float32").reshape(-1, self.dim)
+        rows = ((None, c, h, v) for c, h, v in zip(chunks, hashes, vectors))  # read in step, once (see store.put_file)
         try:
             with self._file(source):
                 self._remove(source)
@@ -781,8 +782,11 @@ class PgWriter:
                          for i, p in enumerate(papers)])
                     if exempt:
                         cur.executemany("INSERT INTO exempt_papers VALUES (%s, %s)", sorted(exempt.items()))
-                tokens = self._copy_chunks([(None, c, h, v) for c, h, v in zip(chunks, hashes, vectors)])
-                self._bump(len(chunks), tokens)
+                count = tokens = 0
+                while batch := list(islice(rows, 1000)):
+                    tokens += self._copy_chunks(batch)
+                    count += len(batch)
+                self._bump(count, tokens)
         except psycopg.errors.UniqueViolation as e:
             raise ArchiveError(f"{source}: a paper in it is already in the archive under another path "
                                f"({_one_line(e)}); remove one copy and run the ingest again") from None

@@ -336,7 +336,10 @@ class Writer:
                  papers: list[Paper], chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
                  exempt: dict[str, str] | None = None, chunker: str = CHUNKER_VERSION) -> None:
         """Store one file's papers and chunks in place of its old ones. ``exempt`` maps the
-        doc_id of each paper marked exempt from publication to the marking found."""
+        doc_id of each paper marked exempt from publication to the marking found.
+
+        ``chunks``, ``hashes`` and ``vectors`` (rows of one array, or any iterable of vectors)
+        are read in step, once, as they are written: a large file's may be produced as it goes."""
         self.remove_file(source)
         self.db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?)",
                         (source, sha256, meta_hash, chunker, pages, json.dumps(dropped),
@@ -346,18 +349,25 @@ class Writer:
             'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
             [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
               p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)])
-        ids = []
+        ids: list[int] = []
+        batch: list[np.ndarray] = []
         for c, h, v in zip(chunks, hashes, vectors):
+            v = np.asarray(v, dtype="float32").reshape(self.dim)
             stems = index_text(f"{c.heading}\n{c.text}")
             cur = self.db.execute(
                 "INSERT INTO chunks(chunk_id, doc_id, seq, section, subsection, part, heading, text, norm, page, "
                 "page_end, topics, content_hash, vector, stems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
                  normalise(f"{c.heading} {c.text}"), c.page, c.page_end, json.dumps(list(c.topics)), h,
-                 np.asarray(v, dtype="float32").tobytes(), stems))
+                 v.tobytes(), stems))
             ids.append(cur.lastrowid)
+            batch.append(v)
             self.db.execute("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)", (cur.lastrowid, stems))
-        self.vectors.add(np.array(ids, dtype="int64"), np.asarray(vectors, dtype="float32").reshape(-1, self.dim))
+            if len(ids) == 1024:
+                self.vectors.add(np.array(ids, dtype="int64"), np.stack(batch))
+                ids, batch = [], []
+        if ids:
+            self.vectors.add(np.array(ids, dtype="int64"), np.stack(batch))
         self.changed = True
 
     # -- finishing ---------------------------------------------------------------------
