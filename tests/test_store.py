@@ -525,7 +525,7 @@ def test_a_large_file_is_spooled_and_embedded_a_pool_at_a_time(tmp_path, monkeyp
     assert a["files"] == b["files"] and a["chunks"] == b["chunks"] and a["vectors"] == b["vectors"]
     assert vector_rows(tmp_path / "whole") == vector_rows(tmp_path / "spooled"), "same ids, same vectors"
     assert check(tmp_path / "spooled") == []
-    assert list(spool_dir.iterdir()) == [], "spooled chunks are deleted once written"
+    assert list(spool_dir.iterdir()) == [], "spooled chunks leave no file behind"
 
 
 def test_a_text_repeated_through_a_large_file_is_embedded_once(tmp_path, monkeypatch):
@@ -559,8 +559,8 @@ def test_the_chunk_spool_gives_back_what_it_was_given(tmp_path, monkeypatch):
             spool.add(c)
         assert spool.spilled == (limit < len(chunks)) and len(spool) == len(chunks)
         assert tuple(spool) == chunks and tuple(spool) == chunks, "read back in full, more than once"
+        assert list(tmp_path.iterdir()) == [], "the temporary file has no name: nothing to leave behind"
         spool.close()
-        assert list(tmp_path.iterdir()) == []
 
 
 def vector_rows(idx: Path) -> list[tuple]:

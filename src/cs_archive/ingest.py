@@ -21,7 +21,7 @@ import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from itertools import islice
+from itertools import islice, tee
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -106,32 +106,31 @@ SPOOL_CHUNKS = int(os.environ.get("CS_ARCHIVE_SPOOL_CHUNKS", "2000"))
 
 
 class ChunkSpool:
-    """A file's chunks, in the order they were cut, to be read back (more than once) when the
-    file is written: in memory while there are few, in a temporary file once there are more
-    than ``limit``, so that a paper of thousands of pages costs no memory for its chunks."""
+    """A file's chunks, in the order they were cut, to be read back when the file is written:
+    in memory while there are few, in an unnamed temporary file (gone when closed, or when the
+    process dies) once there are more than ``limit``, so that a paper of thousands of pages
+    costs no memory for its chunks. Read it one pass at a time."""
 
     def __init__(self, limit: int | None = None):
         self.limit = SPOOL_CHUNKS if limit is None else limit
         self._kept: list[Chunk] = []
-        self._path: str | None = None
-        self._out = None
+        self._file = None
         self.count = 0
 
     def add(self, chunk: Chunk) -> None:
         self.count += 1
-        if self._path is None and len(self._kept) < self.limit:
+        if self._file is None and len(self._kept) < self.limit:
             self._kept.append(chunk)
             return
-        if self._path is None:
-            fd, self._path = tempfile.mkstemp(prefix="cs-archive-chunks-", suffix=".jsonl")
-            self._out = os.fdopen(fd, "w", encoding="utf-8")
+        if self._file is None:
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="cs-archive-chunks-")
             for kept in self._kept:
                 self._write(kept)
             self._kept = []
         self._write(chunk)
 
     def _write(self, c: Chunk) -> None:
-        self._out.write(json.dumps([getattr(c, f.name) for f in fields(Chunk)]) + "\n")
+        self._file.write(json.dumps([getattr(c, f.name) for f in fields(Chunk)]) + "\n")
 
     def __len__(self) -> int:
         return self.count
@@ -139,25 +138,23 @@ class ChunkSpool:
     @property
     def spilled(self) -> bool:
         """Too many to keep in memory: they are in a temporary file."""
-        return self._path is not None
+        return self._file is not None
 
     def __iter__(self) -> Iterator[Chunk]:
-        if self._path is None:
+        if self._file is None:
             yield from self._kept
             return
-        self._out.flush()
-        with open(self._path, encoding="utf-8") as f:
-            for line in f:
-                values = json.loads(line)
-                values[-1] = tuple(values[-1])  # topics
-                yield Chunk(*values)
+        self._file.seek(0)
+        for line in self._file:
+            values = json.loads(line)
+            values[-1] = tuple(values[-1])  # topics
+            yield Chunk(*values)
+        self._file.seek(0, os.SEEK_END)
 
     def close(self) -> None:
-        if self._out is not None:
-            self._out.close()
-        if self._path is not None:
-            Path(self._path).unlink(missing_ok=True)
-        self._kept, self._path, self._out = [], None, None
+        if self._file is not None:
+            self._file.close()
+        self._kept, self._file = [], None
 
 
 @dataclass
@@ -295,8 +292,11 @@ def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending],
         made.update(zip(wanted, embedder.embed(list(wanted.values()))))
     for job in pending:
         (report.updated if job.updated else report.added).append(job.source)
-        w.put_file(job.source, job.sha, job.meta_hash, job.pages, job.dropped, list(job.papers), job.chunks,
-                   job.hashes, _vectors(job, embedder, made), exempt=job.exempt, chunker=READER_VERSION)
+        # One pass over the spooled chunks gives each with its vector; put_file reads the two in step.
+        with_chunks, with_vectors = tee(_vectors(job, embedder, made))
+        w.put_file(job.source, job.sha, job.meta_hash, job.pages, job.dropped, list(job.papers),
+                   (c for c, _ in with_chunks), job.hashes, (v for _, v in with_vectors), exempt=job.exempt,
+                   chunker=READER_VERSION)
         job.chunks.close()
         if job.ocr_pages:
             _note_scanned_pages(w, report, job.source, job.sha, job.ocr_pages)
@@ -307,8 +307,8 @@ def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending],
         progress(f"[{job.n}/{total}] {job.source}: {len(job.papers)} paper(s), {len(job.chunks)} chunks{withheld}")
 
 
-def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> Iterator[np.ndarray]:
-    """The vector of each of the job's chunks, in order. Texts not yet in ``made`` (a large
+def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> Iterator[tuple[Chunk, np.ndarray]]:
+    """Each of the job's chunks with its vector, in order. Texts not yet in ``made`` (a large
     file's) are embedded ``EMBED_POOL`` chunks at a time, each distinct text once; a vector
     embedded here is kept only while a later chunk of the file still needs it."""
     todo = set(job.todo)
@@ -325,12 +325,12 @@ def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> 
         if need:
             made.update(zip(need, embedder.embed(list(need.values()))))
             own.update(need)
-        for i, _ in batch:
+        for i, c in batch:
             h = job.hashes[i]
             if i not in todo:
-                yield job.known[h]
+                yield c, job.known[h]
                 continue
-            yield made[h]
+            yield c, made[h]
             later[h] -= 1
             if not later[h] and h in own:
                 del made[h]
