@@ -108,6 +108,26 @@ def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
     return {r[0]: -r[1] for r in archive.db.execute(q, (match, n))}
 
 
+# The columns search reads of every candidate (fusion, coverage, collapse); the rest of a
+# row (paper metadata, topics) is read for the hits returned only.
+CANDIDATE_COLUMNS = ("id", "vector", "stems", "heading", "text")
+
+
+def candidate_rows(archive: Archive, ids) -> dict[int, dict]:
+    """The columns of ``CANDIDATE_COLUMNS`` for each id found, in one query without the join."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return {}
+    cols = getattr(archive, "_candidate_sql", None)
+    if cols is None:  # an archive from before the stems column reads NULL (search tokenises the text)
+        have = {r[1] for r in archive.db.execute("PRAGMA table_info(chunks)")}
+        cols = archive._candidate_sql = ", ".join(c if c in have else f"NULL AS {c}" for c in CANDIDATE_COLUMNS)
+    cur = archive.db.cursor()
+    cur.row_factory = None  # plain tuples: cheaper than sqlite3.Row for a hundred rows per search
+    q = f"SELECT {cols} FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
+    return {r[0]: dict(zip(CANDIDATE_COLUMNS, r)) for r in cur.execute(q, ids)}
+
+
 def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
     """How many chunks contain each word (a word as the index holds it: ``base.match_subterms``)."""
     if not getattr(archive, "_vocab_ready", False):
@@ -150,6 +170,9 @@ class FaissArchive(Archive):
 
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         return doc_freqs(self, words)
+
+    def candidate_rows(self, ids) -> dict[int, dict]:
+        return candidate_rows(self, ids)
 
     def chunk_count(self) -> int:
         return chunk_count(self)
