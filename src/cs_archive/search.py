@@ -286,11 +286,29 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
     weights = [[(p, stats.idf(p)) for p in v if not (len(p) == 1 and p[0] in STOPWORDS)] for v in variants]
     weights = [([(_subterm_stream(p), x) for p, x in w], sum(x for _, x in w)) for w in weights]
     weights = [(w, total) for w, total in weights if w and total > 0]
+    # A one-word term is present where the index lists the passage under it (the store's
+    # postings answer that for all passages at once); a phrase, where its words stand together.
+    words = {p for w, _ in weights for p, _ in w if p.count(" ") == 2 and p.strip()}
+    held = getattr(store, "words_held", None)
+    held = held([p.strip() for p in words], rows) if held and words and rows else None
     out = {}
     for i, r in rows.items():
-        stems = _stored_stems(r)
-        have = _subterm_stream([stems] if stems is not None else tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
-        out[i] = max((sum(x for p, x in w if p in have) / total for w, total in weights), default=0.0)
+        have = None
+        best = 0.0
+        for w, total in weights:
+            hits = 0.0
+            for p, x in w:
+                if held is not None and p in words:
+                    found = i in held[p.strip()]
+                else:
+                    if have is None:
+                        stems = _stored_stems(r)
+                        have = _subterm_stream([stems] if stems is not None else tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
+                    found = p in have
+                if found:
+                    hits += x
+            best = max(best, hits / total)
+        out[i] = best
     return out
 
 

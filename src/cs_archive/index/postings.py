@@ -149,6 +149,15 @@ class Postings:
         a, b = int(self.offsets[j]), int(self.offsets[j + 1])
         return self.docs[a:b], self.tfs[a:b]
 
+    def holding(self, word: str, ids: np.ndarray) -> np.ndarray:
+        """Which of the chunk ids hold the word (a boolean per id)."""
+        docs, _ = self.postings(word)
+        ids = np.asarray(ids, dtype="int64")
+        if not len(docs) or not len(ids):
+            return np.zeros(len(ids), dtype=bool)
+        at = np.minimum(np.searchsorted(docs, ids), len(docs) - 1)
+        return docs[at] == ids
+
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         out = {}
         for w in dict.fromkeys(words):

@@ -178,6 +178,16 @@ def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
     return {w: found.get(w, 0) for w in words}
 
 
+def words_held(archive: Archive, words: Sequence[str], ids) -> dict[str, set[int]] | None:
+    """Per word (a word as the index holds it), which of the chunk ids hold it; None where the
+    generation has no numpy postings (callers then read the chunks' stems)."""
+    p = postings_of(archive)
+    if p is None:
+        return None
+    ids = np.fromiter((int(i) for i in ids), dtype="int64")
+    return {w: set(ids[p.holding(w, ids)].tolist()) for w in dict.fromkeys(words)}
+
+
 def chunk_count(archive: Archive) -> int:
     """The generation's chunk count, as its manifest records it (``check`` verifies the two agree)."""
     n = (getattr(archive.manifest, "counts", None) or {}).get("chunks")
@@ -210,6 +220,9 @@ class FaissArchive(Archive):
 
     def candidate_rows(self, ids) -> dict[int, dict]:
         return candidate_rows(self, ids)
+
+    def words_held(self, words: Sequence[str], ids) -> dict[str, set[int]] | None:
+        return words_held(self, words, ids)
 
     def chunk_count(self) -> int:
         return chunk_count(self)
