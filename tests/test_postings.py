@@ -124,7 +124,7 @@ def test_written_postings_read_back_equal(seeds_hash, tmp_path):
     built.write(tmp_path / "p")
     back = postings.Postings.read(tmp_path / "p")
     assert back.terms == built.terms and (back.rows, back.tokens) == (built.rows, built.tokens)
-    for name in ("offsets", "docs", "tfs", "lengths"):
+    for name in postings.ARRAYS:
         assert np.array_equal(getattr(back, name), getattr(built, name))
 
 
@@ -156,3 +156,41 @@ def test_a_new_generation_has_no_postings_until_they_are_written(seeds_hash, tmp
     b = Archive(copy)
     assert SP.postings_of(b) is not None
     assert list(SP.lexical_scores(b, ["foster", "allow"], 5)) == list(SP.lexical_scores(_fts5(Archive(copy)), ["foster", "allow"], 5))
+
+
+def test_postings_carried_over_from_the_previous_generation_equal_a_fresh_build(seeds_hash, tmp_path, hash_env):
+    """What the writer's hook would do: after a file is removed and others are added (one of them
+    changed), the new generation's postings reuse the old ones for the chunks left alone, and
+    rank as FTS5 does."""
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.ingest import ingest, remove
+
+    copy, papers = tmp_path / "index", tmp_path / "papers"
+    shutil.copytree(seeds_hash, copy)
+    old_gen = copy / Archive(copy).manifest.generation
+    shutil.copytree(old_gen / "lexical", tmp_path / "previous" / "lexical")  # the commit removes old_gen
+    papers.mkdir()
+    for f in SEEDS.iterdir():
+        if f.suffix in (".html", ".htm", ".txt"):
+            shutil.copy(f, papers / f.name)
+    changed = next(papers.iterdir())
+    changed.write_text(changed.read_text() + "\n<p>A further paragraph on fostering allowances.</p>\n")
+    (papers / "zz_extra.txt").write_text("Report to Cabinet\n\n1. The fostering allowance rises by 3% in April.\n")
+    last = Archive(copy).db.execute(
+        "SELECT p.source FROM chunks c JOIN papers p USING(doc_id) ORDER BY c.id DESC LIMIT 1").fetchone()[0]
+    emb = HashEmbedder()
+    assert remove([last], copy, emb.name, emb.dim) == [last]  # frees the highest ids, which new chunks may take
+    ingest([papers], copy, emb)
+    a = Archive(copy)
+    gen = copy / a.manifest.generation
+    carried = postings.write(a.db, gen, previous=tmp_path / "previous")
+    fresh = postings.Postings.build(a.db)
+    assert (carried.rows, carried.tokens) == (fresh.rows, fresh.tokens) == postings.fts5_totals(a.db)
+    assert np.array_equal(carried.lengths, fresh.lengths)
+    assert carried.doc_freqs(list(fresh.terms)) == fresh.doc_freqs(list(fresh.terms))
+    assert np.array_equal(carried.ids, fresh.ids) and np.array_equal(carried.prints, fresh.prints)
+    ref = _fts5(Archive(copy))
+    b = Archive(copy)
+    assert SP.postings_of(b) is not None
+    for terms in _queries(fresh)[:120] + [["foster", "allow"]]:
+        assert list(SP.lexical_scores(b, terms, 20)) == list(SP.lexical_scores(ref, terms, 20)), terms

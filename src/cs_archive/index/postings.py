@@ -20,6 +20,7 @@ a generation without the folder is searched by FTS5.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -33,9 +34,15 @@ import numpy as np
 from ..lexical import index_text
 
 FOLDER = "lexical"
-FORMAT = 1
+FORMAT = 2
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 _NOT_SUBTERM = re.compile(r"[\W_]+")
+ARRAYS = ("offsets", "docs", "tfs", "lengths", "ids", "prints")
+
+
+def _print(stems: str) -> int:
+    """A 64-bit fingerprint of a chunk's stems (whether its postings can be carried over)."""
+    return int.from_bytes(hashlib.blake2b(stems.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def subterms(stems: str) -> list[str]:
@@ -83,20 +90,32 @@ class Postings:
     """Term -> (chunk ids ascending, term frequencies); chunk lengths; the table's totals."""
 
     def __init__(self, terms: dict[str, int], offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray,
-                 lengths: np.ndarray, rows: int, tokens: int):
+                 lengths: np.ndarray, rows: int, tokens: int, ids: np.ndarray, prints: np.ndarray):
         self.terms, self.offsets, self.docs, self.tfs = terms, offsets, docs, tfs
         self.lengths, self.rows, self.tokens = lengths, rows, tokens
+        self.ids, self.prints = ids, prints  # every chunk's id and a fingerprint of its stems
         self.avgdl = tokens / rows if rows else 0.0
 
     # -- building ------------------------------------------------------------------------
     @classmethod
-    def build(cls, db: sqlite3.Connection) -> "Postings":
-        """From the chunks' stems: one pass, batch by batch, then one sort by (term, chunk)."""
-        terms: dict[str, int] = {}
-        keys, counts, id_parts, len_parts = [], [], [], []
+    def build(cls, db: sqlite3.Connection, previous: "Postings | None" = None) -> "Postings":
+        """From the chunks' stems: one pass, batch by batch, then one sort by (term, chunk).
+        With ``previous`` (the postings of the generation this one was copied from), a chunk
+        whose id and stems are unchanged (``prints``) keeps its postings; only the others are
+        tokenised, so an ingest that adds a few files to a large archive pays for those."""
+        terms: dict[str, int] = dict(previous.terms) if previous is not None else {}
+        keys, counts, id_parts, print_parts, len_parts = [], [], [], [], []
+        old = dict(zip(previous.ids.tolist(), previous.prints.tolist())) if previous is not None else {}
+        kept: list[int] = []
         for batch in _stems_rows(db):
             ids, toks, per = [], [], []
             for i, s in batch:
+                fp = _print(s)
+                id_parts.append(i)
+                print_parts.append(fp)
+                if old.get(i) == fp:
+                    kept.append(i)
+                    continue
                 t = subterms(s)
                 ids.append(i)
                 per.append(len(t))
@@ -106,25 +125,32 @@ class Postings:
             key, n = np.unique((tid << 32) | doc, return_counts=True)  # (term, chunk) pairs, counted
             keys.append(key)
             counts.append(n)
-            id_parts.append(np.asarray(ids, dtype="int64"))
-            len_parts.append(np.asarray(per, dtype="int64"))
+            len_parts.append((np.asarray(ids, dtype="int64"), np.asarray(per, dtype="int64")))
+        all_ids = np.asarray(id_parts, dtype="int64")
+        lengths = np.zeros(int(all_ids.max()) + 1 if len(all_ids) else 1, dtype="int32")
+        if kept:  # the unchanged chunks' postings and lengths, as the previous generation had them
+            kept_ids = np.asarray(kept, dtype="int64")
+            old_tid = np.repeat(np.arange(len(previous.offsets) - 1, dtype="int64"), np.diff(previous.offsets))
+            old_doc = np.asarray(previous.docs, dtype="int64")
+            stay = np.isin(old_doc, kept_ids)
+            keys.append((old_tid[stay] << 32) | old_doc[stay])
+            counts.append(np.asarray(previous.tfs)[stay].astype("int64"))
+            lengths[kept_ids] = previous.lengths[kept_ids]
+        for ids, per in len_parts:
+            lengths[ids] = per
         key = np.concatenate(keys) if keys else np.zeros(0, dtype="int64")
         tf = np.concatenate(counts) if counts else np.zeros(0, dtype="int64")
-        order = np.argsort(key, kind="stable")  # batches are in id order: stable keeps chunks ascending
+        order = np.argsort(key)  # (term, chunk) pairs are unique: any sort gives chunks ascending per term
         key, tf = key[order], tf[order]
-        tid = key >> 32
-        offsets = np.searchsorted(tid, np.arange(len(terms) + 1)).astype("int64")
-        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype="int64")
-        lens = np.concatenate(len_parts) if len_parts else np.zeros(0, dtype="int64")
-        lengths = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype="int32")
-        lengths[ids] = lens
+        offsets = np.searchsorted(key >> 32, np.arange(len(terms) + 1)).astype("int64")
         return cls(terms, offsets, (key & 0xFFFFFFFF).astype("int32"), np.minimum(tf, 65535).astype("uint16"),
-                   lengths, len(ids), int(lens.sum()))
+                   lengths, len(all_ids), int(lengths[all_ids].sum()), all_ids,
+                   np.asarray(print_parts, dtype="int64"))
 
     def write(self, folder: Path) -> None:
         """Into ``folder`` (made here): arrays as .npy, the vocabulary and totals as JSON."""
         folder.mkdir(parents=True, exist_ok=True)
-        for name in ("offsets", "docs", "tfs", "lengths"):
+        for name in ARRAYS:
             np.save(folder / f"{name}.npy", getattr(self, name))
         vocab = sorted(self.terms, key=self.terms.get)
         (folder / "terms.json").write_text(json.dumps(vocab))
@@ -138,7 +164,7 @@ class Postings:
         vocab = json.loads((folder / "terms.json").read_text())
         # Memory-mapped (pages are read as queries touch them), as plain arrays: numpy's memmap
         # subclass costs more per slice than the arithmetic on a rare term's postings.
-        arrays = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in ("offsets", "docs", "tfs", "lengths")}
+        arrays = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in ARRAYS}
         return cls({t: j for j, t in enumerate(vocab)}, rows=meta["rows"], tokens=meta["tokens"], **arrays)
 
     # -- reading -------------------------------------------------------------------------
@@ -234,10 +260,18 @@ def folder_of(gen: Path) -> Path:
     return Path(gen) / FOLDER
 
 
-def write(db: sqlite3.Connection, gen: Path) -> Postings:
+def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> Postings:
     """Build the generation's postings from its chunks and write them beside its SQLite file.
-    A writer calls this after its last change and before it commits (the hook for ingest)."""
-    p = Postings.build(db)
+    A writer calls this after its last change and before it commits (the hook for ingest),
+    with ``previous`` the generation it copied, whose postings (if any) it carries over for
+    the chunks it did not change."""
+    old = None
+    if previous is not None and (folder_of(previous) / "meta.json").is_file():
+        try:
+            old = Postings.read(folder_of(previous))
+        except (OSError, ValueError, KeyError):
+            old = None
+    p = Postings.build(db, old)
     tmp = folder_of(gen).with_name(FOLDER + ".tmp")
     if tmp.exists():
         for f in tmp.iterdir():
