@@ -25,6 +25,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Sequence
@@ -272,12 +273,14 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> Po
         except (OSError, ValueError, KeyError):
             old = None
     p = Postings.build(db, old)
-    tmp = folder_of(gen).with_name(FOLDER + ".tmp")
-    if tmp.exists():
-        for f in tmp.iterdir():
-            f.unlink()
+    tmp, stale = (folder_of(gen).with_name(FOLDER + x) for x in (".tmp", ".old"))
+    for d in (tmp, stale):
+        shutil.rmtree(d, ignore_errors=True)
     p.write(tmp)
+    if folder_of(gen).exists():  # written again (a reader that mapped the old files keeps them)
+        os.replace(folder_of(gen), stale)
     os.replace(tmp, folder_of(gen))
+    shutil.rmtree(stale, ignore_errors=True)
     return p
 
 
