@@ -88,20 +88,27 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     cand.update((i, None) for i in bm25)
     if not cand:
         return []
-    rows = archive.chunk_rows(cand)
-    vecs = {i: np.frombuffer(r["vector"], dtype="float32") for i, r in rows.items()}
-    cos = {i: float(v @ qvec) for i, v in vecs.items()}
+    # Every candidate is read for its vector, stems and text only; the hits returned get their
+    # whole rows (paper metadata, topics) afterwards, in one more query.
+    light = getattr(store, "candidate_rows", None)
+    rows = light(cand) if light else archive.chunk_rows(cand)
+    ids = [i for i in cand if i in rows]
+    if not ids:
+        return []
+    m = _matrix([rows[i]["vector"] for i in ids])
+    vecs = dict(zip(ids, m))
+    cos = {i: float(v @ qvec) for i, v in vecs.items()}  # one BLAS dot each: single-threaded at this length
     # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats) if stats else {}
-    fused = fuse([i for i in cand if i in rows], cos, bm25, cover, arms)
+    fused = fuse(ids, cos, bm25, cover, arms)
     if tuple(arms) == ARMS:
         fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], vecs, {i: r["text"] for i, r in rows.items()})
     kept = kept[:k]
-    extra = archive.chunk_rows([d for i in kept for d in dupes.get(i, []) if d not in rows])
-    rows = {**rows, **extra}
+    shown = kept + [d for i in kept for d in dupes.get(i, [])]
+    rows = {**rows, **archive.chunk_rows(shown if light else [d for d in shown if d not in rows])}
     if stats:
         cover.update(_coverage(store, variants, {i: rows[i] for i in kept if i not in cover}, stats))
     lit = _literals(query, phrases)
@@ -277,12 +284,31 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
     """Per passage, the IDF-weighted share of the query's terms it contains (best variant)."""
     stats = stats or _TermStats(store, variants)
     weights = [[(p, stats.idf(p)) for p in v if not (len(p) == 1 and p[0] in STOPWORDS)] for v in variants]
-    weights = [[(_subterm_stream(p), x) for p, x in w] for w in weights if w and sum(x for _, x in w) > 0]
+    weights = [([(_subterm_stream(p), x) for p, x in w], sum(x for _, x in w)) for w in weights]
+    weights = [(w, total) for w, total in weights if w and total > 0]
+    # A one-word term is present where the index lists the passage under it (the store's
+    # postings answer that for all passages at once); a phrase, where its words stand together.
+    words = {p for w, _ in weights for p, _ in w if p.count(" ") == 2 and p.strip()}
+    held = getattr(store, "words_held", None)
+    held = held([p.strip() for p in words], rows) if held and words and rows else None
     out = {}
     for i, r in rows.items():
-        stems = _stored_stems(r)
-        have = _subterm_stream([stems] if stems is not None else tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
-        out[i] = max((sum(x for p, x in w if p in have) / sum(x for _, x in w) for w in weights), default=0.0)
+        have = None
+        best = 0.0
+        for w, total in weights:
+            hits = 0.0
+            for p, x in w:
+                if held is not None and p in words:
+                    found = i in held[p.strip()]
+                else:
+                    if have is None:
+                        stems = _stored_stems(r)
+                        have = _subterm_stream([stems] if stems is not None else tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
+                    found = p in have
+                if found:
+                    hits += x
+            best = max(best, hits / total)
+        out[i] = best
     return out
 
 
@@ -294,17 +320,29 @@ def _stored_stems(row) -> str | None:
         return None
 
 
-_SUBTERM = re.compile(r"[^\W_]+")
+_NOT_SUBTERM = re.compile(r"[\W_]+")
 
 
 def _subterm_stream(terms) -> str:
     """Terms as the full-text index matches them (``match_subterms``: "£434964.18" is "434964 18"),
     spaced so that a phrase is present exactly when its stream is a substring of the passage's,
     the way the lexical arm matched it."""
-    return " " + " ".join(_SUBTERM.findall(" ".join(terms).lower())) + " "
+    return " " + _NOT_SUBTERM.sub(" ", " ".join(terms).lower()).strip() + " "
 
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+
+
+def _matrix(blobs: list[bytes]) -> np.ndarray:
+    """float32 vectors stored as bytes, one row each."""
+    return np.frombuffer(b"".join(blobs), dtype="float32").reshape(len(blobs), -1)
+
+
+def _dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b.T without BLAS: for the few hundred products a search
+    makes, OpenBLAS's thread team costs far more than the arithmetic (waking it, then spinning
+    on the cores the query embedder needs next), and the library's callers set no thread limit."""
+    return np.einsum("ij,kj->ik", a, b)
 
 
 def _collapse(order: list[int], vecs: dict[int, np.ndarray],
@@ -321,11 +359,14 @@ def _collapse(order: list[int], vecs: dict[int, np.ndarray],
     near = {}  # per passage, the earlier ones it nearly repeats (one matrix product for all pairs)
     if have:
         m = np.stack([vecs[i] for i in have])
-        sims = np.tril(m @ m.T, -1) >= DUPLICATE_COSINE
+        sims = np.tril(_dots(m, m), -1) >= DUPLICATE_COSINE
         near = {i: {have[j] for j in np.flatnonzero(row)} for i, row in zip(have, sims) if row.any()}
     kept: list[int] = []
     dupes: dict[int, list[int]] = {}
     for i in order:
+        if i not in near:  # most passages repeat none of the earlier ones
+            kept.append(i)
+            continue
         home = next((j for j in kept if j in near.get(i, ()) and figures(j) == figures(i)), None)
         if home is None:
             kept.append(i)

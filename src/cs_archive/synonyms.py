@@ -113,9 +113,11 @@ def named_concepts(query: str) -> list[tuple[tuple[str, ...], list[tuple[str, ..
 
     words = tuple(tokens(query, drop_stopwords=False))
     upper = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", query))
+    have = set(words)
     out = []
     for group in _compiled():
-        named = [stems for abbr, stems in group if stems and (abbr in upper if abbr else _contains(words, stems))]
+        named = [stems for abbr, stems in group
+                 if stems and (abbr in upper if abbr else stems[0] in have and _contains(words, stems))]
         if not named:
             continue
         used = max(named, key=len)  # "children in care" rather than "care"

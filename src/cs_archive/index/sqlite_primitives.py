@@ -7,10 +7,13 @@ three as methods, so that search code calls every backend the same way.
 """
 from __future__ import annotations
 
+import os
+import re
 from typing import Any, Sequence
 
 import numpy as np
 
+from ..lexical import index_text
 from .base import FilterValues
 from .store import Archive
 
@@ -91,7 +94,12 @@ def lexical(archive: Archive, match_terms: Sequence[str], n: int, allowed: np.nd
 
 def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
                    allowed: np.ndarray | None = None) -> dict[int, float]:
-    """Up to n chunk ids with their BM25 score (FTS5's ``-bm25()``: higher is better), best first."""
+    """Up to n chunk ids with their BM25 score (FTS5's ``-bm25()``: higher is better), best first.
+    From the generation's numpy postings where it has them (``index/postings.py``: the same
+    ranking, without FTS5's per-row cost), else from FTS5."""
+    p = postings_of(archive)
+    if p is not None:
+        return p.scores(match_terms, n, allowed, phrase_rows=lambda words: phrase_rows(archive, words))
     match = fts_match(match_terms)
     if not match or n <= 0 or (allowed is not None and len(allowed) == 0):
         return {}
@@ -108,8 +116,57 @@ def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
     return {r[0]: -r[1] for r in archive.db.execute(q, (match, n))}
 
 
+def postings_of(archive: Archive):
+    """The generation's numpy postings (``index/postings.py``), loaded once per reader; None when
+    it has none, they disagree with its FTS5 index, or ``CS_ARCHIVE_POSTINGS=0``."""
+    if "_postings" not in archive.__dict__:
+        from . import postings
+
+        on = os.environ.get("CS_ARCHIVE_POSTINGS", "1") != "0"
+        archive._postings = postings.load(archive.folder / archive.manifest.generation, archive.db) if on else None
+    return archive._postings
+
+
+def phrase_rows(archive: Archive, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The chunks holding the words as a phrase, from FTS5, and how many times each holds it:
+    read back from FTS5's ``bm25()`` of the phrase alone (``Postings.phrase_counts``)."""
+    got = archive.db.execute("SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rowid",
+                             (fts_match([" ".join(words)]),)).fetchall()
+    ids = np.fromiter((r[0] for r in got), dtype="int64", count=len(got))
+    scores = np.fromiter((-r[1] for r in got), dtype="float64", count=len(got))
+    return ids, postings_of(archive).phrase_counts(ids, scores)
+
+
+# The columns search reads of every candidate (fusion, coverage, collapse); the rest of a
+# row (paper metadata, topics) is read for the hits returned only.
+CANDIDATE_COLUMNS = ("id", "vector", "stems", "heading", "text")
+
+
+def candidate_sql(archive: Archive) -> str:
+    """The candidate columns to select; an archive from before the stems column reads NULL
+    there (search tokenises the text)."""
+    have = {r[1] for r in archive.db.execute("PRAGMA table_info(chunks)")}
+    archive._candidate_sql = ", ".join(c if c in have else f"NULL AS {c}" for c in CANDIDATE_COLUMNS)
+    return archive._candidate_sql
+
+
+def candidate_rows(archive: Archive, ids) -> dict[int, dict]:
+    """The columns of ``CANDIDATE_COLUMNS`` for each id found, in one query without the join."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return {}
+    cols = getattr(archive, "_candidate_sql", None) or candidate_sql(archive)
+    cur = archive.db.cursor()
+    cur.row_factory = None  # plain tuples: cheaper than sqlite3.Row for a hundred rows per search
+    q = f"SELECT {cols} FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
+    return {r[0]: dict(zip(CANDIDATE_COLUMNS, r)) for r in cur.execute(q, ids)}
+
+
 def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
     """How many chunks contain each word (a word as the index holds it: ``base.match_subterms``)."""
+    p = postings_of(archive)
+    if p is not None:
+        return p.doc_freqs(words)
     if not getattr(archive, "_vocab_ready", False):
         archive.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, row)")
         archive._vocab_ready = True
@@ -119,6 +176,16 @@ def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
     found = dict(archive.db.execute(
         f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(words))})", words).fetchall())
     return {w: found.get(w, 0) for w in words}
+
+
+def words_held(archive: Archive, words: Sequence[str], ids) -> dict[str, set[int]] | None:
+    """Per word (a word as the index holds it), which of the chunk ids hold it; None where the
+    generation has no numpy postings (callers then read the chunks' stems)."""
+    p = postings_of(archive)
+    if p is None:
+        return None
+    ids = np.fromiter((int(i) for i in ids), dtype="int64")
+    return {w: set(ids[p.holding(w, ids)].tolist()) for w in dict.fromkeys(words)}
 
 
 def chunk_count(archive: Archive) -> int:
@@ -150,6 +217,12 @@ class FaissArchive(Archive):
 
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         return doc_freqs(self, words)
+
+    def candidate_rows(self, ids) -> dict[int, dict]:
+        return candidate_rows(self, ids)
+
+    def words_held(self, words: Sequence[str], ids) -> dict[str, set[int]] | None:
+        return words_held(self, words, ids)
 
     def chunk_count(self) -> int:
         return chunk_count(self)

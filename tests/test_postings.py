@@ -1,0 +1,196 @@
+"""The lexical arm's numpy postings (index/postings.py) against SQLite FTS5 on a real archive:
+the seeds ingested (HashEmbedder vectors; the lexical side is the real tokeniser and FTS5)."""
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs_archive import search as S
+from cs_archive.index import postings, sqlite_primitives as SP
+from cs_archive.index.store import Archive
+from cs_archive.lexical import query_variants
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeds_hash(tmp_path_factory):
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("postings") / "index"
+    report = ingest([SEEDS], folder, HashEmbedder())
+    assert not report.failed
+    a = Archive(folder)
+    postings.write(a.db, folder / a.manifest.generation)
+    a.close()
+    return folder
+
+
+def _fts5(a: Archive):
+    a._postings = None  # this reader asks FTS5, as a generation without postings does
+    return a
+
+
+def _queries(p: postings.Postings) -> list[list[str]]:
+    qrels = [json.loads(line)["query"] for line in (ROOT / "eval" / "qrels.jsonl").open()]
+    out = [[" ".join(t) for t in v] for q in qrels for v in query_variants(q)]
+    rng = random.Random(5)
+    vocab = sorted(p.terms)
+    out += [rng.sample(vocab, rng.randint(1, 7)) for _ in range(150)]
+    out += [["look after children", "children in care"], ["2023/24", "budget"], ["£434,964.18"], ["no such word at all"]]
+    return out
+
+
+def test_postings_rank_and_score_exactly_as_fts5(seeds_hash):
+    a, ref = Archive(seeds_hash), _fts5(Archive(seeds_hash))
+    p = SP.postings_of(a)
+    assert p is not None and p.rows == SP.chunk_count(ref)
+    some = np.array(sorted(random.Random(2).sample(range(1, p.rows + 1), p.rows // 5)), dtype="int64")
+    compared = 0
+    for terms in _queries(p):
+        for allowed in (None, some):
+            got, want = SP.lexical_scores(a, terms, 20, allowed), SP.lexical_scores(ref, terms, 20, allowed)
+            assert list(got) == list(want), terms
+            assert all(got[i] == pytest.approx(want[i], rel=1e-12) for i in want), terms
+            compared += bool(want)
+    assert compared > 200  # most of them found something
+
+
+def test_document_frequencies_agree_with_fts5vocab(seeds_hash):
+    a, ref = Archive(seeds_hash), _fts5(Archive(seeds_hash))
+    words = sorted(SP.postings_of(a).terms)
+    assert SP.doc_freqs(a, words) == SP.doc_freqs(ref, words)
+    vocab = [r[0] for r in ref.db.execute("SELECT term FROM temp.chunks_vocab")]
+    assert sorted(vocab) == words  # the same vocabulary, word for word
+
+
+def test_phrase_counts_read_back_from_fts5_equal_counting_the_stems(seeds_hash):
+    a = Archive(seeds_hash)
+    rng = random.Random(9)
+    texts = [postings.subterms(r[0]) for r in a.db.execute("SELECT stems FROM chunks ORDER BY id")]
+    phrases = [["the", "council"], ["children", "in", "care"]]
+    for t in rng.sample([t for t in texts if len(t) > 10], 12):
+        at = rng.randrange(len(t) - 4)
+        phrases.append(t[at:at + rng.choice((2, 3, 4))])
+    repeated = 0
+    for words in phrases:
+        ids, counts = SP.phrase_rows(a, words)
+        assert len(ids), words
+        repeated += int(counts.max()) > 1
+        rows = a.chunk_rows(ids)
+        find = re.compile("(?= " + re.escape(" ".join(words)) + " )")
+        want = [len(find.findall(" " + " ".join(postings.subterms(rows[i]["stems"])) + " ")) for i in ids]
+        assert counts.tolist() == want
+    assert repeated  # some phrase stands more than once in a passage
+
+
+def test_words_held_agree_with_the_stems(seeds_hash):
+    a = Archive(seeds_hash)
+    ids = list(range(1, SP.chunk_count(a) + 1, 3))
+    rows = a.chunk_rows(ids)
+    words = ["child", "council", "434964", "ofst", "zzz"]
+    held = SP.words_held(a, words, ids)
+    for w in words:
+        assert held[w] == {i for i in ids if w in postings.subterms(rows[i]["stems"])}
+
+
+def test_search_is_the_same_with_and_without_postings(seeds_hash, hash_env, monkeypatch):
+    from cs_archive.embed import HashEmbedder
+
+    qrels = [json.loads(line)["query"] for line in (ROOT / "eval" / "qrels.jsonl").open()][:60]
+    emb = HashEmbedder()
+    with_p = Archive(seeds_hash)
+    assert SP.postings_of(with_p) is not None
+    monkeypatch.setenv("CS_ARCHIVE_POSTINGS", "0")
+    without = Archive(seeds_hash)
+    assert SP.postings_of(without) is None
+    for q in qrels + ['"looked after children" placements', "£434,964"]:
+        for f in (S.Filters(), S.Filters(since="2021-01-01")):
+            got = [h.to_json() for h in S.search(with_p, emb, q, 10, f, highlights=False)]
+            assert got == [h.to_json() for h in S.search(without, emb, q, 10, f, highlights=False)], q
+
+
+def test_written_postings_read_back_equal(seeds_hash, tmp_path):
+    a = Archive(seeds_hash)
+    built = postings.Postings.build(a.db)
+    built.write(tmp_path / "p")
+    back = postings.Postings.read(tmp_path / "p")
+    assert back.terms == built.terms and (back.rows, back.tokens) == (built.rows, built.tokens)
+    for name in postings.ARRAYS:
+        assert np.array_equal(getattr(back, name), getattr(built, name))
+
+
+def test_postings_that_disagree_with_fts5_are_not_used(seeds_hash, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(seeds_hash, copy)
+    gen = copy / Archive(copy).manifest.generation
+    meta = json.loads((gen / "lexical" / "meta.json").read_text())
+    (gen / "lexical" / "meta.json").write_text(json.dumps({**meta, "tokens": meta["tokens"] + 1}))
+    a = Archive(copy)
+    assert SP.postings_of(a) is None
+    assert SP.lexical_scores(a, ["child"], 5)  # FTS5 answers instead
+
+
+def test_a_new_generation_has_no_postings_until_they_are_written(seeds_hash, tmp_path, hash_env):
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.ingest import ingest
+
+    copy = tmp_path / "index"
+    shutil.copytree(seeds_hash, copy)
+    extra = tmp_path / "papers"
+    extra.mkdir()
+    (extra / "050_extra.txt").write_text("Report to Cabinet\n\n1. The fostering allowance rises by 3% in April.\n")
+    ingest([extra], copy, HashEmbedder())
+    a = Archive(copy)
+    assert SP.postings_of(a) is None  # the writer copied the SQLite file and FAISS, not the postings
+    gen = copy / a.manifest.generation
+    postings.write(a.db, gen)
+    b = Archive(copy)
+    assert SP.postings_of(b) is not None
+    assert list(SP.lexical_scores(b, ["foster", "allow"], 5)) == list(SP.lexical_scores(_fts5(Archive(copy)), ["foster", "allow"], 5))
+
+
+def test_postings_carried_over_from_the_previous_generation_equal_a_fresh_build(seeds_hash, tmp_path, hash_env):
+    """What the writer's hook would do: after a file is removed and others are added (one of them
+    changed), the new generation's postings reuse the old ones for the chunks left alone, and
+    rank as FTS5 does."""
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.ingest import ingest, remove
+
+    copy, papers = tmp_path / "index", tmp_path / "papers"
+    shutil.copytree(seeds_hash, copy)
+    old_gen = copy / Archive(copy).manifest.generation
+    shutil.copytree(old_gen / "lexical", tmp_path / "previous" / "lexical")  # the commit removes old_gen
+    papers.mkdir()
+    for f in SEEDS.iterdir():
+        if f.suffix in (".html", ".htm", ".txt"):
+            shutil.copy(f, papers / f.name)
+    changed = next(papers.iterdir())
+    changed.write_text(changed.read_text() + "\n<p>A further paragraph on fostering allowances.</p>\n")
+    (papers / "zz_extra.txt").write_text("Report to Cabinet\n\n1. The fostering allowance rises by 3% in April.\n")
+    last = Archive(copy).db.execute(
+        "SELECT p.source FROM chunks c JOIN papers p USING(doc_id) ORDER BY c.id DESC LIMIT 1").fetchone()[0]
+    emb = HashEmbedder()
+    assert remove([last], copy, emb.name, emb.dim) == [last]  # frees the highest ids, which new chunks may take
+    ingest([papers], copy, emb)
+    a = Archive(copy)
+    gen = copy / a.manifest.generation
+    carried = postings.write(a.db, gen, previous=tmp_path / "previous")
+    fresh = postings.Postings.build(a.db)
+    assert (carried.rows, carried.tokens) == (fresh.rows, fresh.tokens) == postings.fts5_totals(a.db)
+    assert np.array_equal(carried.lengths, fresh.lengths)
+    assert carried.doc_freqs(list(fresh.terms)) == fresh.doc_freqs(list(fresh.terms))
+    assert np.array_equal(carried.ids, fresh.ids) and np.array_equal(carried.prints, fresh.prints)
+    ref = _fts5(Archive(copy))
+    b = Archive(copy)
+    assert SP.postings_of(b) is not None
+    for terms in _queries(fresh)[:120] + [["foster", "allow"]]:
+        assert list(SP.lexical_scores(b, terms, 20)) == list(SP.lexical_scores(ref, terms, 20)), terms
