@@ -29,7 +29,7 @@ def seeds_hash(tmp_path_factory):
     report = ingest([SEEDS], folder, HashEmbedder())
     assert not report.failed
     a = Archive(folder)
-    postings.write(a.db, folder / a.manifest.generation)
+    assert (postings.folder_of(folder / a.manifest.generation) / "meta.json").is_file(), "the commit writes them"
     a.close()
     return folder
 
@@ -139,7 +139,7 @@ def test_postings_that_disagree_with_fts5_are_not_used(seeds_hash, tmp_path):
     assert SP.lexical_scores(a, ["child"], 5)  # FTS5 answers instead
 
 
-def test_a_new_generation_has_no_postings_until_they_are_written(seeds_hash, tmp_path, hash_env):
+def test_each_commit_writes_postings_and_a_generation_without_them_is_searched_by_fts5(seeds_hash, tmp_path, hash_env):
     from cs_archive.embed import HashEmbedder
     from cs_archive.ingest import ingest
 
@@ -150,25 +150,23 @@ def test_a_new_generation_has_no_postings_until_they_are_written(seeds_hash, tmp
     (extra / "050_extra.txt").write_text("Report to Cabinet\n\n1. The fostering allowance rises by 3% in April.\n")
     ingest([extra], copy, HashEmbedder())
     a = Archive(copy)
-    assert SP.postings_of(a) is None  # the writer copied the SQLite file and FAISS, not the postings
-    gen = copy / a.manifest.generation
-    postings.write(a.db, gen)
+    assert SP.postings_of(a) is not None, "the writer's commit wrote the new generation's postings"
+    want = list(SP.lexical_scores(_fts5(Archive(copy)), ["foster", "allow"], 5))
+    assert want and list(SP.lexical_scores(a, ["foster", "allow"], 5)) == want
+    shutil.rmtree(postings.folder_of(copy / a.manifest.generation))  # an archive written before postings
     b = Archive(copy)
-    assert SP.postings_of(b) is not None
-    assert list(SP.lexical_scores(b, ["foster", "allow"], 5)) == list(SP.lexical_scores(_fts5(Archive(copy)), ["foster", "allow"], 5))
+    assert SP.postings_of(b) is None
+    assert list(SP.lexical_scores(b, ["foster", "allow"], 5)) == want
 
 
 def test_postings_carried_over_from_the_previous_generation_equal_a_fresh_build(seeds_hash, tmp_path, hash_env):
-    """What the writer's hook would do: after a file is removed and others are added (one of them
-    changed), the new generation's postings reuse the old ones for the chunks left alone, and
-    rank as FTS5 does."""
+    """After a file is removed and others are added (one of them changed), the postings the
+    writer's commit wrote reuse the old ones for the chunks left alone, and rank as FTS5 does."""
     from cs_archive.embed import HashEmbedder
     from cs_archive.ingest import ingest, remove
 
     copy, papers = tmp_path / "index", tmp_path / "papers"
     shutil.copytree(seeds_hash, copy)
-    old_gen = copy / Archive(copy).manifest.generation
-    shutil.copytree(old_gen / "lexical", tmp_path / "previous" / "lexical")  # the commit removes old_gen
     papers.mkdir()
     for f in SEEDS.iterdir():
         if f.suffix in (".html", ".htm", ".txt"):
@@ -183,7 +181,7 @@ def test_postings_carried_over_from_the_previous_generation_equal_a_fresh_build(
     ingest([papers], copy, emb)
     a = Archive(copy)
     gen = copy / a.manifest.generation
-    carried = postings.write(a.db, gen, previous=tmp_path / "previous")
+    carried = postings.Postings.read(postings.folder_of(gen))  # what the writer's commit carried over
     fresh = postings.Postings.build(a.db)
     assert (carried.rows, carried.tokens) == (fresh.rows, fresh.tokens) == postings.fts5_totals(a.db)
     assert np.array_equal(carried.lengths, fresh.lengths)

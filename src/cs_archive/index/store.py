@@ -36,6 +36,7 @@ import numpy as np
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
+from . import postings
 from .vectors import FaissIndex
 
 FORMAT = 1
@@ -381,6 +382,9 @@ class Writer:
         }
         if counts["chunks"] != counts["vectors"]:
             raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
+        # The lexical arm's postings (index/postings.py), carried over from the live generation
+        # for the chunks this run did not change.
+        postings.write(self.db, self.gen, previous=self.folder / self.live.generation if self.live else None)
         self.db.close()
         self.vectors.save(self.gen / FaissIndex.filename)
         _fsync_file(self.gen / FaissIndex.filename)
