@@ -27,8 +27,13 @@ CLI = [sys.executable, "-m", "cs_archive.cli"]
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", 25))
 
 
-def env() -> dict:
-    return dict(os.environ, CS_ARCHIVE_MODEL="hash", PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1")
+def env(**extra: str) -> dict:
+    return dict(os.environ, CS_ARCHIVE_MODEL="hash", PYTHONPATH=str(ROOT / "src"), HF_HUB_OFFLINE="1", **extra)
+
+
+# Odd rounds treat every paper as a large file: its chunks spooled to a temporary file and
+# embedded and written a few at a time (ingest.SPOOL_CHUNKS, EMBED_POOL), so kills land there too.
+LARGE = {"CS_ARCHIVE_SPOOL_CHUNKS": "10", "CS_ARCHIVE_EMBED_POOL": "16"}
 
 
 def ingest_cmd(folder: Path, index: Path, *extra: str) -> list[str]:
@@ -69,8 +74,8 @@ def edit(folder: Path, n: int) -> None:
 
 
 def test_sigkill_at_random_moments_leaves_a_whole_archive(papers, tmp_path):
-    """Each round edits a paper, starts `cs-archive ingest` (a rebuild every fourth round) and
-    kills it: in one round in five at any moment of its start-up, otherwise at a random moment
+    """Each round edits a paper, starts `cs-archive ingest` (a rebuild every fourth round; every
+    other round with the papers written as large files are, a few chunks at a time) and kills it: in one round in five at any moment of its start-up, otherwise at a random moment
     after it has begun its new generation (the part worth testing; start-up is mostly imports).
     Then the archive must open whole, pass `check`, and a re-run of the ingest must complete
     (run in this process, to keep the test's time modest)."""
@@ -83,7 +88,8 @@ def test_sigkill_at_random_moments_leaves_a_whole_archive(papers, tmp_path):
         edit(papers, n)
         live = Manifest.read(index).generation
         rebuild = n % 4 == 3
-        proc = subprocess.Popen(ingest_cmd(papers, index, *(["--rebuild"] if rebuild else [])), env=env(),
+        proc = subprocess.Popen(ingest_cmd(papers, index, *(["--rebuild"] if rebuild else [])),
+                                env=env(**(LARGE if n % 2 else {})),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if rng.random() < 0.2:
             time.sleep(rng.uniform(0, 1.5))
