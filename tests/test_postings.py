@@ -13,7 +13,7 @@ import pytest
 
 from cs_archive import search as S
 from cs_archive.index import postings, sqlite_primitives as SP
-from cs_archive.index.store import Archive
+from cs_archive.index.store import Archive, check
 from cs_archive.lexical import query_variants
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +137,7 @@ def test_postings_that_disagree_with_fts5_are_not_used(seeds_hash, tmp_path):
     a = Archive(copy)
     assert SP.postings_of(a) is None
     assert SP.lexical_scores(a, ["child"], 5)  # FTS5 answers instead
+    assert any("postings disagree" in line for line in check(copy)), "check says so"
 
 
 def test_each_commit_writes_postings_and_a_generation_without_them_is_searched_by_fts5(seeds_hash, tmp_path, hash_env):

@@ -487,6 +487,10 @@ def check(folder: Path) -> list[str]:
             problems.append("SQLite integrity check failed")
         if m.chunker_version != CHUNKER_VERSION:
             problems.append(f"built by chunker {m.chunker_version}, this is {CHUNKER_VERSION}: re-run ingest to update")
+        gen = folder / m.generation
+        if postings.folder_of(gen).exists() and postings.load(gen, a.db) is None:
+            problems.append("the lexical postings disagree with the FTS5 index (searches use FTS5, slower): "
+                            "re-run ingest to write them again")
     finally:
         a.close()
     return problems
