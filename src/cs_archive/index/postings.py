@@ -206,36 +206,48 @@ class Postings:
         k = K1 * (1 - B + B * self.lengths[ids].astype("float64") / self.avgdl)
         return np.rint(s * k / ((K1 + 1.0) - s)).astype("int64")
 
+    def _term_scores(self, t: str, allowed: np.ndarray | None, phrase_rows) -> tuple[np.ndarray, np.ndarray] | None:
+        """One match term's chunks (allowed ones only) and its BM25 part in each; None if none."""
+        words = subterms(t)
+        if not words:
+            return None
+        if len(words) == 1:
+            d, f = self.postings(words[0])
+        elif phrase_rows is not None:
+            d, f = phrase_rows(words)
+        else:
+            raise ValueError("a phrase needs phrase_rows")
+        if not len(d):
+            return None
+        idf = self.idf(len(d))  # over the whole table, as FTS5 counts it, whatever the filter
+        if allowed is not None:
+            keep = np.isin(d, allowed)
+            d, f = d[keep], f[keep]
+        f = f.astype("float64")
+        dl = self.lengths[d].astype("float64")
+        # The expression of FTS5's fts5Bm25Function, operation for operation.
+        return d, idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * dl / self.avgdl)))
+
     def scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None,
-               phrase_rows=None) -> dict[int, float]:
+               phrase_rows=None, memo: dict | None = None) -> dict[int, float]:
         """Up to n chunk ids with FTS5's ``-bm25()`` for ``MATCH "t1" OR "t2" ...``, best first,
         ties by id; only allowed ids (a sorted array) when given. ``phrase_rows(words)`` gives
-        (ids, phrase counts) for a term of several words."""
+        (ids, phrase counts) for a term of several words. ``memo`` (a dict the caller keeps for
+        calls with the same ``allowed``, e.g. one search's query variants) holds each term's
+        scored postings, so a term shared by several calls is read and scored once."""
         terms = list(dict.fromkeys(t for t in match_terms if t and t.strip()))
         if not terms or n <= 0 or (allowed is not None and len(allowed) == 0) or not self.rows:
             return {}
         docs, parts = [], []
         for t in terms:
-            words = subterms(t)
-            if not words:
-                continue
-            if len(words) == 1:
-                d, f = self.postings(words[0])
-            elif phrase_rows is not None:
-                d, f = phrase_rows(words)
-            else:
-                raise ValueError("a phrase needs phrase_rows")
-            if not len(d):
-                continue
-            idf = self.idf(len(d))  # over the whole table, as FTS5 counts it, whatever the filter
-            if allowed is not None:
-                keep = np.isin(d, allowed)
-                d, f = d[keep], f[keep]
-            f = f.astype("float64")
-            dl = self.lengths[d].astype("float64")
-            # The expression of FTS5's fts5Bm25Function, operation for operation.
-            parts.append(idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * dl / self.avgdl))))
-            docs.append(d)
+            got = memo.get(t, False) if memo is not None else False
+            if got is False:
+                got = self._term_scores(t, allowed, phrase_rows)
+                if memo is not None:
+                    memo[t] = got
+            if got is not None:
+                docs.append(got[0])
+                parts.append(got[1])
         if not docs:
             return {}
         d = np.concatenate(docs).astype("int64")

@@ -93,13 +93,15 @@ def lexical(archive: Archive, match_terms: Sequence[str], n: int, allowed: np.nd
 
 
 def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
-                   allowed: np.ndarray | None = None) -> dict[int, float]:
+                   allowed: np.ndarray | None = None, memo: dict | None = None) -> dict[int, float]:
     """Up to n chunk ids with their BM25 score (FTS5's ``-bm25()``: higher is better), best first.
     From the generation's numpy postings where it has them (``index/postings.py``: the same
-    ranking, without FTS5's per-row cost), else from FTS5."""
+    ranking, without FTS5's per-row cost), else from FTS5. ``memo``: a dict kept by the caller
+    across calls with the same ``allowed`` (one search's query variants), so that a term they
+    share is scored once (``Postings.scores``)."""
     p = postings_of(archive)
     if p is not None:
-        return p.scores(match_terms, n, allowed, phrase_rows=lambda words: phrase_rows(archive, words))
+        return p.scores(match_terms, n, allowed, phrase_rows=lambda words: phrase_rows(archive, words), memo=memo)
     match = fts_match(match_terms)
     if not match or n <= 0 or (allowed is not None and len(allowed) == 0):
         return {}
@@ -212,8 +214,9 @@ class FaissArchive(Archive):
     def lexical(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[int]:
         return lexical(self, match_terms, n, allowed)
 
-    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        return lexical_scores(self, match_terms, n, allowed)
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None,
+                       memo: dict | None = None) -> dict[int, float]:
+        return lexical_scores(self, match_terms, n, allowed, memo)
 
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         return doc_freqs(self, words)
