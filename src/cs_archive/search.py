@@ -251,9 +251,12 @@ class _TermStats:
         words = [w for v in variants for p in v for t in p for w in match_subterms(t)]
         self.n = store.chunk_count()
         self.df = store.doc_freqs(list(dict.fromkeys(words))) if words else {}
+        self._cost: dict[Phrase, int] = {}
 
     def postings(self, phrase: Phrase) -> int:
-        return sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
+        if phrase not in self._cost:  # asked again for each variant holding the term
+            self._cost[phrase] = sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
+        return self._cost[phrase]
 
     def idf(self, phrase: Phrase) -> float:
         """BM25's IDF of a term (a phrase: of its rarest word)."""

@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -39,6 +40,9 @@ FORMAT = 2
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 _NOT_SUBTERM = re.compile(r"[\W_]+")
 ARRAYS = ("offsets", "docs", "tfs", "lengths", "ids", "prints")
+# Postings of phrases (read from FTS5) a reader keeps, most recently used first: the phrases
+# come from the synonym vocabulary (``synonyms.py``), so a server meets the same few again.
+PHRASE_CACHE = int(os.environ.get("CS_ARCHIVE_PHRASE_CACHE", "2000000"))
 
 
 def _print(stems: str) -> int:
@@ -96,6 +100,8 @@ class Postings:
         self.lengths, self.rows, self.tokens = lengths, rows, tokens
         self.ids, self.prints = ids, prints  # every chunk's id and a fingerprint of its stems
         self.avgdl = tokens / rows if rows else 0.0
+        self._phrases: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._phrase_lock = threading.Lock()
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -197,6 +203,28 @@ class Postings:
         x = math.log((self.rows - hits + 0.5) / (hits + 0.5))
         return x if x > 0.0 else 1e-6
 
+    def phrase(self, words: Sequence[str], read) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, counts) of a phrase: ``read(words)`` (FTS5) the first time, then from memory
+        while it stays among the ``PHRASE_CACHE`` postings most recently used (the generation
+        never changes under a reader, so neither do they)."""
+        key = tuple(words)
+        with self._phrase_lock:
+            got = self._phrases.pop(key, None)
+            if got is not None:
+                self._phrases[key] = got
+                return got
+        got = tuple(np.asarray(x) for x in read(words))
+        for x in got:
+            x.setflags(write=False)
+        with self._phrase_lock:
+            self._phrases[key] = got
+            size = sum(len(d) for d, _ in self._phrases.values())
+            for old in list(self._phrases):
+                if size <= PHRASE_CACHE or old == key:
+                    break
+                size -= len(self._phrases.pop(old)[0])
+        return got
+
     def phrase_counts(self, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """How many times each chunk holds a phrase, from FTS5's ``-bm25()`` of a query of that
         phrase alone over ``ids``, every chunk holding it (the formula solved for the count)."""
@@ -266,7 +294,7 @@ class Postings:
             cut = np.flatnonzero(s >= edge)  # every tie at the edge, then ids decide as FTS5's rowid does
             ids, s = ids[cut], s[cut]
         order = np.lexsort((ids, -s))[:n]
-        return {int(i): float(x) for i, x in zip(ids[order], s[order])}
+        return dict(zip(ids[order].tolist(), s[order].tolist()))  # Python ints and floats
 
 
 def folder_of(gen: Path) -> Path:

@@ -101,7 +101,8 @@ def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
     share is scored once (``Postings.scores``)."""
     p = postings_of(archive)
     if p is not None:
-        return p.scores(match_terms, n, allowed, phrase_rows=lambda words: phrase_rows(archive, words), memo=memo)
+        return p.scores(match_terms, n, allowed, memo=memo,
+                        phrase_rows=lambda words: p.phrase(words, lambda w: phrase_rows(archive, w)))
     match = fts_match(match_terms)
     if not match or n <= 0 or (allowed is not None and len(allowed) == 0):
         return {}
