@@ -88,10 +88,18 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     cand.update((i, None) for i in bm25)
     if not cand:
         return []
-    # Every candidate is read for its vector, stems and text only; the hits returned get their
-    # whole rows (paper metadata, topics) afterwards, in one more query.
+    # Every candidate is read for its vector only; its stems and text where search looks at them
+    # (``fill``), and the hits returned get their whole rows (paper metadata, topics) afterwards.
     light = getattr(store, "candidate_rows", None)
     rows = light(cand) if light else archive.chunk_rows(cand)
+
+    def fill(some) -> None:
+        missing = [i for i in some if i in rows and "text" not in rows[i]]
+        if missing:
+            from .index.sqlite_primitives import TEXT_COLUMNS
+
+            for i, r in light(missing, TEXT_COLUMNS).items():
+                rows[i].update(r)
     ids = [i for i in cand if i in rows]
     if not ids:
         return []
@@ -101,12 +109,13 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     weights = _coverage_weights(variants, stats) if stats else None
-    cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights) if stats else {}
+    cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
     fused = fuse(ids, cos, bm25, cover, arms)
-    if tuple(arms) == ARMS:
+    if tuple(arms) == ARMS and answer_types(query):
+        fill(fused)
         fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
-    kept, dupes = _collapse(order[: 4 * k + 20], vecs, {i: r["text"] for i, r in rows.items()})
+    kept, dupes = _collapse(order[: 4 * k + 20], vecs, _Texts(rows, fill))
     kept = kept[:k]
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
     rows = {**rows, **archive.chunk_rows(shown if light else [d for d in shown if d not in rows])}
@@ -251,12 +260,12 @@ class _TermStats:
         words = [w for v in variants for p in v for t in p for w in match_subterms(t)]
         self.n = store.chunk_count()
         self.df = store.doc_freqs(list(dict.fromkeys(words))) if words else {}
-        self._cost: dict[Phrase, int] = {}
 
     def postings(self, phrase: Phrase) -> int:
-        if phrase not in self._cost:  # asked again for each variant holding the term
-            self._cost[phrase] = sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
-        return self._cost[phrase]
+        cost = self.__dict__.setdefault("_cost", {})  # asked again for each variant holding the term
+        if phrase not in cost:
+            cost[phrase] = sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
+        return cost[phrase]
 
     def idf(self, phrase: Phrase) -> float:
         """BM25's IDF of a term (a phrase: of its rarest word)."""
@@ -305,8 +314,9 @@ def _coverage_weights(variants: list[list[Phrase]], stats: _TermStats) -> list[t
 
 
 def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats | None = None,
-              weights=None) -> dict[int, float]:
-    """Per passage, the IDF-weighted share of the query's terms it contains (best variant)."""
+              weights=None, fill=None) -> dict[int, float]:
+    """Per passage, the IDF-weighted share of the query's terms it contains (best variant).
+    ``fill(ids)`` completes the rows whose stems are read (rows read with their vector only)."""
     if weights is None:
         weights = _coverage_weights(variants, stats or _TermStats(store, variants))
     # A one-word term is present where the index lists the passage under it (the store's
@@ -329,15 +339,19 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
                                            tokens(f"{rows[i]['heading']}\n{rows[i]['text']}", drop_stopwords=False))
         return stream_of[i]
 
-    present = {}  # per term stream, the passages that hold it
+    maybe = {}  # per term stream, the passages whose stems are read to tell whether they hold it
     for p in streams:
         if held is not None and p in words:
-            present[p] = held[p.strip()]
-        elif held is not None and p in phrases:
-            maybe = set.intersection(*(held[x] for x in phrases[p]))
-            present[p] = {i for i in rows if i in maybe and p in stream(i)}
+            continue
+        if held is not None and p in phrases:
+            maybe[p] = [i for i in rows if all(i in held[x] for x in phrases[p])]
         else:
-            present[p] = {i for i in rows if p in stream(i)}
+            maybe[p] = list(rows)
+    if fill is not None:
+        fill({i for some in maybe.values() for i in some})
+    present = {}  # per term stream, the passages that hold it
+    for p in streams:
+        present[p] = held[p.strip()] if p not in maybe else {i for i in maybe[p] if p in stream(i)}
     weights = [([(present[p], x) for p, x in w], total) for w, total in weights]
     out = {}
     for i in rows:
@@ -350,6 +364,20 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
             best = max(best, hits / total)
         out[i] = best
     return out
+
+
+class _Texts:
+    """The candidates' texts, each read when first asked for (``fill``): collapse compares the
+    figures of near-duplicate pairs only, which are few."""
+
+    def __init__(self, rows: dict, fill):
+        self.rows, self.fill = rows, fill
+
+    def get(self, i: int, default: str = "") -> str:
+        if i not in self.rows:
+            return default
+        self.fill([i])
+        return self.rows[i].get("text", default)
 
 
 def _stored_stems(row) -> str | None:
