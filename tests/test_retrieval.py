@@ -376,3 +376,6 @@ def test_answer_patterns_match_as_without_their_opening_lookahead(seed_index):
         plain = re.compile(rx.pattern[lead.end():], rx.flags)
         assert [t for t in texts if bool(rx.search(t)) != bool(plain.search(t))] == [], kind
     assert opened >= 3
+    for kind, quick in S._MAYBE.items():  # the quick test before a pattern never rules out a match
+        matched = [t for t in texts if S._GIVES[kind].search(t)]
+        assert matched and [t for t in matched if not quick.search(t)] == [], kind
