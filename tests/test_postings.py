@@ -193,3 +193,26 @@ def test_postings_carried_over_from_the_previous_generation_equal_a_fresh_build(
     assert SP.postings_of(b) is not None
     for terms in _queries(fresh)[:120] + [["foster", "allow"]]:
         assert list(SP.lexical_scores(b, terms, 20)) == list(SP.lexical_scores(ref, terms, 20)), terms
+
+
+def test_variants_sharing_terms_and_kept_phrases_score_as_fresh_calls(seeds_hash, monkeypatch):
+    """One search scores each term once for all its query variants (``memo``), and a reader keeps
+    the phrases it read from FTS5 (``Postings.phrase``): the same scores as reading afresh."""
+    monkeypatch.setattr(postings, "PHRASE_CACHE", 40)  # small, so phrases are evicted and read again
+    a, ref = Archive(seeds_hash), Archive(seeds_hash)
+    p, p_ref = SP.postings_of(a), SP.postings_of(ref)
+    qrels = [json.loads(line)["query"] for line in (ROOT / "eval" / "qrels.jsonl").open()]
+    some = np.array(sorted(random.Random(3).sample(range(1, p.rows + 1), p.rows // 4)), dtype="int64")
+    phrased = shared = 0
+    for q in qrels + ["LAC placements 2023/24", "SEND transport overspend", "UASC costs", "kids taught at home"]:
+        for allowed in (None, some):
+            memo = {}
+            for v in query_variants(q):
+                terms = [" ".join(t) for t in v]
+                shared += sum(t in memo for t in terms)
+                phrased += sum(len(t) > 1 for t in v)
+                p_ref._phrases.clear()
+                assert SP.lexical_scores(a, terms, 20, allowed, memo) == SP.lexical_scores(ref, terms, 20, allowed), (q, terms)
+            kept = [len(d) for d, _ in p._phrases.values()]
+            assert sum(kept) <= postings.PHRASE_CACHE or len(kept) == 1
+    assert phrased and shared  # the queries exercised phrases and terms shared between variants

@@ -4,6 +4,8 @@ Unit tests run without a model; those marked ``model`` use the session's real se
 """
 from __future__ import annotations
 
+import random
+import re
 import shutil
 from pathlib import Path
 
@@ -351,3 +353,29 @@ def test_stored_stems_are_the_index_text_and_an_older_archive_gains_the_column(c
     db = Archive(old).db
     assert db.execute("SELECT count(*) FROM chunks WHERE stems IS NULL").fetchone()[0] == len(rows)  # the older ones
     assert db.execute("SELECT stems FROM chunks WHERE text LIKE '%supported into work%'").fetchone()[0]
+
+
+def test_answer_patterns_match_as_without_their_opening_lookahead(seed_index):
+    """Each answer-type pattern opens with a lookahead of the characters its matches start with
+    (for speed); without it the same passages match: the seeds' texts and headings, and random
+    strings of digits, month letters, Unicode case-folding look-alikes and separators."""
+    from cs_archive.index.store import Archive
+
+    a = Archive(seed_index)
+    texts = [t for r in a.db.execute("SELECT heading, text FROM chunks") for t in r if t]
+    rng = random.Random(11)
+    parts = list("0123456789 /.-,%£:\n") + list("JjFfMmAaSsOoNnDdWwEeLlCcPpRrTtHhYy\u017f\u212a\u0130") + [
+        "Mr ", "Dr. A", "Jan 2020", "1st March", "within a week", "3 days", "2023/24", "12/03/2021", "END OF 2023", "late 2024", "Summer 2023", "within one day", "Cllr B"]
+    texts += ["".join(rng.choice(parts) for _ in range(rng.randint(1, 20))) for _ in range(20000)]
+    opened = 0
+    for kind, rx in S._GIVES.items():
+        lead = re.match(r"\(\?=\[[^\]]*\]\)", rx.pattern)
+        if lead is None:
+            continue
+        opened += 1
+        plain = re.compile(rx.pattern[lead.end():], rx.flags)
+        assert [t for t in texts if bool(rx.search(t)) != bool(plain.search(t))] == [], kind
+    assert opened >= 3
+    for kind, quick in S._MAYBE.items():  # the quick test before a pattern never rules out a match
+        matched = [t for t in texts if S._GIVES[kind].search(t)]
+        assert matched and [t for t in matched if not quick.search(t)] == [], kind

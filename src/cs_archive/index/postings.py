@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -39,6 +40,9 @@ FORMAT = 2
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 _NOT_SUBTERM = re.compile(r"[\W_]+")
 ARRAYS = ("offsets", "docs", "tfs", "lengths", "ids", "prints")
+# Postings of phrases (read from FTS5) a reader keeps, most recently used first: the phrases
+# come from the synonym vocabulary (``synonyms.py``), so a server meets the same few again.
+PHRASE_CACHE = int(os.environ.get("CS_ARCHIVE_PHRASE_CACHE", "2000000"))
 
 
 def _print(stems: str) -> int:
@@ -96,6 +100,8 @@ class Postings:
         self.lengths, self.rows, self.tokens = lengths, rows, tokens
         self.ids, self.prints = ids, prints  # every chunk's id and a fingerprint of its stems
         self.avgdl = tokens / rows if rows else 0.0
+        self._phrases: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._phrase_lock = threading.Lock()
 
     # -- building ------------------------------------------------------------------------
     @classmethod
@@ -197,6 +203,28 @@ class Postings:
         x = math.log((self.rows - hits + 0.5) / (hits + 0.5))
         return x if x > 0.0 else 1e-6
 
+    def phrase(self, words: Sequence[str], read) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, counts) of a phrase: ``read(words)`` (FTS5) the first time, then from memory
+        while it stays among the ``PHRASE_CACHE`` postings most recently used (the generation
+        never changes under a reader, so neither do they)."""
+        key = tuple(words)
+        with self._phrase_lock:
+            got = self._phrases.pop(key, None)
+            if got is not None:
+                self._phrases[key] = got
+                return got
+        got = tuple(np.asarray(x) for x in read(words))
+        for x in got:
+            x.setflags(write=False)
+        with self._phrase_lock:
+            self._phrases[key] = got
+            size = sum(len(d) for d, _ in self._phrases.values())
+            for old in list(self._phrases):
+                if size <= PHRASE_CACHE or old == key:
+                    break
+                size -= len(self._phrases.pop(old)[0])
+        return got
+
     def phrase_counts(self, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """How many times each chunk holds a phrase, from FTS5's ``-bm25()`` of a query of that
         phrase alone over ``ids``, every chunk holding it (the formula solved for the count)."""
@@ -206,36 +234,48 @@ class Postings:
         k = K1 * (1 - B + B * self.lengths[ids].astype("float64") / self.avgdl)
         return np.rint(s * k / ((K1 + 1.0) - s)).astype("int64")
 
+    def _term_scores(self, t: str, allowed: np.ndarray | None, phrase_rows) -> tuple[np.ndarray, np.ndarray] | None:
+        """One match term's chunks (allowed ones only) and its BM25 part in each; None if none."""
+        words = subterms(t)
+        if not words:
+            return None
+        if len(words) == 1:
+            d, f = self.postings(words[0])
+        elif phrase_rows is not None:
+            d, f = phrase_rows(words)
+        else:
+            raise ValueError("a phrase needs phrase_rows")
+        if not len(d):
+            return None
+        idf = self.idf(len(d))  # over the whole table, as FTS5 counts it, whatever the filter
+        if allowed is not None:
+            keep = np.isin(d, allowed)
+            d, f = d[keep], f[keep]
+        f = f.astype("float64")
+        dl = self.lengths[d].astype("float64")
+        # The expression of FTS5's fts5Bm25Function, operation for operation.
+        return d, idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * dl / self.avgdl)))
+
     def scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None,
-               phrase_rows=None) -> dict[int, float]:
+               phrase_rows=None, memo: dict | None = None) -> dict[int, float]:
         """Up to n chunk ids with FTS5's ``-bm25()`` for ``MATCH "t1" OR "t2" ...``, best first,
         ties by id; only allowed ids (a sorted array) when given. ``phrase_rows(words)`` gives
-        (ids, phrase counts) for a term of several words."""
+        (ids, phrase counts) for a term of several words. ``memo`` (a dict the caller keeps for
+        calls with the same ``allowed``, e.g. one search's query variants) holds each term's
+        scored postings, so a term shared by several calls is read and scored once."""
         terms = list(dict.fromkeys(t for t in match_terms if t and t.strip()))
         if not terms or n <= 0 or (allowed is not None and len(allowed) == 0) or not self.rows:
             return {}
         docs, parts = [], []
         for t in terms:
-            words = subterms(t)
-            if not words:
-                continue
-            if len(words) == 1:
-                d, f = self.postings(words[0])
-            elif phrase_rows is not None:
-                d, f = phrase_rows(words)
-            else:
-                raise ValueError("a phrase needs phrase_rows")
-            if not len(d):
-                continue
-            idf = self.idf(len(d))  # over the whole table, as FTS5 counts it, whatever the filter
-            if allowed is not None:
-                keep = np.isin(d, allowed)
-                d, f = d[keep], f[keep]
-            f = f.astype("float64")
-            dl = self.lengths[d].astype("float64")
-            # The expression of FTS5's fts5Bm25Function, operation for operation.
-            parts.append(idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + B * dl / self.avgdl))))
-            docs.append(d)
+            got = memo.get(t, False) if memo is not None else False
+            if got is False:
+                got = self._term_scores(t, allowed, phrase_rows)
+                if memo is not None:
+                    memo[t] = got
+            if got is not None:
+                docs.append(got[0])
+                parts.append(got[1])
         if not docs:
             return {}
         d = np.concatenate(docs).astype("int64")
@@ -254,7 +294,7 @@ class Postings:
             cut = np.flatnonzero(s >= edge)  # every tie at the edge, then ids decide as FTS5's rowid does
             ids, s = ids[cut], s[cut]
         order = np.lexsort((ids, -s))[:n]
-        return {int(i): float(x) for i, x in zip(ids[order], s[order])}
+        return dict(zip(ids[order].tolist(), s[order].tolist()))  # Python ints and floats
 
 
 def folder_of(gen: Path) -> Path:

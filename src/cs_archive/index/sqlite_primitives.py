@@ -93,13 +93,16 @@ def lexical(archive: Archive, match_terms: Sequence[str], n: int, allowed: np.nd
 
 
 def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
-                   allowed: np.ndarray | None = None) -> dict[int, float]:
+                   allowed: np.ndarray | None = None, memo: dict | None = None) -> dict[int, float]:
     """Up to n chunk ids with their BM25 score (FTS5's ``-bm25()``: higher is better), best first.
     From the generation's numpy postings where it has them (``index/postings.py``: the same
-    ranking, without FTS5's per-row cost), else from FTS5."""
+    ranking, without FTS5's per-row cost), else from FTS5. ``memo``: a dict kept by the caller
+    across calls with the same ``allowed`` (one search's query variants), so that a term they
+    share is scored once (``Postings.scores``)."""
     p = postings_of(archive)
     if p is not None:
-        return p.scores(match_terms, n, allowed, phrase_rows=lambda words: phrase_rows(archive, words))
+        return p.scores(match_terms, n, allowed, memo=memo,
+                        phrase_rows=lambda words: p.phrase(words, lambda w: phrase_rows(archive, w)))
     match = fts_match(match_terms)
     if not match or n <= 0 or (allowed is not None and len(allowed) == 0):
         return {}
@@ -137,29 +140,32 @@ def phrase_rows(archive: Archive, words: Sequence[str]) -> tuple[np.ndarray, np.
     return ids, postings_of(archive).phrase_counts(ids, scores)
 
 
-# The columns search reads of every candidate (fusion, coverage, collapse); the rest of a
-# row (paper metadata, topics) is read for the hits returned only.
-CANDIDATE_COLUMNS = ("id", "vector", "stems", "heading", "text")
+# The columns search reads of every candidate (fusion, collapse); the rest of a row (paper
+# metadata, topics) is read for the hits returned only, and ``TEXT_COLUMNS`` for the few
+# candidates whose words or text search looks at (phrases, answer types, near-duplicates).
+CANDIDATE_COLUMNS = ("id", "vector")
+TEXT_COLUMNS = ("id", "stems", "heading", "text")
 
 
-def candidate_sql(archive: Archive) -> str:
-    """The candidate columns to select; an archive from before the stems column reads NULL
-    there (search tokenises the text)."""
-    have = {r[1] for r in archive.db.execute("PRAGMA table_info(chunks)")}
-    archive._candidate_sql = ", ".join(c if c in have else f"NULL AS {c}" for c in CANDIDATE_COLUMNS)
-    return archive._candidate_sql
+def candidate_sql(archive: Archive, columns: Sequence[str] = CANDIDATE_COLUMNS) -> str:
+    """The columns to select; an archive from before the stems column reads NULL there
+    (search tokenises the text)."""
+    known = archive.__dict__.setdefault("_candidate_sql", {})
+    if tuple(columns) not in known:
+        have = {r[1] for r in archive.db.execute("PRAGMA table_info(chunks)")}
+        known[tuple(columns)] = ", ".join(c if c in have else f"NULL AS {c}" for c in columns)
+    return known[tuple(columns)]
 
 
-def candidate_rows(archive: Archive, ids) -> dict[int, dict]:
-    """The columns of ``CANDIDATE_COLUMNS`` for each id found, in one query without the join."""
+def candidate_rows(archive: Archive, ids, columns: Sequence[str] = CANDIDATE_COLUMNS) -> dict[int, dict]:
+    """The given columns (the first one ``id``) for each id found, in one query without the join."""
     ids = [int(i) for i in ids]
     if not ids:
         return {}
-    cols = getattr(archive, "_candidate_sql", None) or candidate_sql(archive)
     cur = archive.db.cursor()
     cur.row_factory = None  # plain tuples: cheaper than sqlite3.Row for a hundred rows per search
-    q = f"SELECT {cols} FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
-    return {r[0]: dict(zip(CANDIDATE_COLUMNS, r)) for r in cur.execute(q, ids)}
+    q = f"SELECT {candidate_sql(archive, columns)} FROM chunks WHERE id IN ({','.join('?' * len(ids))})"
+    return {r[0]: dict(zip(columns, r)) for r in cur.execute(q, ids)}
 
 
 def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
@@ -212,14 +218,15 @@ class FaissArchive(Archive):
     def lexical(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[int]:
         return lexical(self, match_terms, n, allowed)
 
-    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
-        return lexical_scores(self, match_terms, n, allowed)
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None,
+                       memo: dict | None = None) -> dict[int, float]:
+        return lexical_scores(self, match_terms, n, allowed, memo)
 
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         return doc_freqs(self, words)
 
-    def candidate_rows(self, ids) -> dict[int, dict]:
-        return candidate_rows(self, ids)
+    def candidate_rows(self, ids, columns: Sequence[str] = CANDIDATE_COLUMNS) -> dict[int, dict]:
+        return candidate_rows(self, ids, columns)
 
     def words_held(self, words: Sequence[str], ids) -> dict[str, set[int]] | None:
         return words_held(self, words, ids)
