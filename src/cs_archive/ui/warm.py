@@ -3,7 +3,10 @@
 ``start()`` begins loading the embedder (and embeds one query, so the first search pays for
 nothing) on a thread of its own, once per process and model; ``embedder()`` waits for it. The
 app calls ``start()`` before it imports its pages, so the load overlaps importing them, opening
-the archive and drawing the search box and filters, instead of following them. A failed load
+the archive and drawing the search box and filters, instead of following them. The first call
+also starts a second thread that imports what the first search imports besides the model (the
+search module, NLTK's Snowball stemmer for the lexical arm and Punkt for the highlights: about
+0.3 s quiet, 0.7 s loaded, otherwise paid inside the first search), so the two overlap too. A failed load
 is not remembered: the next call tries again (as ``st.cache_resource`` would), and the page
 shows the error as it would have without the thread.
 """
@@ -25,10 +28,17 @@ def _key(name: str | None) -> tuple[str, str]:
     return name or model_name(), os.environ.get("CS_ARCHIVE_BACKEND") or ""
 
 
+_text_tools: list[threading.Thread] = []
+
+
 def start(name: str | None = None) -> Future:
-    """Begin loading the model named ``name`` (default: $CS_ARCHIVE_MODEL) unless it is loading or loaded."""
+    """Begin loading the model named ``name`` (default: $CS_ARCHIVE_MODEL) unless it is loading or
+    loaded, and (once per process) the search's text tools."""
     key = _key(name)
     with _lock:
+        if not _text_tools:
+            _text_tools.append(threading.Thread(target=_load_text_tools, name="cs-archive-text-tools", daemon=True))
+            _text_tools[0].start()
         f = _loads.get(key)
         if f is None:
             f = _loads[key] = Future()
@@ -45,6 +55,21 @@ def _load(key: tuple[str, str], f: Future) -> None:
         f.set_result(e)
     except BaseException as exc:  # noqa: BLE001 — handed to whoever waits, who shows it
         f.set_exception(exc)
+
+
+def _load_text_tools() -> None:
+    """Import the search and its NLTK parts (each is loaded once per process, under an import lock
+    or ``lru_cache``, so a search that starts first simply waits for or repeats the cheap rest).
+    Nothing here can change a result; a failure is left for the search itself to meet and show."""
+    try:
+        from .. import search  # noqa: F401 — numpy, the synonyms
+        from ..chunking.sentences import _tokenizer
+        from ..lexical import _stemmer
+
+        _stemmer()
+        _tokenizer()
+    except Exception:  # noqa: BLE001 — the first search imports these again and shows any error
+        pass
 
 
 def embedder(name: str | None = None):
