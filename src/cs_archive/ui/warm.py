@@ -4,9 +4,10 @@
 nothing) on a thread of its own, once per process and model; ``embedder()`` waits for it. The
 app calls ``start()`` before it imports its pages, so the load overlaps importing them, opening
 the archive and drawing the search box and filters, instead of following them. The first call
-also starts a second thread that imports what the first search imports besides the model (the
-search module, NLTK's Snowball stemmer for the lexical arm and Punkt for the highlights: about
-0.3 s quiet, 0.7 s loaded, otherwise paid inside the first search), so the two overlap too. A failed load
+also starts a second thread that imports what the first search imports besides the model
+(NLTK's Snowball stemmer for the lexical arm and Punkt for the highlights: about 0.3 s quiet,
+0.7 s loaded, otherwise paid inside the first search), so the two overlap too; pages wait for
+it (``text_tools_ready``) before they can use NLTK. A failed load
 is not remembered: the next call tries again (as ``st.cache_resource`` would), and the page
 shows the error as it would have without the thread.
 """
@@ -58,18 +59,31 @@ def _load(key: tuple[str, str], f: Future) -> None:
 
 
 def _load_text_tools() -> None:
-    """Import the search and its NLTK parts (each is loaded once per process, under an import lock
-    or ``lru_cache``, so a search that starts first simply waits for or repeats the cheap rest).
-    Nothing here can change a result; a failure is left for the search itself to meet and show."""
+    """Import NLTK's Snowball stemmer and Punkt, lean (``nltk_import``), as the first search
+    would. Only NLTK is imported here, never cs-archive's own modules, which the page's script is
+    importing at the same time (two threads importing one package's modules in different orders
+    could meet Python's import deadlock check). Each module loads once per process, so a search
+    that starts first simply waits for the import under way. Nothing here can change a result; a
+    failure is left for the search itself to meet and show."""
     try:
-        from .. import search  # noqa: F401 — numpy, the synonyms
-        from ..chunking.sentences import _tokenizer
-        from ..lexical import _stemmer
+        from ..nltk_import import nltk_module
 
-        _stemmer()
-        _tokenizer()
+        nltk_module("nltk.stem.snowball")
+        nltk_module("nltk.tokenize.punkt")
     except Exception:  # noqa: BLE001 — the first search imports these again and shows any error
         pass
+
+
+def text_tools_ready() -> None:
+    """Wait for ``start()``'s NLTK imports, if started. Whatever may use NLTK on a page calls this
+    first: ``nltk_import`` loads NLTK under a lock only while ``nltk`` is not yet in
+    ``sys.modules``, and Python does not wait for a package still being initialised by another
+    thread before importing its submodules, so NLTK used during that thread's import could meet
+    half-loaded modules (or load them without ``nltk_import``'s lean guard)."""
+    with _lock:
+        t = _text_tools[0] if _text_tools else None
+    if t is not None and t is not threading.current_thread():
+        t.join()
 
 
 def embedder(name: str | None = None):
