@@ -27,7 +27,6 @@ pages = {
 
 
 def commitments() -> None:
-    warm.text_tools_ready()  # the register splits sentences: NLTK must be wholly loaded first
     from cs_archive import ui_commitments  # imported when the page is opened, not for every search
 
     ui_commitments.render(store_location(None, None))

@@ -65,33 +65,3 @@ def test_timeline_is_a_vega_lite_chart_of_the_meetings(hash_env, tmp_path):
     assert rows and all(set(r) == {"date", "committee", "passages", "best"} for r in rows)
     assert layer["encoding"]["x"]["field"] == "date" and layer["encoding"]["y"]["field"] == "committee"
     assert page["heavy"] == []
-
-
-WARM = """
-import json, sys
-from cs_archive.ui import warm
-warm.start()
-warm.text_tools_ready()
-loaded = {m: m in sys.modules for m in ("nltk.stem.snowball", "nltk.tokenize.punkt", "scipy", "sklearn", "pandas")}
-from cs_archive.lexical import tokens
-from cs_archive.chunking.sentences import sentence_spans
-print(json.dumps({"loaded": loaded, "tokens": tokens("Placements of children"),
-                  "spans": sentence_spans("Cllr. Smith agreed. The report was noted."),
-                  "model": type(warm.embedder()).__name__}))
-"""
-
-
-def test_app_start_loads_nltk_lean_on_a_thread_and_pages_can_wait_for_it():
-    """warm.start() (the app's first line) imports the stemmer and Punkt on a thread, without the
-    scientific stack NLTK would otherwise pull in; text_tools_ready() returns once they are loaded."""
-    env = {k: v for k, v in os.environ.items() if k not in ("CS_ARCHIVE_STORE", "CS_ARCHIVE_BACKEND")}
-    env.update(CS_ARCHIVE_MODEL="hash")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    r = subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, env=env, timeout=300)
-    assert r.returncode == 0, r.stderr[-3000:]
-    got = json.loads(r.stdout.strip().splitlines()[-1])
-    assert got["loaded"] == {"nltk.stem.snowball": True, "nltk.tokenize.punkt": True, "scipy": False,
-                             "sklearn": False, "pandas": False}
-    assert got["tokens"] == ["placement", "children"]
-    assert got["spans"] == [[0, 19], [20, 41]]  # "Cllr." does not end a sentence
-    assert got["model"] == "HashEmbedder"

@@ -70,15 +70,8 @@ def shown(where: Path | str) -> str:
     return str(where)
 
 
-def archive(text_tools: bool = True) -> ArchiveReader:
-    """The current generation of the archive, opened once per generation. ``text_tools``: first
-    wait for the NLTK imports started with the app (``warm.text_tools_ready``), as any page that
-    may stem, split sentences or search must; only a caller that uses none of them before it
-    calls ``archive()`` or ``embedder()`` again may pass False."""
-    if text_tools:
-        from . import warm
-
-        warm.text_tools_ready()
+def archive() -> ArchiveReader:
+    """The current generation of the archive, opened once per generation."""
     where = location()
     try:
         if isinstance(where, Path):  # a folder: each generation is a reader of its own
@@ -98,9 +91,6 @@ def archive(text_tools: bool = True) -> ArchiveReader:
 
 
 def embedder():
-    from . import warm
-
-    warm.text_tools_ready()  # a search stems its query
     return _embedder(model_name())
 
 

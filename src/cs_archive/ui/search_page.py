@@ -91,9 +91,7 @@ def render() -> None:
     common.setup()
     st.title("Search council papers")
     with common.plain_errors():
-        # The box and filters use no NLTK: they are drawn while its import may still be under
-        # way; `_search` waits for it (common.archive() and common.embedder()).
-        archive = common.archive(text_tools=False)
+        archive = common.archive()
         if not archive.manifest.counts.get("papers"):
             st.info("The archive is empty: add papers on the “Add papers” page, or build the sample archive "
                     "with `make index`.")
