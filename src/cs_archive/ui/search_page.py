@@ -173,14 +173,11 @@ def _results(archive, state: dict) -> None:
             st.header("Weak matches (may not answer the question)")
             for h in weak:
                 passages[h.chunk_id] = common.card(h)
-    # The timeline (in its tab, hidden at first) is drawn before the highlights are worked out:
-    # its wider search takes milliseconds, and the browser then fetches and starts the chart's
-    # code while the server embeds the highlight sentences, instead of after them.
+    if not lit:
+        _highlight(key, passages)
     pool = _search(*key[:-1], max(k, TIMELINE_POOL), False)
     with tab_time:
         _timeline([h for h in pool if h.confident] or found)
-    if not lit:
-        _highlight(key, passages)
 
 
 def _highlight(key: tuple, passages: dict) -> None:
