@@ -17,7 +17,8 @@ Prints these tables:
 3. **End to end in a browser**: Chromium (Selenium, started before the clock, as a user's browser
    is already open) loads /?q=children+in+care as soon as /_stcore/health answers; seconds from
    `streamlit run` to the server answering, the first result card, its highlights, and the
-   script finished (Streamlit's "Running" indicator gone). The floor beside it: a trivial
+   script finished (Streamlit's "Running" indicator gone), and Chromium's main-thread time over the
+   whole load (DevTools metrics: all tasks, and JavaScript compile and run). The floor beside it: a trivial
    three-line Streamlit app measured the same way. ``--legacy`` adds bench/run.py's original
    measurement (a fresh `chromium --dump-dom` per try, so it includes Chromium's own start).
 
@@ -184,6 +185,14 @@ return {title: !!document.querySelector('h1'),
 """
 
 
+def _main_thread(driver) -> dict:
+    """Chromium's cumulative main-thread time (DevTools Performance metrics): all tasks, and the
+    part spent compiling and running JavaScript."""
+    driver.execute_cdp_cmd("Performance.enable", {})
+    m = {x["name"]: x["value"] for x in driver.execute_cdp_cmd("Performance.getMetrics", {})["metrics"]}
+    return {"all tasks": m.get("TaskDuration", 0.0), "JavaScript": m.get("ScriptDuration", 0.0)}
+
+
 def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout: float = 180) -> dict:
     """Seconds from `streamlit run` to the health endpoint, the first card, its highlights, and done."""
     port = free_port()
@@ -196,6 +205,8 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
                                "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     got: dict = {}
+    driver.get("about:blank")
+    busy = _main_thread(driver)
     try:
         url = f"http://127.0.0.1:{port}"
         while time.time() - t0 < timeout:
@@ -229,6 +240,9 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
                 got["script finished"] = now - 0.5
                 break
             time.sleep(0.05)
+        after = _main_thread(driver)
+        for k, v in busy.items():  # includes the probes' own half second of polling (a few ms)
+            got[f"browser main thread busy: {k} (s, whole load)"] = after[k] - v
         return got
     finally:
         server.terminate()
@@ -268,7 +282,8 @@ def browser_runs(index: Path, repeats: int, compare: Path | None = None, with_ph
 
 
 KEYS = ["server answers /_stcore/health", "browser has loaded the page's scripts", "page title shown",
-        "search box shown", "first result card shown", "highlights shown", "script finished"]
+        "search box shown", "first result card shown", "highlights shown", "script finished",
+        "browser main thread busy: all tasks (s, whole load)", "browser main thread busy: JavaScript (s, whole load)"]
 
 
 def median_of(runs: list[dict], key: str) -> float | None:
@@ -284,7 +299,7 @@ def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> Non
         got = [r[key] for r in xs if key in r]
         return (median_of(xs, key), f"  ({', '.join(f'{x:.2f}' for x in got)})") if got else ("-", "")
 
-    rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in KEYS[:3] + ["first result card shown"]]
+    rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in KEYS[:3] + ["first result card shown"] + KEYS[-2:]]
     rows += [(f"{name}: {k}", *med(xs, k)) for name, xs in runs.items() if name != "trivial app" for k in KEYS]
     table(f"3. `streamlit run` to the first page in Chromium, seconds (median of {repeats}; "
           f"browser started beforehand in {started:.2f} s)", rows)
