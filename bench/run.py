@@ -49,14 +49,7 @@ SECTIONS = int(os.environ.get("BENCH_SECTIONS") or max(200, int(20_000 * SCALE))
 # many of them (length-stratified) and scaled: the full pass would take a third of the run.
 EMBED_SAMPLE = int(os.environ.get("BENCH_EMBED_SAMPLE", "4"))
 SIZES = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= max(1_000, 1_000_000 * SCALE)]
-QUESTIONS = [
-    "What is the Buckinghamshire Challenge?", "How many children's homes does the council run?",
-    "school attendance and persistent absence", "unaccompanied asylum seeking children costs",
-    "When was the budget for adult social care agreed?", "Ofsted inspection outcome",
-    "RESOLVED that the Cabinet note the report", "waste collection contract extension",
-    "SEND transport overspend", "climate change action plan carbon emissions",
-    "housing allocations policy consultation", "who is responsible for the highways maintenance plan",
-]
+QUESTIONS = (ROOT / "bench" / "questions.txt").read_text().splitlines()  # also bench/search_ab.py's
 CLI = [sys.executable, "-c", "import sys; from cs_archive.cli import main; sys.exit(main())"]
 OUT: dict = {"scale": SCALE, "repeats": REPEATS}
 
