@@ -293,7 +293,7 @@ def test_eval_on_the_shared_dev_questions_rank_1_targets(cli, seed_index, real_e
 
 class _Stats:
     def __init__(self, df):
-        self.n, self.df = 1000, df
+        self.n, self.df, self._cost = 1000, df, {}
 
     postings = S._TermStats.postings
     idf = S._TermStats.idf

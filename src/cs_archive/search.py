@@ -268,12 +268,12 @@ class _TermStats:
         words = [w for v in variants for p in v for t in p for w in match_subterms(t)]
         self.n = store.chunk_count()
         self.df = store.doc_freqs(list(dict.fromkeys(words))) if words else {}
+        self._cost: dict[Phrase, int] = {}  # asked again for each variant holding the term
 
     def postings(self, phrase: Phrase) -> int:
-        cost = self.__dict__.setdefault("_cost", {})  # asked again for each variant holding the term
-        if phrase not in cost:
-            cost[phrase] = sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
-        return cost[phrase]
+        if phrase not in self._cost:
+            self._cost[phrase] = sum(self.df.get(w, 0) for t in phrase for w in match_subterms(t))
+        return self._cost[phrase]
 
     def idf(self, phrase: Phrase) -> float:
         """BM25's IDF of a term (a phrase: of its rarest word)."""
@@ -396,14 +396,11 @@ def _stored_stems(row) -> str | None:
         return None
 
 
-_NOT_SUBTERM = re.compile(r"[\W_]+")
-
-
 def _subterm_stream(terms) -> str:
     """Terms as the full-text index matches them (``match_subterms``: "£434964.18" is "434964 18"),
     spaced so that a phrase is present exactly when its stream is a substring of the passage's,
     the way the lexical arm matched it."""
-    return " " + _NOT_SUBTERM.sub(" ", " ".join(terms).lower()).strip() + " "
+    return " " + " ".join(match_subterms(" ".join(terms))) + " "
 
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")

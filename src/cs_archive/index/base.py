@@ -117,8 +117,12 @@ def match_subterms(term: str) -> list[str]:
     """The words of one match term as a full-text index sees them: runs of letters and digits.
 
     SQLite FTS5 (unicode61) splits "2023/24" into "2023" "24" and "£434964" into "434964";
-    PostgreSQL is given the same words, so both rank the same rows the same way."""
-    return re.findall(r"[^\W_]+", term.lower())
+    PostgreSQL is given the same words, so both rank the same rows the same way. (Splitting at
+    the runs between words is the faster way to find them, for a whole passage's stems too.)"""
+    return _NOT_SUBTERM.sub(" ", term.lower()).split()
+
+
+_NOT_SUBTERM = re.compile(r"[\W_]+")
 
 
 @runtime_checkable

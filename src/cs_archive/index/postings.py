@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import os
-import re
 import shutil
 import sqlite3
 import threading
@@ -34,11 +33,11 @@ from typing import Sequence
 import numpy as np
 
 from ..lexical import index_text
+from .base import match_subterms as subterms  # a stems string's words, as FTS5's unicode61 splits it
 
 FOLDER = "lexical"
 FORMAT = 2
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-_NOT_SUBTERM = re.compile(r"[\W_]+")
 ARRAYS = ("offsets", "docs", "tfs", "lengths", "ids", "prints")
 # Postings of phrases (read from FTS5) a reader keeps, most recently used first: the phrases
 # come from the synonym vocabulary (``synonyms.py``), so a server meets the same few again.
@@ -48,11 +47,6 @@ PHRASE_CACHE = int(os.environ.get("CS_ARCHIVE_PHRASE_CACHE", "2000000"))
 def _print(stems: str) -> int:
     """A 64-bit fingerprint of a chunk's stems (whether its postings can be carried over)."""
     return int.from_bytes(hashlib.blake2b(stems.encode(), digest_size=8).digest(), "little", signed=True)
-
-
-def subterms(stems: str) -> list[str]:
-    """Tokens of a stems string as FTS5's unicode61 tokenizer makes them (``base.match_subterms``)."""
-    return _NOT_SUBTERM.sub(" ", stems.lower()).split()
 
 
 def _stems_rows(db: sqlite3.Connection):
