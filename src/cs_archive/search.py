@@ -105,7 +105,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         return []
     m = _matrix([rows[i]["vector"] for i in ids])
     vecs = dict(zip(ids, m))
-    cos = {i: float(v @ qvec) for i, v in vecs.items()}  # one BLAS dot each: single-threaded at this length
+    cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
     # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     weights = _coverage_weights(variants, stats) if stats else None
@@ -115,8 +115,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         fill(fused)
         fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
-    kept, dupes = _collapse(order[: 4 * k + 20], vecs, _Texts(rows, fill))
-    kept = kept[:k]
+    kept, dupes = _collapse(order[: 4 * k + 20], vecs, _Texts(rows, fill), keep=k)
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
     rows = {**rows, **archive.chunk_rows(shown if light else [d for d in shown if d not in rows])}
     if stats:
@@ -336,8 +335,9 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
     words = {p for p in streams if p.count(" ") == 2 and p.strip()}
     phrases = {p: p.split() for p in streams if p not in words and p.strip()}
     asked = {p.strip() for p in words} | {x for ws in phrases.values() for x in ws}
+    ids = list(rows)
     held = getattr(store, "words_held", None)
-    held = held(list(asked), rows) if held and asked and rows else None
+    held = held(list(asked), ids) if held and asked and ids else None  # per word, a mask over ids
     stream_of = {}
 
     def stream(i):
@@ -347,31 +347,34 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
                                            tokens(f"{rows[i]['heading']}\n{rows[i]['text']}", drop_stopwords=False))
         return stream_of[i]
 
-    maybe = {}  # per term stream, the passages whose stems are read to tell whether they hold it
+    everyone = np.ones(len(ids), dtype=bool)
+    maybe = {}  # per term stream, a mask of the passages whose stems are read to tell whether they hold it
     for p in streams:
         if held is not None and p in words:
             continue
         if held is not None and p in phrases:
-            maybe[p] = [i for i in rows if all(i in held[x] for x in phrases[p])]
+            maybe[p] = np.logical_and.reduce([held[x] for x in phrases[p]]) if phrases[p] else everyone
         else:
-            maybe[p] = list(rows)
-    if fill is not None:
-        fill({i for some in maybe.values() for i in some})
-    present = {}  # per term stream, the passages that hold it
+            maybe[p] = everyone
+    if fill is not None and maybe:
+        fill([ids[j] for j in np.flatnonzero(np.logical_or.reduce(list(maybe.values())))])
+    present = {}  # per term stream, a mask of the passages that hold it
     for p in streams:
-        present[p] = held[p.strip()] if p not in maybe else {i for i in maybe[p] if p in stream(i)}
-    weights = [([(present[p], x) for p, x in w], total) for w, total in weights]
-    out = {}
-    for i in rows:
-        best = 0.0
-        for w, total in weights:
-            hits = 0.0
-            for where, x in w:
-                if i in where:
-                    hits += x
-            best = max(best, hits / total)
-        out[i] = best
-    return out
+        if p not in maybe:
+            present[p] = held[p.strip()]
+        else:
+            present[p] = np.zeros(len(ids), dtype=bool)
+            for j in np.flatnonzero(maybe[p]).tolist():
+                present[p][j] = p in stream(ids[j])
+    # Per variant, the IDF of its terms summed in the terms' order where present (adding 0.0
+    # elsewhere changes no float), over its total; a passage's coverage is its best variant's.
+    out = np.zeros(len(ids))
+    for w, total in weights:
+        hits = np.zeros(len(ids))
+        for p, x in w:
+            np.add(hits, x, out=hits, where=present[p])
+        np.maximum(out, hits / total, out=out)
+    return dict(zip(ids, out.tolist()))
 
 
 class _Texts:
@@ -418,33 +421,53 @@ def _dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("ij,kj->ik", a, b)
 
 
-def _collapse(order: list[int], vecs: dict[int, np.ndarray],
-              texts: dict[int, str] | None = None) -> tuple[list[int], dict[int, list[int]]]:
+def _collapse(order: list[int], vecs: dict[int, np.ndarray], texts: dict[int, str] | None = None,
+              keep: int | None = None) -> tuple[list[int], dict[int, list[int]]]:
     """Fold near-duplicates (cosine >= DUPLICATE_COSINE) into the first of them. Passages that
-    print different figures ("£900,000" / "£1,234,567") are never duplicates, however alike."""
+    print different figures ("£900,000" / "£1,234,567") are never duplicates, however alike.
+    With ``keep``, only the first ``keep`` passages kept (and what folds into them) are wanted:
+    the rest are neither returned nor compared against."""
     texts = texts or {}
+    figs: dict[int, frozenset] = {}
 
-    @functools.lru_cache(maxsize=None)
     def figures(i: int) -> frozenset:  # read only for the rare near-duplicate pair
-        return frozenset(_NUMBER.findall(texts.get(i, "")))
+        if i not in figs:
+            figs[i] = frozenset(_NUMBER.findall(texts.get(i, "")))
+        return figs[i]
 
     have = [i for i in order if i in vecs]
-    near = {}  # per passage, the earlier ones it nearly repeats (one matrix product for all pairs)
-    if have:
-        m = np.stack([vecs[i] for i in have])
-        sims = np.tril(_dots(m, m), -1) >= DUPLICATE_COSINE
-        near = {have[r]: {have[j] for j in np.flatnonzero(sims[r])} for r in np.flatnonzero(sims.any(axis=1))}
+    row = {i: r for r, i in enumerate(have)}
+    m = np.stack([vecs[i] for i in have]) if have else None
+    # A passage folds only into one kept before it, so only the kept passages' columns of the
+    # similarity matrix are needed: the first few columns in one product (the kept ones are
+    # nearly always among them), any later kept passage's column when it is kept.
+    first = len(have) if keep is None else min(len(have), keep + 10)
+    near = _dots(m, m[:first]) >= DUPLICATE_COSINE if first else None
+    columns: dict[int, np.ndarray] = {}
+
+    def column(c: int) -> np.ndarray:  # which passages nearly repeat have[c]
+        if c < first:
+            return near[:, c]
+        if c not in columns:
+            columns[c] = _dots(m, m[c:c + 1])[:, 0] >= DUPLICATE_COSINE
+        return columns[c]
+
     kept: list[int] = []
+    homes: list[int] = []  # the kept passages with vectors (rows of m), in the order kept
     dupes: dict[int, list[int]] = {}
     for i in order:
-        if i not in near:  # most passages repeat none of the earlier ones
-            kept.append(i)
-            continue
-        home = next((j for j in kept if j in near.get(i, ()) and figures(j) == figures(i)), None)
-        if home is None:
-            kept.append(i)
-        else:
+        if keep is not None and len(kept) >= keep and not homes:
+            break
+        r = row.get(i)
+        home = None
+        if r is not None:
+            home = next((have[c] for c in homes if column(c)[r] and figures(have[c]) == figures(i)), None)
+        if home is not None:
             dupes.setdefault(home, []).append(i)
+        elif keep is None or len(kept) < keep:
+            kept.append(i)
+            if r is not None:
+                homes.append(r)
     return kept, dupes
 
 

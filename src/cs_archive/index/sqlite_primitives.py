@@ -184,14 +184,15 @@ def doc_freqs(archive: Archive, words: Sequence[str]) -> dict[str, int]:
     return {w: found.get(w, 0) for w in words}
 
 
-def words_held(archive: Archive, words: Sequence[str], ids) -> dict[str, set[int]] | None:
-    """Per word (a word as the index holds it), which of the chunk ids hold it; None where the
-    generation has no numpy postings (callers then read the chunks' stems)."""
+def words_held(archive: Archive, words: Sequence[str], ids) -> dict[str, np.ndarray] | None:
+    """Per word (a word as the index holds it), which of the chunk ids hold it: a boolean per id,
+    in the order given; None where the generation has no numpy postings (callers then read the
+    chunks' stems)."""
     p = postings_of(archive)
     if p is None:
         return None
     ids = np.fromiter((int(i) for i in ids), dtype="int64")
-    return {w: set(ids[p.holding(w, ids)].tolist()) for w in dict.fromkeys(words)}
+    return {w: p.holding(w, ids) for w in dict.fromkeys(words)}
 
 
 def chunk_count(archive: Archive) -> int:
@@ -228,7 +229,7 @@ class FaissArchive(Archive):
     def candidate_rows(self, ids, columns: Sequence[str] = CANDIDATE_COLUMNS) -> dict[int, dict]:
         return candidate_rows(self, ids, columns)
 
-    def words_held(self, words: Sequence[str], ids) -> dict[str, set[int]] | None:
+    def words_held(self, words: Sequence[str], ids) -> dict[str, np.ndarray] | None:
         return words_held(self, words, ids)
 
     def chunk_count(self) -> int:
