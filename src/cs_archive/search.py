@@ -104,7 +104,6 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     if not ids:
         return []
     m = _matrix([rows[i]["vector"] for i in ids])
-    vecs = dict(zip(ids, m))
     cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
     # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
@@ -115,7 +114,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         fill(fused)
         fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
-    kept, dupes = _collapse(order[: 4 * k + 20], vecs, _Texts(rows, fill), keep=k)
+    kept, dupes = _collapse(order[: 4 * k + 20], m, {i: j for j, i in enumerate(ids)}, _Texts(rows, fill), keep=k)
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
     rows = {**rows, **archive.chunk_rows(shown if light else [d for d in shown if d not in rows])}
     if stats:
@@ -421,10 +420,11 @@ def _dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("ij,kj->ik", a, b)
 
 
-def _collapse(order: list[int], vecs: dict[int, np.ndarray], texts: dict[int, str] | None = None,
+def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts: dict[int, str] | None = None,
               keep: int | None = None) -> tuple[list[int], dict[int, list[int]]]:
-    """Fold near-duplicates (cosine >= DUPLICATE_COSINE) into the first of them. Passages that
-    print different figures ("£900,000" / "£1,234,567") are never duplicates, however alike.
+    """Fold near-duplicates (cosine >= DUPLICATE_COSINE) into the first of them; ``vectors[at[i]]``
+    is passage i's vector. Passages that print different figures ("£900,000" / "£1,234,567") are
+    never duplicates, however alike.
     With ``keep``, only the first ``keep`` passages kept (and what folds into them) are wanted:
     the rest are neither returned nor compared against."""
     texts = texts or {}
@@ -435,14 +435,14 @@ def _collapse(order: list[int], vecs: dict[int, np.ndarray], texts: dict[int, st
             figs[i] = frozenset(_NUMBER.findall(texts.get(i, "")))
         return figs[i]
 
-    have = [i for i in order if i in vecs]
+    have = [i for i in order if i in at]
     row = {i: r for r, i in enumerate(have)}
-    m = np.stack([vecs[i] for i in have]) if have else None
+    m = vectors[[at[i] for i in have]] if have else None
     # A passage folds only into one kept before it, so only the kept passages' columns of the
     # similarity matrix are needed: the first few columns in one product (the kept ones are
     # nearly always among them), any later kept passage's column when it is kept.
     first = len(have) if keep is None else min(len(have), keep + 10)
-    near = _dots(m, m[:first]) >= DUPLICATE_COSINE if first else None
+    near = np.tril(_dots(m, m[:first]) >= DUPLICATE_COSINE, -1) if first else None  # row r, earlier column c
     columns: dict[int, np.ndarray] = {}
 
     def column(c: int) -> np.ndarray:  # which passages nearly repeat have[c]
@@ -452,15 +452,17 @@ def _collapse(order: list[int], vecs: dict[int, np.ndarray], texts: dict[int, st
             columns[c] = _dots(m, m[c:c + 1])[:, 0] >= DUPLICATE_COSINE
         return columns[c]
 
+    alike = near.any(axis=1).tolist() if first else []  # per passage: near any of the first before it?
     kept: list[int] = []
     homes: list[int] = []  # the kept passages with vectors (rows of m), in the order kept
+    late = False  # whether a kept passage lies beyond the first columns
     dupes: dict[int, list[int]] = {}
     for i in order:
         if keep is not None and len(kept) >= keep and not homes:
             break
         r = row.get(i)
         home = None
-        if r is not None:
+        if r is not None and (alike[r] or late):  # most passages repeat none of the earlier ones
             home = next((have[c] for c in homes if column(c)[r] and figures(have[c]) == figures(i)), None)
         if home is not None:
             dupes.setdefault(home, []).append(i)
@@ -468,6 +470,7 @@ def _collapse(order: list[int], vecs: dict[int, np.ndarray], texts: dict[int, st
             kept.append(i)
             if r is not None:
                 homes.append(r)
+                late = late or r >= first
     return kept, dupes
 
 
