@@ -78,20 +78,18 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         return []
     qvec = embedder.embed_query(_PHRASE.sub(lambda m: m.group(1) or m.group(2), query))
     pool = max(POOL, 3 * k)
-    cand: dict[int, None] = {}
-    if "dense" in arms:
-        _, dids = store.dense(qvec, pool, allowed)
-        cand.update((int(i), None) for i in dids)
+    # The arms run side by side: the dense one on a helper thread (FAISS, or the database, lets
+    # go of the interpreter while it searches); here the lexical one, then its candidates' rows
+    # and coverage, which do not wait for the dense arm's.
+    dense = _arm_thread().submit(store.dense, qvec, pool, allowed) if "dense" in arms else None
     variants = query_variants(query, expand)
     stats = _TermStats(store, variants) if "lexical" in arms else None
     bm25 = _lexical(store, variants, pool, allowed, stats) if stats else {}
-    cand.update((i, None) for i in bm25)
-    if not cand:
-        return []
     # Every candidate is read for its vector only; its stems and text where search looks at them
     # (``fill``), and the hits returned get their whole rows (paper metadata, topics) afterwards.
     light = getattr(store, "candidate_rows", None)
-    rows = light(cand) if light else archive.chunk_rows(cand)
+    read = light or archive.chunk_rows
+    rows = read(bm25) if bm25 else {}
 
     def fill(some) -> None:
         missing = [i for i in some if i in rows and "text" not in rows[i]]
@@ -100,15 +98,23 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
 
             for i, r in light(missing, TEXT_COLUMNS).items():
                 rows[i].update(r)
+    # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
+    # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
+    weights = _coverage_weights(variants, stats) if stats else None
+    cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
+    cand: dict[int, None] = {}
+    if dense is not None:
+        _, dids = dense.result()
+        cand.update((int(i), None) for i in dids)
+    cand.update((i, None) for i in bm25)
+    more = [i for i in cand if i not in rows and i not in bm25]
+    if more:
+        rows.update(read(more))
     ids = [i for i in cand if i in rows]
     if not ids:
         return []
     m = _matrix([rows[i]["vector"] for i in ids])
     cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
-    # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
-    # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
-    weights = _coverage_weights(variants, stats) if stats else None
-    cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
     fused = fuse(ids, cos, bm25, cover, arms)
     if tuple(arms) == ARMS and answer_types(query):
         fill(fused)
@@ -138,6 +144,14 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     return hits
 
 
+@functools.lru_cache(maxsize=None)
+def _arm_thread():
+    """The threads the dense arm runs on (one per search running at once, up to four)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="cs-archive-dense")
+
+
 def fuse(ids: list[int], cos: dict[int, float], bm25: dict[int, float], cover: dict[int, float],
          arms: tuple[str, ...] = ARMS) -> dict[int, float]:
     """The fused score of each candidate (higher is better; comparable within one query)."""
@@ -145,10 +159,10 @@ def fuse(ids: list[int], cos: dict[int, float], bm25: dict[int, float], cover: d
         return {i: cos[i] for i in ids}
     if tuple(arms) == ("lexical",):
         return {i: bm25.get(i, 0.0) for i in ids}
-    dense = _minmax([cos[i] for i in ids])
-    lexical = _minmax([bm25.get(i, 0.0) for i in ids])
-    return {i: DENSE_WEIGHT * d + (1 - DENSE_WEIGHT) * lex * cover.get(i, 0.0)
-            for i, d, lex in zip(ids, dense, lexical)}
+    dense = _minmax(np.fromiter((cos[i] for i in ids), "float64", len(ids)))
+    lexical = _minmax(np.fromiter((bm25.get(i, 0.0) for i in ids), "float64", len(ids)))
+    covered = np.fromiter((cover.get(i, 0.0) for i in ids), "float64", len(ids))
+    return dict(zip(ids, (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical * covered).tolist()))
 
 
 ANSWER_BONUS = 0.12  # of the fused score (0-1); measured in README, *Retrieval quality*
@@ -198,9 +212,11 @@ def answers(wants: tuple[str, ...], text: str) -> float:
     return float(any((t not in _MAYBE or _MAYBE[t].search(text)) and _GIVES[t].search(text) for t in wants))
 
 
-def _minmax(xs: list[float]) -> list[float]:
-    lo, hi = min(xs), max(xs)
-    return [(x - lo) / (hi - lo) if hi > lo else 0.0 for x in xs]
+def _minmax(xs: np.ndarray) -> np.ndarray:
+    if not len(xs):
+        return xs
+    lo, hi = xs.min(), xs.max()
+    return (xs - lo) / (hi - lo) if hi > lo else np.zeros_like(xs)
 
 
 def confidence(cosine: float, coverage: float, literal: bool) -> bool:
