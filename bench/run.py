@@ -12,8 +12,8 @@ Everything is measured as ratios within one run (the machine is shared), repeate
   5. start-up: `cs-archive --help`, `cs-archive search`, `streamlit run` to the first page
 
 Environment: BENCH_SCALE (default 1: 20,000 synthetic sections and up to 1M chunks; 0.05 for
-a quick run), BENCH_SECTIONS (the synthetic sections alone), BENCH_EMBED_SAMPLE (4: embedding
-the synthetic texts alone is timed on 1 batch in 4), BENCH_REPEATS (3), BENCH_DIR (a
+a quick run), BENCH_SECTIONS (the synthetic sections alone), BENCH_EMBED_SAMPLE (8: embedding
+the synthetic texts alone is timed on 1 batch in 8), BENCH_REPEATS (3), BENCH_DIR (a
 scratch folder, default /tmp/cs-archive-bench). `bench/run.py --scaling-only` redoes part 4 from
 the synthetic archive an earlier run left in BENCH_DIR.
 """
@@ -47,15 +47,18 @@ SEEDS = ROOT / "seeds"
 SECTIONS = int(os.environ.get("BENCH_SECTIONS") or max(200, int(20_000 * SCALE)))
 # Embedding the synthetic archive's texts alone, for the ingest ratio, is timed on 1 in this
 # many of them (length-stratified) and scaled: the full pass would take a third of the run.
-EMBED_SAMPLE = int(os.environ.get("BENCH_EMBED_SAMPLE", "4"))
+EMBED_SAMPLE = int(os.environ.get("BENCH_EMBED_SAMPLE", "8"))
 SIZES = [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= max(1_000, 1_000_000 * SCALE)]
 QUESTIONS = (ROOT / "bench" / "questions.txt").read_text().splitlines()  # also bench/search_ab.py's
 CLI = [sys.executable, "-c", "import sys; from cs_archive.cli import main; sys.exit(main())"]
 OUT: dict = {"scale": SCALE, "repeats": REPEATS}
 
 
+START = time.perf_counter()
+
+
 def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    print(f"[{(time.perf_counter() - START) / 60:5.1f} min] {msg}", file=sys.stderr, flush=True)
 
 
 def timed(fn, *a, **kw):
