@@ -228,6 +228,22 @@ def test_highlights_off_costs_nothing_and_returns_none(care_archive, hash_env):
     assert all(1 <= len(h.highlights) <= 2 and all(s in h.text for s in h.highlights) for h in hits)
 
 
+def test_searches_at_once_on_one_archive_find_what_they_find_one_at_a_time(care_archive, hash_env):
+    # The dense arm runs on helper threads beside the lexical arm; a UI shares one archive
+    # between its users' searches.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.index.store import Archive
+
+    archive, emb = Archive(care_archive), HashEmbedder()
+    queries = ["LAC", "Switch Bucks", "placements per week", "care leavers", "£434,964.18", '"looked after"'] * 4
+    alone = [S.search(archive, emb, q, highlights=False) for q in queries]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda q: S.search(archive, emb, q, highlights=False), queries))
+    assert all(alone) and together == alone
+
+
 # -- end to end on the seeds (real model) ----------------------------------------------------------------
 
 def _hits(seed_index, query, **kw):
