@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cs_archive.chunking import read_file
@@ -592,3 +593,34 @@ def test_pdf_ingests_with_page_numbers(tmp_path, idx, emb):
     assert (by_section["3.1"]["page"], by_section["6.1"]["page"]) == (2, 3)
     [hit] = find(idx, emb, '"administration costs are capped"')
     assert (hit.section, hit.page, hit.page_end, hit.doc_type) == ("4.1", 2, 2, "report")
+
+
+def test_search_reads_candidate_vectors_exactly_as_stored_before_and_after_ivf(tmp_path, emb, monkeypatch):
+    from cs_archive.index import sqlite_primitives as SP
+    from cs_archive.index import vectors as V
+
+    monkeypatch.setattr(V, "EXACT_MAX", 100)  # IVF from 100 vectors, flat again below 50
+    src = tmp_path / "papers"
+    src.mkdir()
+    (src / "big.txt").write_text("Report to Cabinet\n\n" + "\n\n".join(
+        f"{n}. Paragraph {n} on budgets, placements and school transport number {n * 7}." for n in range(1, 161)))
+    (src / "small.txt").write_text("Minutes of Cabinet\n\n1. Apologies were received.\n\n2. The minutes were agreed.\n")
+    folder = tmp_path / "index"
+
+    def as_stored(a):
+        return {r["id"]: bytes(r["vector"]) for r in a.db.execute("SELECT id, vector FROM chunks")}
+
+    def as_read(a):
+        got = SP.candidate_rows(a, list(as_stored(a)))
+        return {i: np.asarray(r["vector"], dtype="float32").tobytes() if not isinstance(r["vector"], bytes)
+                else r["vector"] for i, r in got.items()}
+
+    ingest([src], folder, emb)
+    a = Archive(folder)
+    assert a.vectors.kind.startswith("faiss-ivf") and as_read(a) == as_stored(a)
+    remove([str(src / "big.txt")], folder, emb.name, emb.dim)
+    a = Archive(folder)
+    assert a.vectors.kind == "faiss-flat" and 0 < len(as_stored(a)) < 50
+    assert a.vectors.exact(list(as_stored(a))) is not None  # read from the index, not the rows
+    assert as_read(a) == as_stored(a)
+    assert check(folder) == []

@@ -279,3 +279,18 @@ def test_ivf_remove_save_load(ivf, tmp_path):
         assert not set(b_ids.tolist()) & set(gone.tolist())
     _, got = loaded.search(vectors[0], 5, allowed=ids[:8])
     assert ids[0] not in got.tolist() and len(got) == 5  # ids[0] was removed; 6 of 8 remain
+
+
+def test_a_flat_index_gives_back_its_vectors_exactly_even_after_shrinking_from_ivf():
+    rng = np.random.default_rng(3)
+    vectors = clustered(rng, 1200)
+    ids = np.arange(1200, dtype="int64")
+    index = FaissIndex(32, exact_max=1000)
+    index.add(ids, vectors)
+    index.fit()
+    assert index.exact(ids[:5]) is None  # IVF codes are rounded: never offered as the vectors
+    index.remove(ids[:800])
+    index.fit(stored=lambda: (ids[800:], vectors[800:]))  # the store's own copy
+    assert index.kind == "faiss-flat"
+    assert np.array_equal(index.exact(ids[800:]), vectors[800:])
+    assert index.exact([ids[0]]) is None  # removed: not held

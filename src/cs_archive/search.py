@@ -424,8 +424,10 @@ def _subterm_stream(terms) -> str:
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
 
-def _matrix(blobs: list[bytes]) -> np.ndarray:
-    """float32 vectors stored as bytes, one row each."""
+def _matrix(blobs: list) -> np.ndarray:
+    """float32 vectors, one row each: as stored (bytes) or already read (arrays)."""
+    if blobs and isinstance(blobs[0], np.ndarray):
+        return np.stack(blobs)
     return np.frombuffer(b"".join(blobs), dtype="float32").reshape(len(blobs), -1)
 
 

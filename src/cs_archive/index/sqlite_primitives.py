@@ -162,6 +162,10 @@ def candidate_rows(archive: Archive, ids, columns: Sequence[str] = CANDIDATE_COL
     ids = [int(i) for i in ids]
     if not ids:
         return {}
+    if tuple(columns) == CANDIDATE_COLUMNS:  # a flat index holds every vector as stored: no row read
+        held = archive.vectors.exact(ids)
+        if held is not None:
+            return {i: {"id": i, "vector": v} for i, v in zip(ids, held)}
     cur = archive.db.cursor()
     cur.row_factory = None  # plain tuples: cheaper than sqlite3.Row for a hundred rows per search
     q = f"SELECT {candidate_sql(archive, columns)} FROM chunks WHERE id IN ({','.join('?' * len(ids))})"

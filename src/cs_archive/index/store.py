@@ -385,6 +385,7 @@ class Writer:
         # The lexical arm's postings (index/postings.py), carried over from the live generation
         # for the chunks this run did not change.
         postings.write(self.db, self.gen, previous=self.folder / self.live.generation if self.live else None)
+        self.vectors.fit(stored=self._stored_vectors)  # flat again from the exact vectors, if it shrank
         self.db.close()
         self.vectors.save(self.gen / FaissIndex.filename)
         _fsync_file(self.gen / FaissIndex.filename)
@@ -402,6 +403,11 @@ class Writer:
             shutil.rmtree(self.folder / self.live.generation, ignore_errors=True)
         self._release()
         return manifest
+
+    def _stored_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype="int64", count=len(rows))
+        return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype="float32").reshape(len(rows), self.dim)
 
     def discard(self) -> None:
         """Forget the changes: the block of ``writing`` ends without a commit."""

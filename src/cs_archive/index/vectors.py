@@ -140,15 +140,28 @@ class FaissIndex(VectorIndex):
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
+    def exact(self, ids) -> np.ndarray | None:
+        """The vectors of these ids exactly as they were added, one row each, where the index
+        keeps them so (flat); None for IVF (its codes are rounded) or if an id is not held."""
+        if self._ivf() is not None:
+            return None
+        try:
+            return self.index.reconstruct_batch(np.asarray(ids, dtype="int64"))
+        except RuntimeError:
+            return None
+
     def save(self, path):
         import faiss
 
         self.fit()
         faiss.write_index(self.index, str(path))
 
-    def fit(self) -> None:
+    def fit(self, stored=None) -> None:
         """Choose the index for the present size: flat below ``exact_max``, else IVF with
-        about 2·sqrt(n) lists (trained afresh when the archive has grown fourfold)."""
+        about 2·sqrt(n) lists (trained afresh when the archive has grown fourfold).
+        ``stored()``, where given, returns every (ids, vectors) exactly as added (the store's
+        own copy): an IVF index that shrinks back to flat is made from those rather than from
+        its rounded codes, so that a flat index always holds the vectors exactly."""
         n = len(self)
         ivf = self._ivf()
         if ivf is None and n >= self.exact_max:
@@ -158,7 +171,7 @@ class FaissIndex(VectorIndex):
         elif ivf is not None and n < self.exact_max // 2:
             import faiss
 
-            ids, vectors = self._contents()
+            ids, vectors = stored() if stored is not None else self._contents()
             flat = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
             flat.add_with_ids(vectors, ids)
             self.index = flat
