@@ -5,6 +5,7 @@ archives with the fast hash embedder to test the mechanics (URL state, errors, u
 corrections).
 """
 import csv
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,11 @@ def run_app(monkeypatch, index, page: str | None = None, *, env: str = "CS_ARCHI
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def copy_boxes(at) -> list[str]:
+    """The citation in each card's copy box (common.copy_citation), in order."""
+    return [json.loads(e.proto.json)["citation"] for e in at.get("bidi_component") if e.proto.component_name == "csa_copy_citation"]
 
 
 def cards(at) -> list[str]:
@@ -65,8 +71,8 @@ def test_shared_link_runs_the_search_and_cites_the_paragraph(monkeypatch, seed_i
     assert CITATION in cards(at)[0]
     assert at.text_input(key="w_q").value == "how many children are in care per 10,000"
     assert qp(at, "q") == "how many children are in care per 10,000"
-    # the card shows the copy-able citation and the published paper's link
-    assert any(CITATION in c.value for c in at.code)
+    # the card shows the copy-able citation (its copy box) and the published paper's link
+    assert CITATION in copy_boxes(at)[0]
     assert any("moderngov" in m.value for m in at.markdown)
 
 

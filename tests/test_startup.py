@@ -2,9 +2,10 @@
 
 A fresh interpreter runs app.py through Streamlit's AppTest on ``?q=``, as the first visitor
 of a newly started server would, and reports what it imported: the search page must show its
-cards, highlights and timeline without torch or sentence-transformers (the ONNX query path),
-pandas, pyarrow or altair (the timeline is a plain Vega-Lite spec), pypdf, or the commitments
-register (imported when its page is opened).
+cards and highlights without torch or sentence-transformers (the ONNX query path), pandas,
+pyarrow or altair, pypdf, or the commitments register (imported when its page is opened). The
+timeline is drawn only when its tab is opened (so the browser loads Vega only then), and then
+as a plain Vega-Lite spec, still without pandas, pyarrow or altair.
 """
 import json
 import os
@@ -23,6 +24,10 @@ from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(sys.argv[1], default_timeout=180)
 at.query_params["q"] = sys.argv[2]
 at.run()
+if len(sys.argv) > 3:  # then open this tab, as a click on it would
+    assert not at.exception, at.exception
+    at.session_state["w_tab"] = sys.argv[3]
+    at.run()
 assert not at.exception, at.exception
 md = [m.value for m in at.markdown]
 print(json.dumps({
@@ -34,11 +39,11 @@ print(json.dumps({
 """ % (HEAVY,)
 
 
-def first_page(index: Path, query: str, **env) -> dict:
+def first_page(index: Path, query: str, *tab: str, **env) -> dict:
     full = {k: v for k, v in os.environ.items() if k not in ("CS_ARCHIVE_STORE", "CS_ARCHIVE_MODEL", "CS_ARCHIVE_BACKEND")}
     full.update(CS_ARCHIVE_INDEX=str(index), HF_HUB_OFFLINE="1", **env)
     full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    r = subprocess.run([sys.executable, "-c", SCRIPT, str(ROOT / "app.py"), query], capture_output=True,
+    r = subprocess.run([sys.executable, "-c", SCRIPT, str(ROOT / "app.py"), query, *tab], capture_output=True,
                        text=True, env=full, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -49,6 +54,7 @@ def test_first_search_page_imports_nothing_heavy(seed_index):
     page = first_page(seed_index, "how many children are in care per 10,000")  # the real model, ONNX
     assert page["cards"][0].startswith("**1. Cabinet · 4 January 2024 · Children's Services Update · para 2.23")
     assert page["marked"] >= 3  # the highlights, marked after the cards were drawn
+    assert page["charts"] == []  # the timeline waits for its tab
     assert page["heavy"] == []
 
 
@@ -58,7 +64,8 @@ def test_timeline_is_a_vega_lite_chart_of_the_meetings(hash_env, tmp_path):
 
     index = tmp_path / "index"
     assert not ingest([ROOT / "seeds"], index, get_embedder()).failed
-    page = first_page(index, "children in care", CS_ARCHIVE_MODEL="hash")
+    assert first_page(index, "children in care", CS_ARCHIVE_MODEL="hash")["charts"] == []
+    page = first_page(index, "children in care", "Timeline", CS_ARCHIVE_MODEL="hash")
     (chart,) = page["charts"]
     (layer,) = chart["layer"]
     rows = layer["data"]["values"]
