@@ -186,6 +186,22 @@ def test_no_passage_under_the_filters_says_what_to_do(monkeypatch, hash_archive)
     assert any("No passage matches" in w.value and "filters" in w.value for w in at.warning)
 
 
+def test_a_cards_context_and_earlier_papers_fill_when_opened(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive, q="children in care")
+    context = [e for e in at.expander if e.label.startswith("Show context")]
+    earlier = [e for e in at.expander if e.label.startswith("Earlier papers")]
+    assert len(context) == len(earlier) == len(cards(at)) and not any(e.children for e in context + earlier)
+    for e in (context[0], earlier[0]):  # open them, as a click would
+        at.session_state[e.proto.id.split("-", 2)[2]] = True
+    at.run()
+    assert not at.exception, at.exception
+    context = [e for e in at.expander if e.label.startswith("Show context")]
+    earlier = [e for e in at.expander if e.label.startswith("Earlier papers")]
+    shown = [m.value for m in context[0].markdown]
+    assert any("csa-cited" in v for v in shown) and len(shown) >= 2  # the passage and a neighbour
+    assert earlier[0].children and not context[1].children
+
+
 def test_typing_a_question_writes_the_url(monkeypatch, hash_archive):
     at = run_app(monkeypatch, hash_archive)
     at.text_input(key="w_q").input("children in care")

@@ -220,14 +220,22 @@ def card(hit: Hit, show_tools: bool = True):
             paper_link(hit, at=hit.chunk_id)
         with right:
             published_link(hit.url)
-        with st.expander("Show context: the paragraphs around it"):
-            for n in context_of(hit.chunk_id):
+        # The expanders fill when opened (a rerun): drawn hidden, their ~6 passages a card
+        # were most of the first page's elements for the browser to render.
+        context = st.expander("Show context: the paragraphs around it", key=f"w_ctx_{hit.chunk_id}",
+                              on_change="rerun")
+        with context:
+            for n in context_of(hit.chunk_id) if context.open else ():
                 cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
                 label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
                 st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
                             f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
-        with st.expander("Earlier papers: what was said before"):
-            if not hit.date:
+        earlier = st.expander("Earlier papers: what was said before", key=f"w_before_{hit.chunk_id}",
+                              on_change="rerun")
+        with earlier:
+            if not earlier.open:
+                pass
+            elif not hit.date:
                 st.write("This paper has no meeting date, so nothing can be placed before it. "
                          "A clerk can add the date on the Documents page.")
             else:
