@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the app's start-up goes: `streamlit run app.py` to the first page with results (issue 6).
 
-    .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser] [--legacy] [--compare DIR]
+    .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser | --browser-only] [--legacy] [--compare DIR]
 
 Prints these tables:
 
@@ -338,6 +338,7 @@ def main() -> None:
     p.add_argument("--index", type=Path, help="a seed archive (default: $CS_ARCHIVE_INDEX or BENCH_DIR/seeds-index)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-browser", action="store_true", help="only the steps in isolation")
+    p.add_argument("--browser-only", action="store_true", help="only the server phases and the browser (tables 2, 3)")
     p.add_argument("--legacy", action="store_true", help="also bench/run.py's chromium --dump-dom measurement")
     p.add_argument("--compare", type=Path, help="another checkout (e.g. /work/main) whose app.py is measured "
                                                 "alongside this one's, interleaved, for before/after figures")
@@ -348,8 +349,9 @@ def main() -> None:
     index = a.index or seed_index()
     # Warm: the ONNX export (made once per machine) and the disk cache.
     subprocess.run([sys.executable, __file__, "--steps"], env=env_for(index), check=True, capture_output=True)
-    bench_steps(index, a.repeats)
-    bench_apptest(index, max(a.repeats, 5), a.compare and a.compare.resolve())
+    if not a.browser_only:
+        bench_steps(index, a.repeats)
+        bench_apptest(index, max(a.repeats, 5), a.compare and a.compare.resolve())
     if not a.no_browser:
         if not (CHROMIUM.exists() and CHROMEDRIVER.exists() and shutil.which(str(CHROMEDRIVER))):
             print("\n(no /usr/bin/chromium and /usr/bin/chromedriver: browser tables skipped)")

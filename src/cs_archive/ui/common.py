@@ -127,10 +127,17 @@ def paper_link(hit_or_doc, at: str | None = None, label: str = "Open the whole p
         st.page_link(PAGES["paper"], label=label, query_params=params)
 
 
+def published_html(url: str | None) -> str:
+    """A link to the paper as published (empty when there is no safe address)."""
+    if not safe_url(url):
+        return ""
+    return (f'<a href="{esc_attr(safe_url(url))}" target="_blank" rel="noopener noreferrer">'
+            "Published paper on the council website</a>")
+
+
 def published_link(url: str | None) -> None:
     if safe_url(url):
-        st.markdown(f'<a href="{esc_attr(safe_url(url))}" target="_blank" rel="noopener noreferrer">'
-                    "Published paper on the council website</a>", unsafe_allow_html=True)
+        st.markdown(published_html(url), unsafe_allow_html=True)
 
 
 def note(text: str) -> None:
@@ -138,12 +145,14 @@ def note(text: str) -> None:
     st.markdown(f"<span class='csa-note'>{esc(text)}</span>", unsafe_allow_html=True)
 
 
-def tags_line(hit: Hit) -> str:
+def tags_line(hit: Hit, link: bool = False) -> str:
     bits = [f"Type: {esc(hit.doc_type)}"]
     if hit.topics:
         bits.append("Topics: " + esc(", ".join(hit.topics)))
     if hit.council:
         bits.append(esc(hit.council))
+    if link and published_html(hit.url):
+        bits.append(published_html(hit.url))
     return "<div class='csa-tags'>" + " · ".join(bits) + "</div>"
 
 
@@ -206,20 +215,19 @@ def card(hit: Hit, show_tools: bool = True):
     """One result: citation, the passage as printed with its best sentences marked, tags,
     copy-able citation, links, and (on demand) context and earlier papers. Returns the
     passage's placeholder, for ``show_passage`` to mark highlights that arrive later."""
+    # Few elements: each costs the browser several milliseconds to add to the first page
+    # (a card was 12 with its columns, now 7 with its expanders closed). Title, tags and the published paper's
+    # link are one block of markdown.
     with st.container(border=True):
         weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
-        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}", unsafe_allow_html=True)
-        st.markdown(tags_line(hit), unsafe_allow_html=True)
+        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}\n\n{tags_line(hit, link=show_tools)}",
+                    unsafe_allow_html=True)
         passage = st.empty()
         show_passage(passage, hit)
         copy_citation(hit.citation(), key=f"csa-cite-{hit.chunk_id}")
         if not show_tools:
             return passage
-        left, right = st.columns(2)
-        with left:
-            paper_link(hit, at=hit.chunk_id)
-        with right:
-            published_link(hit.url)
+        paper_link(hit, at=hit.chunk_id)
         # The expanders fill when opened (a rerun): drawn hidden, their ~6 passages a card
         # were most of the first page's elements for the browser to render.
         context = st.expander("Show context: the paragraphs around it", key=f"w_ctx_{hit.chunk_id}",

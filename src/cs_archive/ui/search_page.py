@@ -207,13 +207,13 @@ def _filter_words(state: dict) -> str:
 
 
 def _export(hits, query: str) -> None:
-    label, a, b, _ = st.columns([1.2, 1.3, 1.6, 2], vertical_alignment="center")
-    label.markdown("Save these results with their citations:")
-    a.download_button("CSV (spreadsheet)", explore.to_csv(hits), file_name="cs-archive-results.csv",
-                      mime="text/csv", on_click="ignore", icon=":material/download:")
-    b.download_button("Markdown (for a briefing)", explore.to_markdown(hits, query),
-                      file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore",
-                      icon=":material/download:")
+    row = st.container(horizontal=True, vertical_alignment="center")  # fewer elements than columns
+    row.markdown("Save these results with their citations:", width="content")
+    row.download_button("CSV (spreadsheet)", explore.to_csv(hits), file_name="cs-archive-results.csv",
+                        mime="text/csv", on_click="ignore", icon=":material/download:")
+    row.download_button("Markdown (for a briefing)", explore.to_markdown(hits, query),
+                        file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore",
+                        icon=":material/download:")
 
 
 def timeline_spec(rows: list[dict]) -> dict:
