@@ -13,7 +13,9 @@ Prints these tables:
 1b. **The page's first run, server side**: Streamlit's AppTest runs app.py with ?q= in a fresh
    interpreter (no server, no browser); the least noisy single figure for the app's own work.
 2. **Server phases** of one real start-up: `bench/startup_app.py` runs app.py unchanged with
-   a few library calls wrapped to log when they end, seconds after `streamlit run`.
+   a few library calls wrapped to log when they end, seconds after `streamlit run`. When app.py
+   is a server (`st.App`, whose start-up hook prepares the first search before any browser
+   connects), a launcher gives startup_app.py the same hook, and logs when it is done.
 3. **End to end in a browser**: Chromium (Selenium, started before the clock, as a user's browser
    is already open) loads /?q=children+in+care as soon as /_stcore/health answers; seconds from
    `streamlit run` to the server answering, the first result card, its highlights, and the
@@ -252,6 +254,39 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
             server.kill()
 
 
+PHASES_SERVER = """
+import os, time
+import streamlit as st
+
+if __name__ == "__main__":
+    import runpy
+    runpy.run_path(%r, run_name="__main__")
+else:  # the server, as app.py's: its start-up hook, and when its work is done
+    from cs_archive.ui import warm
+
+    def prepare(_prepare=warm.prepare):
+        _prepare()
+        with open(os.environ["CS_ARCHIVE_STARTUP_LOG"], "a") as f:
+            f.write(f"server start-up hook done (warm.prepare)\\t{time.time() - float(os.environ['CS_ARCHIVE_STARTUP_T0']):.3f}\\n")
+
+    warm.prepare = prepare
+    app = st.App(__file__, lifespan=warm.lifespan)
+"""
+
+
+def phases_script(root: Path, tmp: Path) -> Path:
+    """bench/startup_app.py, run as the app at ``root`` runs: behind a server with app.py's
+    start-up hook when app.py is one (st.App)."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    plain = ROOT / "bench" / "startup_app.py"
+    if not discover_asgi_app(root / "app.py").is_asgi_app:
+        return plain
+    script = tmp / "phases_server.py"
+    script.write_text(PHASES_SERVER % str(plain))
+    return script
+
+
 def browser_runs(index: Path, repeats: int, compare: Path | None = None, with_phases: bool = True):
     """The trivial app, this checkout's app.py and (``compare``) another checkout's, interleaved:
     ({name: [first_page(), …]}, [(phase, seconds)], seconds to start the browser)."""
@@ -272,7 +307,7 @@ def browser_runs(index: Path, repeats: int, compare: Path | None = None, with_ph
             for name, root in roots.items() if with_phases else ():
                 log = Path(tmp) / "phases.log"
                 log.unlink(missing_ok=True)
-                first_page(driver, ROOT / "bench" / "startup_app.py",
+                first_page(driver, phases_script(root, Path(tmp)),
                            dict(env_for(index, root), CS_ARCHIVE_STARTUP_APP=str(root / "app.py")), log)
                 phases += [(f"{name}: {phase}", float(sec))
                            for phase, sec in (line.split("\t") for line in log.read_text().splitlines())]

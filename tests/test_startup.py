@@ -72,3 +72,49 @@ def test_timeline_is_a_vega_lite_chart_of_the_meetings(hash_env, tmp_path):
     assert rows and all(set(r) == {"date", "committee", "passages", "best"} for r in rows)
     assert layer["encoding"]["x"]["field"] == "date" and layer["encoding"]["y"]["field"] == "committee"
     assert page["heavy"] == []
+
+
+WARM = """
+import asyncio, json, sys, threading
+from cs_archive.ui import warm
+
+async def serve():
+    async with warm.lifespan(None):  # as the server's start-up hook runs it
+        pass
+asyncio.run(serve())
+for t in threading.enumerate():
+    if t.name == "cs-archive-warm":
+        t.join(timeout=300)
+from cs_archive.ui import common
+
+def not_again(*a, **kw):
+    raise AssertionError("the archive was opened again")
+common.open_archive = not_again  # the page's archive() must find it open already
+print(json.dumps({
+    "loaded": [m for m in ("cs_archive.ui.search_page", "cs_archive.search", "nltk") if m in sys.modules],
+    "model": warm.start().done() and warm.start().exception() is None,
+    "archive open": common.archive().manifest.counts.get("papers", 0) > 0,
+    "heavy": sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in %r)),
+}))
+""" % (HEAVY,)
+
+
+def test_the_server_prepares_the_first_search_before_any_visitor(hash_env, tmp_path):
+    """`streamlit run app.py` finds the server in app.py (st.App), whose start-up hook loads the
+    search code, NLTK and the model, and opens the archive, before the first browser connects."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    assert discover_asgi_app(ROOT / "app.py").import_string == "app:app"
+    index = tmp_path / "index"
+    assert not ingest([ROOT / "seeds"], index, get_embedder()).failed
+    env = {k: v for k, v in os.environ.items() if k not in ("CS_ARCHIVE_STORE", "CS_ARCHIVE_BACKEND")}
+    env.update(CS_ARCHIVE_INDEX=str(index), CS_ARCHIVE_MODEL="hash")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    r = subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    assert got == {"loaded": ["cs_archive.ui.search_page", "cs_archive.search", "nltk"], "model": True,
+                   "archive open": True, "heavy": []}
