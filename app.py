@@ -17,7 +17,7 @@ from cs_archive.ui import warm
 
 
 def main() -> None:
-    warm.start()  # (when the server's hook has not) the model loads on a thread while the page imports and draws
+    warm.start()  # unless the server's hook has: the model loads on a thread while the page draws
 
     from cs_archive.config import store_location
     from cs_archive.ui import common

@@ -266,8 +266,9 @@ else:  # the server, as app.py's: its start-up hook, and when its work is done
 
     def prepare(_prepare=warm.prepare):
         _prepare()
+        seconds = time.time() - float(os.environ["CS_ARCHIVE_STARTUP_T0"])
         with open(os.environ["CS_ARCHIVE_STARTUP_LOG"], "a") as f:
-            f.write(f"server start-up hook done (warm.prepare)\\t{time.time() - float(os.environ['CS_ARCHIVE_STARTUP_T0']):.3f}\\n")
+            f.write(f"server start-up hook done (warm.prepare)\\t{seconds:.3f}\\n")
 
     warm.prepare = prepare
     app = st.App(__file__, lifespan=warm.lifespan)

@@ -184,8 +184,8 @@ button:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 """
 _COPY_JS = """
 export default function ({ data, parentElement }) {
-  const citation = data.citation, text = parentElement.querySelector(".text"), button = parentElement.querySelector("button"),
-        done = parentElement.querySelector(".done");
+  const citation = data.citation, text = parentElement.querySelector(".text"),
+        button = parentElement.querySelector("button"), done = parentElement.querySelector(".done");
   text.textContent = citation;
   button.onclick = async () => {
     let ok = false;
@@ -215,9 +215,9 @@ def card(hit: Hit, show_tools: bool = True):
     """One result: citation, the passage as printed with its best sentences marked, tags,
     copy-able citation, links, and (on demand) context and earlier papers. Returns the
     passage's placeholder, for ``show_passage`` to mark highlights that arrive later."""
-    # Few elements: each costs the browser several milliseconds to add to the first page
-    # (a card was 12 with its columns, now 7 with its expanders closed). Title, tags and the published paper's
-    # link are one block of markdown.
+    # Few elements, since each costs the browser time on the first page: title, tags and the
+    # published paper's link are one block of markdown, and the expanders fill when opened
+    # (a rerun). Drawn hidden, their passages were most of the page's elements.
     with st.container(border=True):
         weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
         st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}\n\n{tags_line(hit, link=show_tools)}",
@@ -228,33 +228,39 @@ def card(hit: Hit, show_tools: bool = True):
         if not show_tools:
             return passage
         paper_link(hit, at=hit.chunk_id)
-        # The expanders fill when opened (a rerun): drawn hidden, their ~6 passages a card
-        # were most of the first page's elements for the browser to render.
         context = st.expander("Show context: the paragraphs around it", key=f"w_ctx_{hit.chunk_id}",
                               on_change="rerun")
-        with context:
-            for n in context_of(hit.chunk_id) if context.open else ():
-                cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
-                label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
-                st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
-                            f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
+        if context.open:
+            with context:
+                _show_context(hit)
         earlier = st.expander("Earlier papers: what was said before", key=f"w_before_{hit.chunk_id}",
                               on_change="rerun")
-        with earlier:
-            if not earlier.open:
-                pass
-            elif not hit.date:
-                st.write("This paper has no meeting date, so nothing can be placed before it. "
-                         "A clerk can add the date on the Documents page.")
-            else:
-                before = earlier_of(hit.chunk_id)
-                if not before:
-                    st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
-                for b in before:
-                    st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
-                    st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
-                    paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
+        if earlier.open:
+            with earlier:
+                _show_earlier(hit)
     return passage
+
+
+def _show_context(hit: Hit) -> None:
+    for n in context_of(hit.chunk_id):
+        cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
+        label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
+        st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
+                    f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
+
+
+def _show_earlier(hit: Hit) -> None:
+    if not hit.date:
+        st.write("This paper has no meeting date, so nothing can be placed before it. "
+                 "A clerk can add the date on the Documents page.")
+        return
+    before = earlier_of(hit.chunk_id)
+    if not before:
+        st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
+    for b in before:
+        st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
+        st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
+        paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
