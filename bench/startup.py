@@ -47,6 +47,7 @@ WORK = Path(os.environ.get("BENCH_DIR", "/tmp/cs-archive-bench"))
 QUERY = "children in care"
 HEAVY = ("torch", "sentence_transformers", "transformers", "pypdf", "pandas", "altair", "cs_archive.commitments")
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+VISIT_AFTER = 0.0  # seconds between the server answering and the browser's visit (--visit-after)
 TRIVIAL = 'import streamlit as st\nst.title("Trivial")\nst.markdown("**1. Cabinet**")\n'
 
 
@@ -220,6 +221,7 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
                     raise SystemExit(f"streamlit run {script} exited with {server.returncode}")
                 time.sleep(0.02)
         got["server answers /_stcore/health"] = time.time() - t0
+        time.sleep(VISIT_AFTER)  # a visitor who comes later (--visit-after)
         driver.get(url + "/?q=" + QUERY.replace(" ", "+"))
         got["browser has loaded the page's scripts"] = time.time() - t0
         idle = 0
@@ -337,8 +339,9 @@ def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> Non
 
     rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in KEYS[:3] + ["first result card shown"] + KEYS[-2:]]
     rows += [(f"{name}: {k}", *med(xs, k)) for name, xs in runs.items() if name != "trivial app" for k in KEYS]
+    visit = f"; the browser visits {VISIT_AFTER:g} s after the server answers" if VISIT_AFTER else ""
     table(f"3. `streamlit run` to the first page in Chromium, seconds (median of {repeats}; "
-          f"browser started beforehand in {started:.2f} s)", rows)
+          f"browser started beforehand in {started:.2f} s{visit})", rows)
 
 
 def legacy(index: Path, repeats: int, compare: Path | None = None) -> None:
@@ -378,11 +381,15 @@ def main() -> None:
     p.add_argument("--legacy", action="store_true", help="also bench/run.py's chromium --dump-dom measurement")
     p.add_argument("--compare", type=Path, help="another checkout (e.g. /work/main) whose app.py is measured "
                                                 "alongside this one's, interleaved, for before/after figures")
+    p.add_argument("--visit-after", type=float, default=0.0, metavar="S",
+                   help="the browser visits S seconds after the server answers (times still count from `streamlit run`)")
     p.add_argument("--steps", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.steps:
         return steps()
     index = a.index or seed_index()
+    global VISIT_AFTER
+    VISIT_AFTER = a.visit_after
     # Warm: the ONNX export (made once per machine) and the disk cache.
     subprocess.run([sys.executable, __file__, "--steps"], env=env_for(index), check=True, capture_output=True)
     if not a.browser_only:
