@@ -3,6 +3,11 @@
 Run with `make run` (or `streamlit run app.py`). A search is a link:
 /?q=children+in+care&since=2023-01-01 (parameter names in CONTRACT.md). The pages are thin
 scripts in src/cs_archive/ui/pages/ over the library; this file only wires them.
+
+`streamlit run app.py` first imports this file (as the module ``app``) to find the server,
+``app`` below; its start-up hook loads the model, the search code and the archive while the
+first browser is still loading Streamlit's own scripts. Streamlit then runs the file as
+``__main__`` for each visitor: ``main()``, the pages.
 """
 from __future__ import annotations
 
@@ -10,29 +15,35 @@ import streamlit as st
 
 from cs_archive.ui import warm
 
-warm.start()  # the model loads on a thread while the rest of the first run imports and draws
 
-from cs_archive.config import store_location  # noqa: E402
-from cs_archive.ui import common  # noqa: E402
+def main() -> None:
+    warm.start()  # unless the server's hook has: the model loads on a thread while the page draws
 
-st.set_page_config(page_title="Council papers search", page_icon=":material/search:", layout="wide")
+    from cs_archive.config import store_location
+    from cs_archive.ui import common
 
-pages = {
-    "search": st.Page(common.page_file("search"), title="Search", icon=":material/search:", url_path="search", default=True),
-    "meetings": st.Page(common.page_file("meetings"), title="Meetings", icon=":material/event:", url_path="meetings"),
-    "paper": st.Page(common.page_file("paper"), title="Read a paper", icon=":material/description:", url_path="paper"),
-    "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
-    "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
-}
+    st.set_page_config(page_title="Council papers search", page_icon=":material/search:", layout="wide")
+
+    pages = {
+        "search": st.Page(common.page_file("search"), title="Search", icon=":material/search:", url_path="search", default=True),
+        "meetings": st.Page(common.page_file("meetings"), title="Meetings", icon=":material/event:", url_path="meetings"),
+        "paper": st.Page(common.page_file("paper"), title="Read a paper", icon=":material/description:", url_path="paper"),
+        "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
+        "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
+    }
+
+    def commitments() -> None:
+        from cs_archive import ui_commitments  # imported when the page is opened, not for every search
+
+        ui_commitments.render(store_location(None, None))
+
+    pages["commitments"] = st.Page(commitments, title="Commitments", icon=":material/task_alt:", url_path="commitments")
+    common.PAGES.clear()
+    common.PAGES.update(pages)
+    st.navigation(list(pages.values())).run()
 
 
-def commitments() -> None:
-    from cs_archive import ui_commitments  # imported when the page is opened, not for every search
-
-    ui_commitments.render(store_location(None, None))
-
-
-pages["commitments"] = st.Page(commitments, title="Commitments", icon=":material/task_alt:", url_path="commitments")
-common.PAGES.clear()
-common.PAGES.update(pages)
-st.navigation(list(pages.values())).run()
+if __name__ == "__main__":  # a visitor's run of the script
+    main()
+else:  # `streamlit run app.py` looking for the server
+    app = st.App(__file__, lifespan=warm.lifespan)

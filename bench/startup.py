@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Where the app's start-up goes: `streamlit run app.py` to the first page with results (issue 6).
 
-    .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser] [--legacy] [--compare DIR]
+    .venv/bin/python bench/startup.py [--index DIR] [--repeats N] [--no-browser | --browser-only] [--legacy] [--compare DIR]
 
 Prints these tables:
 
@@ -13,7 +13,9 @@ Prints these tables:
 1b. **The page's first run, server side**: Streamlit's AppTest runs app.py with ?q= in a fresh
    interpreter (no server, no browser); the least noisy single figure for the app's own work.
 2. **Server phases** of one real start-up: `bench/startup_app.py` runs app.py unchanged with
-   a few library calls wrapped to log when they end, seconds after `streamlit run`.
+   a few library calls wrapped to log when they end, seconds after `streamlit run`. When app.py
+   is a server (`st.App`, whose start-up hook prepares the first search before any browser
+   connects), a launcher gives startup_app.py the same hook, and logs when it is done.
 3. **End to end in a browser**: Chromium (Selenium, started before the clock, as a user's browser
    is already open) loads /?q=children+in+care as soon as /_stcore/health answers; seconds from
    `streamlit run` to the server answering, the first result card, its highlights, and the
@@ -45,6 +47,7 @@ WORK = Path(os.environ.get("BENCH_DIR", "/tmp/cs-archive-bench"))
 QUERY = "children in care"
 HEAVY = ("torch", "sentence_transformers", "transformers", "pypdf", "pandas", "altair", "cs_archive.commitments")
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+VISIT_AFTER = 0.0  # seconds between the server answering and the browser's visit (--visit-after)
 TRIVIAL = 'import streamlit as st\nst.title("Trivial")\nst.markdown("**1. Cabinet**")\n'
 
 
@@ -218,6 +221,7 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
                     raise SystemExit(f"streamlit run {script} exited with {server.returncode}")
                 time.sleep(0.02)
         got["server answers /_stcore/health"] = time.time() - t0
+        time.sleep(VISIT_AFTER)  # a visitor who comes later (--visit-after)
         driver.get(url + "/?q=" + QUERY.replace(" ", "+"))
         got["browser has loaded the page's scripts"] = time.time() - t0
         idle = 0
@@ -252,6 +256,40 @@ def first_page(driver, script: Path, env: dict, log: Path | None = None, timeout
             server.kill()
 
 
+PHASES_SERVER = """
+import os, time
+import streamlit as st
+
+if __name__ == "__main__":
+    import runpy
+    runpy.run_path(%r, run_name="__main__")
+else:  # the server, as app.py's: its start-up hook, and when its work is done
+    from cs_archive.ui import warm
+
+    def prepare(_prepare=warm.prepare):
+        _prepare()
+        seconds = time.time() - float(os.environ["CS_ARCHIVE_STARTUP_T0"])
+        with open(os.environ["CS_ARCHIVE_STARTUP_LOG"], "a") as f:
+            f.write(f"server start-up hook done (warm.prepare)\\t{seconds:.3f}\\n")
+
+    warm.prepare = prepare
+    app = st.App(__file__, lifespan=warm.lifespan)
+"""
+
+
+def phases_script(root: Path, tmp: Path) -> Path:
+    """bench/startup_app.py, run as the app at ``root`` runs: behind a server with app.py's
+    start-up hook when app.py is one (st.App)."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    plain = ROOT / "bench" / "startup_app.py"
+    if not discover_asgi_app(root / "app.py").is_asgi_app:
+        return plain
+    script = tmp / "phases_server.py"
+    script.write_text(PHASES_SERVER % str(plain))
+    return script
+
+
 def browser_runs(index: Path, repeats: int, compare: Path | None = None, with_phases: bool = True):
     """The trivial app, this checkout's app.py and (``compare``) another checkout's, interleaved:
     ({name: [first_page(), …]}, [(phase, seconds)], seconds to start the browser)."""
@@ -272,7 +310,7 @@ def browser_runs(index: Path, repeats: int, compare: Path | None = None, with_ph
             for name, root in roots.items() if with_phases else ():
                 log = Path(tmp) / "phases.log"
                 log.unlink(missing_ok=True)
-                first_page(driver, ROOT / "bench" / "startup_app.py",
+                first_page(driver, phases_script(root, Path(tmp)),
                            dict(env_for(index, root), CS_ARCHIVE_STARTUP_APP=str(root / "app.py")), log)
                 phases += [(f"{name}: {phase}", float(sec))
                            for phase, sec in (line.split("\t") for line in log.read_text().splitlines())]
@@ -301,8 +339,9 @@ def bench_browser(index: Path, repeats: int, compare: Path | None = None) -> Non
 
     rows = [(f"trivial app: {k}", *med(runs["trivial app"], k)) for k in KEYS[:3] + ["first result card shown"] + KEYS[-2:]]
     rows += [(f"{name}: {k}", *med(xs, k)) for name, xs in runs.items() if name != "trivial app" for k in KEYS]
+    visit = f"; the browser visits {VISIT_AFTER:g} s after the server answers" if VISIT_AFTER else ""
     table(f"3. `streamlit run` to the first page in Chromium, seconds (median of {repeats}; "
-          f"browser started beforehand in {started:.2f} s)", rows)
+          f"browser started beforehand in {started:.2f} s{visit})", rows)
 
 
 def legacy(index: Path, repeats: int, compare: Path | None = None) -> None:
@@ -338,18 +377,24 @@ def main() -> None:
     p.add_argument("--index", type=Path, help="a seed archive (default: $CS_ARCHIVE_INDEX or BENCH_DIR/seeds-index)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-browser", action="store_true", help="only the steps in isolation")
+    p.add_argument("--browser-only", action="store_true", help="only the server phases and the browser (tables 2, 3)")
     p.add_argument("--legacy", action="store_true", help="also bench/run.py's chromium --dump-dom measurement")
     p.add_argument("--compare", type=Path, help="another checkout (e.g. /work/main) whose app.py is measured "
                                                 "alongside this one's, interleaved, for before/after figures")
+    p.add_argument("--visit-after", type=float, default=0.0, metavar="S",
+                   help="the browser visits S seconds after the server answers (times still count from `streamlit run`)")
     p.add_argument("--steps", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.steps:
         return steps()
     index = a.index or seed_index()
+    global VISIT_AFTER
+    VISIT_AFTER = a.visit_after
     # Warm: the ONNX export (made once per machine) and the disk cache.
     subprocess.run([sys.executable, __file__, "--steps"], env=env_for(index), check=True, capture_output=True)
-    bench_steps(index, a.repeats)
-    bench_apptest(index, max(a.repeats, 5), a.compare and a.compare.resolve())
+    if not a.browser_only:
+        bench_steps(index, a.repeats)
+        bench_apptest(index, max(a.repeats, 5), a.compare and a.compare.resolve())
     if not a.no_browser:
         if not (CHROMIUM.exists() and CHROMEDRIVER.exists() and shutil.which(str(CHROMEDRIVER))):
             print("\n(no /usr/bin/chromium and /usr/bin/chromedriver: browser tables skipped)")

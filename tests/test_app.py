@@ -5,6 +5,7 @@ archives with the fast hash embedder to test the mechanics (URL state, errors, u
 corrections).
 """
 import csv
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,11 @@ def run_app(monkeypatch, index, page: str | None = None, *, env: str = "CS_ARCHI
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def copy_boxes(at) -> list[str]:
+    """The citation in each card's copy box (common.copy_citation), in order."""
+    return [json.loads(e.proto.json)["citation"] for e in at.get("bidi_component") if e.proto.component_name == "csa_copy_citation"]
 
 
 def cards(at) -> list[str]:
@@ -65,8 +71,8 @@ def test_shared_link_runs_the_search_and_cites_the_paragraph(monkeypatch, seed_i
     assert CITATION in cards(at)[0]
     assert at.text_input(key="w_q").value == "how many children are in care per 10,000"
     assert qp(at, "q") == "how many children are in care per 10,000"
-    # the card shows the copy-able citation and the published paper's link
-    assert any(CITATION in c.value for c in at.code)
+    # the card shows the copy-able citation (its copy box) and the published paper's link
+    assert CITATION in copy_boxes(at)[0]
     assert any("moderngov" in m.value for m in at.markdown)
 
 
@@ -178,6 +184,22 @@ def test_empty_archive_says_so(monkeypatch, tmp_path, hash_env):
 def test_no_passage_under_the_filters_says_what_to_do(monkeypatch, hash_archive):
     at = run_app(monkeypatch, hash_archive, q='"no such phrase anywhere"')
     assert any("No passage matches" in w.value and "filters" in w.value for w in at.warning)
+
+
+def test_a_cards_context_and_earlier_papers_fill_when_opened(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive, q="children in care")
+    context = [e for e in at.expander if e.label.startswith("Show context")]
+    earlier = [e for e in at.expander if e.label.startswith("Earlier papers")]
+    assert len(context) == len(earlier) == len(cards(at)) and not any(e.children for e in context + earlier)
+    for e in (context[0], earlier[0]):  # open them, as a click would
+        at.session_state[e.proto.id.split("-", 2)[2]] = True
+    at.run()
+    assert not at.exception, at.exception
+    context = [e for e in at.expander if e.label.startswith("Show context")]
+    earlier = [e for e in at.expander if e.label.startswith("Earlier papers")]
+    shown = [m.value for m in context[0].markdown]
+    assert any("csa-cited" in v for v in shown) and len(shown) >= 2  # the passage and a neighbour
+    assert earlier[0].children and not context[1].children
 
 
 def test_typing_a_question_writes_the_url(monkeypatch, hash_archive):

@@ -203,6 +203,34 @@ def test_a_councillor_types_a_question_and_gets_the_cited_paragraph(browser, ser
     violations = audit(browser)
     (SHOTS / "axe-search.json").write_text(json.dumps(violations, indent=2) + "\n")
     assert violations == [], json.dumps(violations, indent=2)
+    # The first page's JavaScript: neither the code box's syntax highlighter (1.5 MB) nor Vega,
+    # which loads when the timeline tab is opened.
+    scripts = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("/BidiComponent." in u for u in scripts), scripts  # the copy box is there
+    assert not [u for u in scripts if "SyntaxHighlighter" in u or "VegaLite" in u or "/embed." in u], scripts
+
+
+def test_the_copy_button_puts_the_citation_on_the_clipboard(browser, server):
+    browser.get(server + "/?q=" + urllib.request.quote(QUESTION))
+    _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
+    _settle(browser)
+    browser.execute_cdp_cmd("Browser.grantPermissions", {"origin": server, "permissions": ["clipboardReadWrite",
+                                                                                          "clipboardSanitizedWrite"]})
+    # The cards' copy boxes, in order (each in a shadow root of its own).
+    boxes = browser.execute_script("return [...document.querySelectorAll('*')].filter(e => e.shadowRoot && "
+                                   "e.shadowRoot.querySelector('.cite')).map(e => e.shadowRoot)")
+    assert len(boxes) >= 3
+    first = boxes[0]
+    assert first.find_element("css selector", ".text").text == CITATION
+    button = first.find_element("css selector", "button")
+    assert button.text == "Copy citation"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    time.sleep(0.3)
+    assert first.find_element("css selector", ".done").text == "Copied"
+    pasted = browser.execute_async_script("const done = arguments[0]; navigator.clipboard.readText()"
+                                          ".then(done, e => done('no clipboard: ' + e));")
+    assert pasted == CITATION
 
 
 def test_the_shared_link_reloads_to_the_same_first_card(browser, server):

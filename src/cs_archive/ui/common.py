@@ -15,8 +15,8 @@ from ..render import esc, esc_attr, passage_html, safe_url
 
 PAGES: dict[str, st.Page] = {}  # filled by app.py: "search", "paper", "meetings", ...
 
-# Streamlit's default grey caption (#808495 on white) fails WCAG AA contrast; so does the
-# light-blue of `st.code`'s copy button outline. Darker greys, a visible focus ring.
+# Streamlit's default grey caption (#808495 on white) fails WCAG AA contrast. Darker greys,
+# a visible focus ring.
 CSS = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
@@ -127,10 +127,17 @@ def paper_link(hit_or_doc, at: str | None = None, label: str = "Open the whole p
         st.page_link(PAGES["paper"], label=label, query_params=params)
 
 
+def published_html(url: str | None) -> str:
+    """A link to the paper as published (empty when there is no safe address)."""
+    if not safe_url(url):
+        return ""
+    return (f'<a href="{esc_attr(safe_url(url))}" target="_blank" rel="noopener noreferrer">'
+            "Published paper on the council website</a>")
+
+
 def published_link(url: str | None) -> None:
     if safe_url(url):
-        st.markdown(f'<a href="{esc_attr(safe_url(url))}" target="_blank" rel="noopener noreferrer">'
-                    "Published paper on the council website</a>", unsafe_allow_html=True)
+        st.markdown(published_html(url), unsafe_allow_html=True)
 
 
 def note(text: str) -> None:
@@ -138,12 +145,14 @@ def note(text: str) -> None:
     st.markdown(f"<span class='csa-note'>{esc(text)}</span>", unsafe_allow_html=True)
 
 
-def tags_line(hit: Hit) -> str:
+def tags_line(hit: Hit, link: bool = False) -> str:
     bits = [f"Type: {esc(hit.doc_type)}"]
     if hit.topics:
         bits.append("Topics: " + esc(", ".join(hit.topics)))
     if hit.council:
         bits.append(esc(hit.council))
+    if link and published_html(hit.url):
+        bits.append(published_html(hit.url))
     return "<div class='csa-tags'>" + " · ".join(bits) + "</div>"
 
 
@@ -153,44 +162,105 @@ def show_passage(slot, hit: Hit) -> None:
                   unsafe_allow_html=True)
 
 
+# The citation a clerk pastes, with a button that copies it. Not `st.code`: its copy button
+# comes with Streamlit's syntax highlighter, 1.5 MB of JavaScript the browser would load and
+# run before the first page settles. This is a few lines in the page itself (a components v2
+# element: no iframe). The clipboard API needs a secure page (https or localhost); elsewhere
+# the button falls back to selecting the text and the browser's copy command.
+_COPY_HTML = """<div class="cite"><span class="label">Citation to copy:</span>
+<span class="text"></span><button type="button">Copy citation</button>
+<span class="done" role="status" aria-live="polite"></span></div>"""
+_COPY_CSS = """
+.cite { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .6rem; font-size: .92rem;
+        font-family: var(--st-font, sans-serif); color: #2b2f38; }
+.label { color: #3d4350; }
+.text { font-family: var(--st-code-font, monospace); background: #f0f2f6; padding: .15rem .45rem;
+        border-radius: .3rem; user-select: all; overflow-wrap: anywhere; }
+button { font: inherit; font-size: .85rem; color: #1f2329; background: #fff; border: 1px solid #5a6472;
+         border-radius: .4rem; padding: .15rem .6rem; cursor: pointer; }
+button:hover { border-color: #1a5fb4; color: #1a5fb4; }
+button:focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
+.done { color: #1e6b34; }
+"""
+_COPY_JS = """
+export default function ({ data, parentElement }) {
+  const citation = data.citation, text = parentElement.querySelector(".text"),
+        button = parentElement.querySelector("button"), done = parentElement.querySelector(".done");
+  text.textContent = citation;
+  button.onclick = async () => {
+    let ok = false;
+    try { await navigator.clipboard.writeText(citation); ok = true; } catch (e) {
+      const range = document.createRange(); range.selectNodeContents(text);
+      const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+      try { ok = document.execCommand("copy"); } catch (e2) { ok = false; }
+    }
+    done.textContent = ok ? "Copied" : "Selected: press Ctrl+C to copy";
+    setTimeout(() => { done.textContent = ""; }, 2500);
+  };
+}
+"""
+_copy_box = None
+
+
+def copy_citation(text: str, key: str) -> None:
+    """The citation as text, and a button that copies it to the clipboard."""
+    global _copy_box
+    if _copy_box is None:
+        _copy_box = st.components.v2.component("csa_copy_citation", html=_COPY_HTML, css=_COPY_CSS, js=_COPY_JS)
+    # A dict, not the bare string: Streamlit would ask pandas whether a string is a table.
+    _copy_box(data={"citation": text}, key=key)
+
+
 def card(hit: Hit, show_tools: bool = True):
     """One result: citation, the passage as printed with its best sentences marked, tags,
     copy-able citation, links, and (on demand) context and earlier papers. Returns the
     passage's placeholder, for ``show_passage`` to mark highlights that arrive later."""
+    # Few elements, since each costs the browser time on the first page: title, tags and the
+    # published paper's link are one block of markdown, and the expanders fill when opened
+    # (a rerun). Drawn hidden, their passages were most of the page's elements.
     with st.container(border=True):
         weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
-        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}", unsafe_allow_html=True)
-        st.markdown(tags_line(hit), unsafe_allow_html=True)
+        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}\n\n{tags_line(hit, link=show_tools)}",
+                    unsafe_allow_html=True)
         passage = st.empty()
         show_passage(passage, hit)
-        note("Citation to copy (use the copy button at its right):")
-        st.code(hit.citation(), language=None, wrap_lines=True)
+        copy_citation(hit.citation(), key=f"csa-cite-{hit.chunk_id}")
         if not show_tools:
             return passage
-        left, right = st.columns(2)
-        with left:
-            paper_link(hit, at=hit.chunk_id)
-        with right:
-            published_link(hit.url)
-        with st.expander("Show context: the paragraphs around it"):
-            for n in context_of(hit.chunk_id):
-                cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
-                label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
-                st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
-                            f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
-        with st.expander("Earlier papers: what was said before"):
-            if not hit.date:
-                st.write("This paper has no meeting date, so nothing can be placed before it. "
-                         "A clerk can add the date on the Documents page.")
-            else:
-                before = earlier_of(hit.chunk_id)
-                if not before:
-                    st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
-                for b in before:
-                    st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
-                    st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
-                    paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
+        paper_link(hit, at=hit.chunk_id)
+        context = st.expander("Show context: the paragraphs around it", key=f"w_ctx_{hit.chunk_id}",
+                              on_change="rerun")
+        if context.open:
+            with context:
+                _show_context(hit)
+        earlier = st.expander("Earlier papers: what was said before", key=f"w_before_{hit.chunk_id}",
+                              on_change="rerun")
+        if earlier.open:
+            with earlier:
+                _show_earlier(hit)
     return passage
+
+
+def _show_context(hit: Hit) -> None:
+    for n in context_of(hit.chunk_id):
+        cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
+        label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
+        st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
+                    f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
+
+
+def _show_earlier(hit: Hit) -> None:
+    if not hit.date:
+        st.write("This paper has no meeting date, so nothing can be placed before it. "
+                 "A clerk can add the date on the Documents page.")
+        return
+    before = earlier_of(hit.chunk_id)
+    if not before:
+        st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
+    for b in before:
+        st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
+        st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
+        paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)

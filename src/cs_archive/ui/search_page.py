@@ -164,7 +164,8 @@ def _results(archive, state: dict) -> None:
         st.write(f"{len(confident)} passage{'s' * (len(confident) != 1)} answer “{esc(state['q'])}”"
                  f"{_filter_words(state)}, {explore.SORTS[state['sort']].lower()}.")
     _export(hits, state["q"])
-    tab_cards, tab_time = st.tabs(["Passages", "Timeline"])
+    # The timeline runs (and the browser loads Vega for it) only when its tab is opened.
+    tab_cards, tab_time = st.tabs(["Passages", "Timeline"], key="w_tab", on_change="rerun")
     passages = {}
     with tab_cards:
         for h in confident:
@@ -175,9 +176,10 @@ def _results(archive, state: dict) -> None:
                 passages[h.chunk_id] = common.card(h)
     if not lit:
         _highlight(key, passages)
-    pool = _search(*key[:-1], max(k, TIMELINE_POOL), False)
-    with tab_time:
-        _timeline([h for h in pool if h.confident] or found)
+    if tab_time.open:
+        pool = _search(*key[:-1], max(k, TIMELINE_POOL), False)
+        with tab_time:
+            _timeline([h for h in pool if h.confident] or found)
 
 
 def _highlight(key: tuple, passages: dict) -> None:
@@ -205,13 +207,13 @@ def _filter_words(state: dict) -> str:
 
 
 def _export(hits, query: str) -> None:
-    label, a, b, _ = st.columns([1.2, 1.3, 1.6, 2], vertical_alignment="center")
-    label.markdown("Save these results with their citations:")
-    a.download_button("CSV (spreadsheet)", explore.to_csv(hits), file_name="cs-archive-results.csv",
-                      mime="text/csv", on_click="ignore", icon=":material/download:")
-    b.download_button("Markdown (for a briefing)", explore.to_markdown(hits, query),
-                      file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore",
-                      icon=":material/download:")
+    row = st.container(horizontal=True, vertical_alignment="center")  # fewer elements than columns
+    row.markdown("Save these results with their citations:", width="content")
+    row.download_button("CSV (spreadsheet)", explore.to_csv(hits), file_name="cs-archive-results.csv",
+                        mime="text/csv", on_click="ignore", icon=":material/download:")
+    row.download_button("Markdown (for a briefing)", explore.to_markdown(hits, query),
+                        file_name="cs-archive-results.md", mime="text/markdown", on_click="ignore",
+                        icon=":material/download:")
 
 
 def timeline_spec(rows: list[dict]) -> dict:
