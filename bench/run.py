@@ -419,7 +419,7 @@ def streamlit_rows(index: Path) -> list[list]:
     for name, key, label in [("trivial app", "first result card shown", "streamlit run → a trivial app's page (floor)"),
                              ("app.py", "first result card shown", "streamlit run → first page with results"),
                              ("app.py", "highlights shown", "streamlit run → results with highlights"),
-                             ("app.py", "script finished", "streamlit run → page complete (timeline drawn)")]:
+                             ("app.py", "script finished", "streamlit run → page complete (script finished)")]:
         xs = [r[key] for r in runs[name] if key in r]
         rows.append([label, statistics.median(xs) if xs else "n/a", spread(xs) if xs else "-"])
     return rows
