@@ -368,7 +368,7 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
         if held is not None and p in words:
             continue
         if held is not None and p in phrases:
-            maybe[p] = np.logical_and.reduce([held[x] for x in phrases[p]]) if phrases[p] else everyone
+            maybe[p] = np.logical_and.reduce([held[x] for x in phrases[p]])
         else:
             maybe[p] = everyone
     if fill is not None and maybe:
@@ -438,14 +438,13 @@ def _dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("ij,kj->ik", a, b)
 
 
-def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts: dict[int, str] | None = None,
-              keep: int | None = None) -> tuple[list[int], dict[int, list[int]]]:
-    """Fold near-duplicates (cosine >= DUPLICATE_COSINE) into the first of them; ``vectors[at[i]]``
-    is passage i's vector. Passages that print different figures ("£900,000" / "£1,234,567") are
-    never duplicates, however alike.
-    With ``keep``, only the first ``keep`` passages kept (and what folds into them) are wanted:
-    the rest are neither returned nor compared against."""
-    texts = texts or {}
+def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts, keep: int
+              ) -> tuple[list[int], dict[int, list[int]]]:
+    """The first ``keep`` passages of ``order`` once near-duplicates (cosine >= DUPLICATE_COSINE)
+    are folded into the first of them, and what folded into each; ``vectors[at[i]]`` is passage
+    i's vector, ``texts.get(i)`` its text. Passages that print different figures ("£900,000" /
+    "£1,234,567") are never duplicates, however alike. Later passages are neither kept nor
+    compared against."""
     figs: dict[int, frozenset] = {}
 
     def figures(i: int) -> frozenset:  # read only for the rare near-duplicate pair
@@ -459,7 +458,7 @@ def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts: 
     # A passage folds only into one kept before it, so only the kept passages' columns of the
     # similarity matrix are needed: the first few columns in one product (the kept ones are
     # nearly always among them), any later kept passage's column when it is kept.
-    first = len(have) if keep is None else min(len(have), keep + 10)
+    first = min(len(have), keep + 10)
     near = np.tril(_dots(m, m[:first]) >= DUPLICATE_COSINE, -1) if first else None  # row r, earlier column c
     columns: dict[int, np.ndarray] = {}
 
@@ -476,7 +475,7 @@ def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts: 
     late = False  # whether a kept passage lies beyond the first columns
     dupes: dict[int, list[int]] = {}
     for i in order:
-        if keep is not None and len(kept) >= keep and not homes:
+        if len(kept) >= keep and not homes:
             break
         r = row.get(i)
         home = None
@@ -484,7 +483,7 @@ def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts: 
             home = next((have[c] for c in homes if column(c)[r] and figures(have[c]) == figures(i)), None)
         if home is not None:
             dupes.setdefault(home, []).append(i)
-        elif keep is None or len(kept) < keep:
+        elif len(kept) < keep:
             kept.append(i)
             if r is not None:
                 homes.append(r)
