@@ -595,7 +595,9 @@ def test_pdf_ingests_with_page_numbers(tmp_path, idx, emb):
     assert (hit.section, hit.page, hit.page_end, hit.doc_type) == ("4.1", 2, 2, "report")
 
 
-def test_search_reads_candidate_vectors_exactly_as_stored_before_and_after_ivf(tmp_path, emb, monkeypatch):
+def test_search_reads_candidate_vectors_as_stored_before_and_after_ivf(tmp_path, emb, monkeypatch):
+    """Flat: from the index, exactly as stored. IVF: the fp16 copies "pq" keeps (within 1e-3),
+    or the stored rows themselves where the lists hold only codes."""
     from cs_archive.index import sqlite_primitives as SP
     from cs_archive.index import vectors as V
 
@@ -615,12 +617,21 @@ def test_search_reads_candidate_vectors_exactly_as_stored_before_and_after_ivf(t
         return {i: np.asarray(r["vector"], dtype="float32").tobytes() if not isinstance(r["vector"], bytes)
                 else r["vector"] for i, r in got.items()}
 
+    def close(read, stored):
+        return read.keys() == stored.keys() and all(
+            np.allclose(np.frombuffer(read[i], "float32"), np.frombuffer(stored[i], "float32"), atol=1e-3) for i in stored)
+
     ingest([src], folder, emb)
     a = Archive(folder)
-    assert a.vectors.kind.startswith("faiss-ivf") and as_read(a) == as_stored(a)
+    assert a.vectors.kind == "faiss-ivf-pq" and close(as_read(a), as_stored(a))
+    monkeypatch.setattr(V, "CODEC", "fp16")
+    (src / "other.txt").write_text("Minutes of Scrutiny\n\n1. The chairman welcomed members.\n")
+    ingest([src], folder, emb)  # rewritten with fp16 lists: candidates' vectors read from the rows
+    a = Archive(folder)
+    assert a.vectors.kind == "faiss-ivf-fp16" and as_read(a) == as_stored(a)
     remove([str(src / "big.txt")], folder, emb.name, emb.dim)
     a = Archive(folder)
     assert a.vectors.kind == "faiss-flat" and 0 < len(as_stored(a)) < 50
-    assert a.vectors.exact(list(as_stored(a))) is not None  # read from the index, not the rows
+    assert a.vectors.held(list(as_stored(a))) is not None  # read from the index, not the rows
     assert as_read(a) == as_stored(a)
     assert check(folder) == []

@@ -186,7 +186,7 @@ def clustered(rng: np.random.Generator, n: int, dim: int = 32, centres: int = 40
     return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype("float32")
 
 
-@pytest.fixture(params=["sq8", "fp16"])
+@pytest.fixture(params=["sq8", "fp16", "pq"])
 def ivf(request):
     rng = np.random.default_rng(7)
     ids = rng.choice(np.arange(1, 10**6), size=3000, replace=False).astype("int64")
@@ -281,16 +281,43 @@ def test_ivf_remove_save_load(ivf, tmp_path):
     assert ids[0] not in got.tolist() and len(got) == 5  # ids[0] was removed; 6 of 8 remain
 
 
-def test_a_flat_index_gives_back_its_vectors_exactly_even_after_shrinking_from_ivf():
+@pytest.mark.parametrize("codec", ["pq", "fp16", "sq8"])
+def test_a_flat_index_gives_back_its_vectors_exactly_even_after_shrinking_from_ivf(codec):
     rng = np.random.default_rng(3)
     vectors = clustered(rng, 1200)
     ids = np.arange(1200, dtype="int64")
-    index = FaissIndex(32, exact_max=1000)
+    index = FaissIndex(32, exact_max=1000, codec=codec)
     index.add(ids, vectors)
     index.fit()
-    assert index.exact(ids[:5]) is None  # IVF codes are rounded: never offered as the vectors
+    if codec == "pq":  # the fp16 copies candidates are ranked on: close, and never the exact bytes
+        got = index.held(ids[[5, 700, 3]])
+        np.testing.assert_allclose(got, vectors[[5, 700, 3]], atol=1e-3)
+        assert not np.array_equal(got, vectors[[5, 700, 3]])
+        assert index.held([5000]) is None and index.held([-1]) is None  # never added
+    else:
+        assert index.held(ids[:5]) is None  # the lists hold rounded codes only: read the rows
     index.remove(ids[:800])
+    if codec == "pq":
+        assert index.held([ids[0]]) is None and index.held([ids[900]]) is not None
     index.fit(stored=lambda: (ids[800:], vectors[800:]))  # the store's own copy
     assert index.kind == "faiss-flat"
-    assert np.array_equal(index.exact(ids[800:]), vectors[800:])
-    assert index.exact([ids[0]]) is None  # removed: not held
+    assert np.array_equal(index.held(ids[800:]), vectors[800:])
+    assert index.held([ids[0]]) is None  # removed: not held
+
+
+def test_pq_ranks_its_candidates_on_their_fp16_copies():
+    """The scores a "pq" search returns are the copies' inner products, best first, and the
+    copies stay in step with the codes through removal, growth and a save and load."""
+    rng = np.random.default_rng(4)
+    vectors = clustered(rng, 3000)
+    ids = rng.choice(np.arange(1, 10**6), size=3000, replace=False).astype("int64")
+    index = FaissIndex(32, exact_max=1000, codec="pq")
+    index.add(ids[:1500], vectors[:1500])
+    index.fit()
+    index.remove(ids[:100])
+    index.add(ids[1500:], vectors[1500:])  # after the views were made: made again
+    for q in clustered(rng, 5):
+        scores, got = index.search(q, 20)
+        np.testing.assert_allclose(scores, index.held(got) @ q, rtol=1e-5, atol=1e-6)
+        assert list(scores) == sorted(scores, reverse=True) and not set(got.tolist()) & set(ids[:100].tolist())
+    assert index.search(vectors[2000], 1)[1][0] == ids[2000]

@@ -162,8 +162,8 @@ def candidate_rows(archive: Archive, ids, columns: Sequence[str] = CANDIDATE_COL
     ids = [int(i) for i in ids]
     if not ids:
         return {}
-    if tuple(columns) == CANDIDATE_COLUMNS:  # a flat index holds every vector as stored: no row read
-        held = archive.vectors.exact(ids)
+    if tuple(columns) == CANDIDATE_COLUMNS:  # the vector index holds them (flat: as stored; "pq": fp16): no row read
+        held = archive.vectors.held(ids)
         if held is not None:
             return {i: {"id": i, "vector": v} for i, v in zip(ids, held)}
     cur = archive.db.cursor()
