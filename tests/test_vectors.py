@@ -37,6 +37,13 @@ def data():
     return rng, ids, unit(rng, N)
 
 
+@pytest.fixture(params=["set", "bitmap"])
+def selector(request, monkeypatch):
+    """Filters reach FAISS as a hash set of ids (few) or a bitmap (many): both, for any size."""
+    monkeypatch.setattr(vectors_module, "BITMAP_FROM", 10**9 if request.param == "set" else 0)
+    return request.param
+
+
 @pytest.fixture
 def full(make, data):
     _, ids, vectors = data
@@ -95,7 +102,7 @@ def test_a_stored_vector_finds_itself_first_with_cosine_one(full, data):
     assert scores[0] == pytest.approx(1.0, abs=1e-5)
 
 
-def test_allowed_restricts_and_still_returns_k(full, data):
+def test_allowed_restricts_and_still_returns_k(full, data, selector):
     rng, ids, vectors = data
     allowed = rng.choice(ids, size=20, replace=False)
     for q in unit(rng, 5):
@@ -107,7 +114,7 @@ def test_allowed_restricts_and_still_returns_k(full, data):
         np.testing.assert_allclose(scores, want_scores, atol=1e-5)
 
 
-def test_allowed_far_from_the_query_are_still_found(full, data):
+def test_allowed_far_from_the_query_are_still_found(full, data, selector):
     """The allowed ids are the ones the query likes least: a post-filter of a top-k would miss them."""
     rng, ids, vectors = data
     q = unit(rng, 1)[0]
@@ -117,21 +124,21 @@ def test_allowed_far_from_the_query_are_still_found(full, data):
     assert got.tolist() == oracle(ids, vectors, q, 5, worst)[1].tolist()
 
 
-def test_fewer_allowed_than_k_returns_all_allowed(full, data):
+def test_fewer_allowed_than_k_returns_all_allowed(full, data, selector):
     rng, ids, _ = data
     allowed = ids[[5, 17, 250]]
     _, got = full.search(unit(rng, 1)[0], 10, allowed=allowed)
     assert sorted(got.tolist()) == sorted(allowed.tolist())
 
 
-def test_allowed_ids_absent_from_the_index_are_ignored(full, data):
+def test_allowed_ids_absent_from_the_index_are_ignored(full, data, selector):
     rng, ids, _ = data
     allowed = np.concatenate([ids[:3], np.array([-5, 100_001, 100_002], dtype="int64")])
     _, got = full.search(unit(rng, 1)[0], 10, allowed=allowed)
     assert sorted(got.tolist()) == sorted(ids[:3].tolist())
 
 
-def test_allowed_after_removal_skips_removed(full, data):
+def test_allowed_after_removal_skips_removed(full, data, selector):
     rng, ids, _ = data
     full.remove(ids[:2])
     _, got = full.search(unit(rng, 1)[0], 10, allowed=ids[:4])
@@ -245,7 +252,7 @@ def test_ivf_ranks_like_exact_search(ivf):
 
 
 @pytest.mark.parametrize("share", [0.002, 0.01, 0.2, 0.6])
-def test_ivf_filtered_search_returns_k_hits_when_k_exist(ivf, share):
+def test_ivf_filtered_search_returns_k_hits_when_k_exist(ivf, share, selector):
     rng, ids, vectors, index, exact = ivf
     allowed = rng.choice(ids, size=max(3, int(share * len(ids))), replace=False)
     k = 10
@@ -257,7 +264,7 @@ def test_ivf_filtered_search_returns_k_hits_when_k_exist(ivf, share):
         assert len(set(got.tolist()) & set(want.tolist())) >= 0.8 * len(want)
 
 
-def test_ivf_filter_the_query_likes_least_is_still_found(ivf):
+def test_ivf_filter_the_query_likes_least_is_still_found(ivf, selector):
     rng, ids, vectors, index, exact = ivf
     q = clustered(rng, 1)[0]
     worst = ids[np.argsort(vectors @ q)[:12]]

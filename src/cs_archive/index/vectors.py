@@ -68,6 +68,23 @@ def _one_thread():
         faiss.omp_set_num_threads(before)
 
 
+BITMAP_FROM = 2048  # allowed ids from which a filter is a bitmap rather than a hash set
+
+
+def _selector(allowed: np.ndarray):
+    """A FAISS selector for the allowed ids, and the array it reads (kept alive by the caller).
+    A hash set costs about 0.1 µs an id to build (100 ms for a filter keeping 1M chunks); a
+    bitmap over the ids, one bit each, 1 ms."""
+    import faiss
+
+    if len(allowed) < BITMAP_FROM or allowed.min() < 0:
+        return faiss.IDSelectorBatch(allowed), None
+    mask = np.zeros(int(allowed.max()) + 1, dtype=bool)
+    mask[allowed] = True
+    bits = np.packbits(mask, bitorder="little")
+    return faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits)), bits
+
+
 class FaissIndex(VectorIndex):
     """Inner-product search whose FAISS index is chosen by size, at save time.
 
@@ -160,14 +177,16 @@ class FaissIndex(VectorIndex):
         if n == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.zeros(0, dtype="float32"), np.zeros(0, dtype="int64")
         q = np.ascontiguousarray(query.reshape(1, -1), dtype="float32")
-        sel = None
+        sel = bits = None
         if allowed is not None:
             allowed = np.asarray(allowed, dtype="int64")
-            sel = faiss.IDSelectorBatch(allowed)
+            sel, bits = _selector(allowed)
             k = min(k, len(allowed))
         k = min(k, n)
         with _one_thread():
-            return self._search(q, k, sel, allowed, n)
+            found = self._search(q, k, sel, allowed, n)
+        del bits  # the bitmap the selector reads lives until here
+        return found
 
     def _search(self, q, k, sel, allowed, n):
         import faiss
