@@ -624,6 +624,7 @@ def test_search_reads_candidate_vectors_as_stored_before_and_after_ivf(tmp_path,
     ingest([src], folder, emb)
     a = Archive(folder)
     assert a.vectors.kind == "faiss-ivf-pq" and close(as_read(a), as_stored(a))
+    assert a.vectors.held(list(as_stored(a))) is not None and as_read(a) != as_stored(a)  # the copies, not the rows
     monkeypatch.setattr(V, "CODEC", "fp16")
     (src / "other.txt").write_text("Minutes of Scrutiny\n\n1. The chairman welcomed members.\n")
     ingest([src], folder, emb)  # rewritten with fp16 lists: candidates' vectors read from the rows

@@ -312,19 +312,81 @@ def test_a_flat_index_gives_back_its_vectors_exactly_even_after_shrinking_from_i
     assert index.held([ids[0]]) is None  # removed: not held
 
 
-def test_pq_ranks_its_candidates_on_their_fp16_copies():
+def test_pq_ranks_its_candidates_on_their_fp16_copies(tmp_path):
     """The scores a "pq" search returns are the copies' inner products, best first, and the
-    copies stay in step with the codes through removal, growth and a save and load."""
+    copies stay in step with the codes through removal, additions, fourfold growth and a save
+    and load."""
     rng = np.random.default_rng(4)
-    vectors = clustered(rng, 3000)
-    ids = rng.choice(np.arange(1, 10**6), size=3000, replace=False).astype("int64")
+    vectors = clustered(rng, 9000)
+    ids = rng.choice(np.arange(1, 10**6), size=9000, replace=False).astype("int64")
     index = FaissIndex(32, exact_max=1000, codec="pq")
     index.add(ids[:1500], vectors[:1500])
     index.fit()
+    lists = index._ivf().nlist
+
+    def agrees(index, gone):
+        for q in clustered(rng, 5):
+            scores, got = index.search(q, 20)
+            np.testing.assert_allclose(scores, index.held(got) @ q, rtol=1e-5, atol=1e-6)
+            assert list(scores) == sorted(scores, reverse=True) and not set(got.tolist()) & gone
+        np.testing.assert_allclose(index.held(ids[[1400, 200]]), vectors[[1400, 200]], atol=1e-3)
+
+    agrees(index, set())  # the views into the copies are made here...
     index.remove(ids[:100])
-    index.add(ids[1500:], vectors[1500:])  # after the views were made: made again
-    for q in clustered(rng, 5):
-        scores, got = index.search(q, 20)
-        np.testing.assert_allclose(scores, index.held(got) @ q, rtol=1e-5, atol=1e-6)
-        assert list(scores) == sorted(scores, reverse=True) and not set(got.tolist()) & set(ids[:100].tolist())
+    agrees(index, set(ids[:100].tolist()))  # ...and made again after each change
+    index.add(ids[1500:3000], vectors[1500:3000])
+    agrees(index, set(ids[:100].tolist()))
     assert index.search(vectors[2000], 1)[1][0] == ids[2000]
+    index.add(ids[3000:], vectors[3000:])
+    index.fit()  # grown fourfold: new lists, codes and copies
+    assert index._ivf().nlist >= 2 * lists and index.kind == "faiss-ivf-pq" and len(index) == 8900
+    agrees(index, set(ids[:100].tolist()))
+    index.save(tmp_path / "v.faiss")
+    loaded = FaissIndex.load(tmp_path / "v.faiss", 32)
+    assert loaded.kind == "faiss-ivf-pq" and len(loaded) == 8900
+    agrees(loaded, set(ids[:100].tolist()))
+    q = clustered(rng, 1)[0]
+    assert loaded.search(q, 10)[1].tolist() == index.search(q, 10)[1].tolist()
+
+
+def test_pq_file_whose_copies_do_not_match_its_codes_is_refused(tmp_path):
+    import faiss
+
+    rng = np.random.default_rng(5)
+    vectors = clustered(rng, 1200)
+    index = FaissIndex(32, exact_max=1000, codec="pq")
+    index.add(np.arange(1200), vectors)
+    index.save(tmp_path / "v.faiss")
+    index.refine.remove_ids(faiss.IDSelectorBatch(np.arange(10, dtype="int64")))  # copies now short of the codes
+    index.save(tmp_path / "bad.faiss")
+    assert len(FaissIndex.load(tmp_path / "v.faiss", 32)) == 1200
+    with pytest.raises(ValueError, match="damaged"):
+        FaissIndex.load(tmp_path / "bad.faiss", 32)
+    whole = (tmp_path / "v.faiss").read_bytes()
+    (tmp_path / "cut.faiss").write_bytes(whole[: len(whole) - 1000])  # cut inside the copies
+    with pytest.raises((RuntimeError, ValueError)):
+        FaissIndex.load(tmp_path / "cut.faiss", 32)
+
+
+@pytest.mark.parametrize("dim, m", [(384, 96), (768, 192), (32, 16), (100, 25), (16, 8), (14, 7), (34, None), (38, None)])
+def test_pq_subquantizers_leave_at_most_8_dimensions_to_a_code(dim, m):
+    assert vectors_module.pq_subquantizers(dim) == m
+    assert FaissIndex(dim).codec == ("pq" if m else "fp16")
+
+
+@pytest.mark.parametrize("was", ["sq8", "fp16"])
+def test_an_archive_written_with_other_codes_is_rebuilt_as_pq_from_the_stored_vectors(was, tmp_path):
+    rng = np.random.default_rng(6)
+    vectors = clustered(rng, 1500)
+    ids = np.arange(1500, dtype="int64")
+    old = FaissIndex(32, exact_max=1000, codec=was)
+    old.add(ids, vectors)
+    old.save(tmp_path / "old.faiss")
+    index = FaissIndex.load(tmp_path / "old.faiss", 32)  # as an older version wrote it
+    index.exact_max = 1000
+    assert index.kind == f"faiss-ivf-{was}" and index.codec == "pq" and index.held(ids[:3]) is None
+    assert index.search(vectors[7], 1)[1][0] == 7  # searched as it is until written again
+    index.fit(stored=lambda: (ids, vectors))  # the next write
+    assert index.kind == "faiss-ivf-pq"
+    err = np.abs(index.held(ids) - vectors).max()
+    assert err < 5e-4, err  # fp16 of the stored vectors (2.4e-4), not of the old rounded codes (sq8: 9.7e-4)
