@@ -283,11 +283,6 @@ class FaissIndex(VectorIndex):
         its rounded codes, so that a flat index always holds the vectors exactly."""
         n = len(self)
         ivf = self._ivf()
-        # Rebuilt from the index's own contents where they are exact (flat) or fp16 copies that
-        # encode to the same fp16 again ("pq"); from the store's copy where the lists hold
-        # only their rounded codes (fp16 or sq8 lists, and any IVF shrinking back to flat).
-        lossy = ivf is not None and self.refine is None
-        contents = stored if stored is not None and lossy else self._contents
         if ivf is None and n >= self.exact_max:
             self._build_ivf(*self._contents())
         elif ivf is not None and n < self.exact_max // 2:
@@ -298,20 +293,23 @@ class FaissIndex(VectorIndex):
             flat.add_with_ids(vectors, ids)
             self.index, self.refine, self._rows = flat, None, None
         elif ivf is not None and (ivf_lists(n) >= 2 * ivf.nlist or self._codec() != self.codec):
-            self._build_ivf(*contents())  # grown fourfold, or written with other codes
+            # grown fourfold, or written with other codes: rebuilt from its own fp16 copies
+            # ("pq": they encode to the same fp16 again), else from the store's copy, not from
+            # lists that hold only rounded codes
+            lossy = self.refine is None and stored is not None
+            self._build_ivf(*(stored() if lossy else self._contents()))
 
     def _contents(self) -> tuple[np.ndarray, np.ndarray]:
         """All ids and vectors (decoded from their fp16 or 8-bit codes when the index is IVF)."""
         import faiss
 
         ivf = self._ivf()
-        if ivf is None or self.refine is not None:
-            held = self.index if ivf is None else self.refine
-            ids = faiss.vector_to_array(held.id_map).astype("int64")
-            codes = faiss.vector_to_array(faiss.downcast_index(held.index).codes)
-            if ivf is None or not len(ids):
-                return ids, codes.view("float32").reshape(-1, self.dim)
-            return ids, faiss.downcast_index(self.refine.index).sa_decode(codes.reshape(len(ids), -1))
+        if ivf is None:
+            ids = faiss.vector_to_array(self.index.id_map).astype("int64")
+            flat = faiss.downcast_index(self.index.index)
+            return ids, faiss.vector_to_array(flat.codes).view("float32").reshape(-1, self.dim)
+        if self.refine is not None:  # "pq": the fp16 copies, which decode exactly
+            return faiss.vector_to_array(self.refine.id_map).astype("int64"), self._refined()[1].astype("float32")
         inv = ivf.invlists
         ids, vectors = [], []
         for lst in range(ivf.nlist):
