@@ -102,6 +102,17 @@ def test_words_held_agree_with_the_stems(seeds_hash):
         assert held[w].tolist() == [w in postings.subterms(rows[i]["stems"]) for i in ids]
 
 
+def test_holding_compares_ids_in_the_postings_own_type(seeds_hash):
+    """The postings hold int32 ids and are searched without widening them; an id beyond int32
+    (wrapping to a held one if it were cast blindly) or below every id is in no list."""
+    p = SP.postings_of(Archive(seeds_hash))
+    docs, _ = p.postings("child")
+    assert docs.dtype == np.int32 and len(docs) > 3
+    ids = np.array([docs[2], 2**32 + int(docs[0]), docs[0], -1, int(docs[-1]) + 1, docs[1]], dtype="int64")
+    assert p.holding("child", ids).tolist() == [True, False, True, False, False, True]
+    assert p.holding("zzz", ids).tolist() == [False] * len(ids)
+
+
 def test_search_is_the_same_with_and_without_postings(seeds_hash, hash_env, monkeypatch):
     from cs_archive.embed import HashEmbedder
 
