@@ -36,7 +36,7 @@ import numpy as np
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
-from . import postings
+from . import facets, postings
 from .vectors import FaissIndex
 
 FORMAT = 1
@@ -385,6 +385,7 @@ class Writer:
         # The lexical arm's postings (index/postings.py), carried over from the live generation
         # for the chunks this run did not change.
         postings.write(self.db, self.gen, previous=self.folder / self.live.generation if self.live else None)
+        facets.write(self.db, self.gen)  # each chunk's paper and topics, for filters (index/facets.py)
         self.vectors.fit(stored=self._stored_vectors)  # flat again from the exact vectors, if it shrank
         self.db.close()
         self.vectors.save(self.gen / FaissIndex.filename)
@@ -496,6 +497,9 @@ def check(folder: Path) -> list[str]:
         gen = folder / m.generation
         if postings.folder_of(gen).exists() and postings.load(gen, a.db) is None:
             problems.append("the lexical postings disagree with the FTS5 index (searches use FTS5, slower): "
+                            "re-run ingest to write them again")
+        if facets.folder_of(gen).exists() and facets.load(gen, m.counts) is None:
+            problems.append("the filter tables disagree with the store (filtered searches use SQL, slower): "
                             "re-run ingest to write them again")
     finally:
         a.close()
