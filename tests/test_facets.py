@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import shutil
 from pathlib import Path
 
@@ -31,7 +30,7 @@ AWKWARD = [
     (None, "Buckinghamshire Council", "2024-06-30", "decision"),
     ("Cabinet", "Wycombe & District", "2024-01-09", "REPORT"),
 ]
-TOPICS = [["Children's social care", "SEND"], ["children's SOCIAL care"], [], ["Finance"]]
+TOPICS = [["Children's social care", "SEND"], ["children's SOCIAL care"], [], ["Finance", "FINANCE", "finance"]]
 
 
 @pytest.fixture(scope="module")
@@ -109,36 +108,120 @@ def test_a_phrase_filter_still_runs_in_sql(folder):
     assert len(fast.filtered_ids(f, ["looked after"])) > 0
 
 
-def test_any_case_covers_every_letter(tmp_path):
-    """SQLite's lower() folds ASCII only; the facets fold as base.py promises ("any case")."""
-    rf = read_file(sorted((ROOT / "seeds").glob("*.txt"))[0])
-    papers = [dataclasses.replace(p, meta=dataclasses.replace(p.meta, committee="ÉCOLES & Ûsers")) for p in rf.papers]
-    chunks = [dataclasses.replace(c, topics=("Éducation",)) for c in rf.chunks]
+def test_case_is_folded_as_sqlite_folds_it(tmp_path):
+    """ASCII letters fold, others do not, on both paths (SQLite's lower()): a filter selects the
+    same chunks with and without facets, and with a quoted phrase (which runs in SQL)."""
+    rf = max((read_file(f) for f in sorted((ROOT / "seeds").glob("*.txt"))), key=lambda rf: len(rf.papers))
+    half = len(rf.papers) // 2
+    assert half
+    papers = [dataclasses.replace(p, meta=dataclasses.replace(p.meta, committee="écoles & USERS" if j < half else "ÉCOLES"))
+              for j, p in enumerate(rf.papers)]
+    chunks = [dataclasses.replace(c, topics=("éducation", "ÉTÉ")) for c in rf.chunks]
     texts = [embed_text(c, None) for c in chunks]
     with writing(tmp_path / "i", EMB.name, EMB.dim) as w:
         w.put_file("x.txt", rf.sha256, "m", None, {}, papers, chunks, [content_hash(EMB.name, t) for t in texts],
                    EMB.embed(texts))
-    a = SP.FaissArchive(tmp_path / "i")
-    n = SP.chunk_count(a)
-    assert len(a.filtered_ids(Filters(committee="écoles and ûsers"), [])) == n
-    assert len(a.filtered_ids(Filters(topic="ÉDUCATION"), [])) == n
+    fast, slow = _both(tmp_path / "i")
+    n, phrase = SP.chunk_count(fast), ["the"]
+    found = {}
+    for f in (Filters(committee="ÉCOLES and users"), Filters(committee="écoles"), Filters(committee="ecoles"),
+              Filters(topic="ÉDUCATION"), Filters(topic="été"), Filters(topic="ÉTÉ")):
+        found[str(f)] = len(fast.filtered_ids(f, []))
+        assert found[str(f)] == len(slow.filtered_ids(f, [])), f
+        assert len(fast.filtered_ids(f, phrase)) == len(slow.filtered_ids(f, phrase)), f
+    assert 0 < found[str(Filters(committee="écoles"))] < n  # "ÉCOLES" is not folded: the other half
+    assert found[str(Filters(topic="ÉDUCATION"))] == n and found[str(Filters(topic="ÉTÉ"))] == 0
 
 
-def test_files_that_disagree_are_refused_and_sql_answers(folder, tmp_path):
+def test_chunks_whose_paper_is_missing_and_odd_topics_as_sql_has_them(folder, tmp_path):
+    """Damage a foreign tool could leave (``check`` reports the first): chunks whose paper is
+    gone, and topics that are not a list of strings. Both paths still agree."""
+    import sqlite3
+
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
     gen = copy / Archive(copy).manifest.generation
-    meta = facets.folder_of(gen) / "meta.json"
-    m = json.loads(meta.read_text())
-    meta.write_text(json.dumps({**m, "chunks": m["chunks"] - 1}))
+    db = sqlite3.connect(next(gen.glob("*.sqlite")))
+    ids = [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")]
+    db.execute("UPDATE chunks SET doc_id = 'ghost' WHERE id IN (?, ?)", (ids[3], ids[40]))
+    for i, raw in zip(ids[50:], ['"SEND"', "[1, true, null, \"send\"]", "[[\"SEND\"]]", "{}", "[\"Send\", \"SEND\"]"]):
+        db.execute("UPDATE chunks SET topics = ? WHERE id = ?", (raw, i))
+    db.commit()
+    assert facets.write(db, gen) is not None
+    db.close()
+    fast, slow = _both(copy)
+    assert SP.facets_of(fast).paper_of.max() == len(SP.facets_of(fast).papers)  # the ghosts are there
+    for f in FILTERS + [Filters(topic="send", include_exempt=True)]:
+        want, got = slow.filtered_ids(f, []), fast.filtered_ids(f, [])
+        assert (want is None and got is None) or got.tolist() == want.tolist(), f
+    assert ids[3] in fast.filtered_ids(Filters(), []) and ids[3] not in fast.filtered_ids(Filters(doc_type="report"), [])
+
+
+def test_facets_that_cannot_be_built_leave_sql_to_answer(folder, tmp_path, monkeypatch):
+    """Facets only speed filters up: a commit whose facets cannot be built still commits, with
+    none (not the previous generation's), and its filters run in SQL."""
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    first = sorted((ROOT / "seeds").glob("*.txt"))[0]
+
+    def broken(db):
+        raise ValueError("data this version's writer does not make")
+
+    monkeypatch.setattr(facets.Facets, "build", broken)
+    with writing(copy, EMB.name, EMB.dim) as w:
+        w.remove_file(str(first))
+    gen = copy / Archive(copy).manifest.generation
+    assert not facets.folder_of(gen).exists() and not list(gen.glob(facets.FOLDER + ".*"))
+    a = SP.FaissArchive(copy)
+    assert SP.facets_of(a) is None and check(copy) == []
+    assert len(a.filtered_ids(Filters(committee="education"), [])) > 0
+
+
+def test_unreadable_topics_are_no_topics(folder, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    gen = copy / Archive(copy).manifest.generation
+    db = sqlite3.connect(next(gen.glob("*.sqlite")))
+    db.execute("UPDATE chunks SET topics = 'not json' WHERE id = (SELECT max(id) FROM chunks)")
+    db.commit()
+    f = facets.write(db, gen)
+    db.close()
+    assert f is not None and int(f.ids[-1]) not in SP.FaissArchive(copy).filtered_ids(Filters(topic="send"), [])
+
+
+def test_files_that_disagree_are_refused_and_sql_answers(folder, tmp_path):
+    import sqlite3
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    gen = copy / Archive(copy).manifest.generation
+    # Facets whole in themselves but of another state of the archive: one chunk fewer.
+    other = tmp_path / "other.sqlite"
+    shutil.copy(next(gen.glob("*.sqlite")), other)
+    db = sqlite3.connect(other)
+    db.execute("DELETE FROM chunks WHERE id = (SELECT min(id) FROM chunks)")  # the highest id stays
+    db.commit()
+    facets.write(db, gen)
+    db.close()
+    assert facets.Facets.read(facets.folder_of(gen))  # readable: the manifest's counts refuse them
     a = SP.FaissArchive(copy)
     assert SP.facets_of(a) is None
     assert any("filter tables disagree" in p for p in check(copy))
     f = Filters(committee="education")
     assert a.filtered_ids(f, []).tolist() == SP.FaissArchive(folder).filtered_ids(f, []).tolist()
+    # The same count, but not this database's chunks: its highest id refuses them.
+    db = sqlite3.connect(next(gen.glob("*.sqlite")))
+    db.execute("UPDATE chunks SET id = id + 1000000 WHERE id = (SELECT max(id) FROM chunks)")
+    db.commit()
+    db.close()
+    shutil.rmtree(facets.folder_of(gen))
+    shutil.copytree(folder / gen.name / facets.FOLDER, facets.folder_of(gen))
+    assert SP.facets_of(SP.FaissArchive(copy)) is None
+    # Damaged files
     (facets.folder_of(gen) / "paper_of.npy").write_bytes(b"not numpy")
-    meta.write_text(json.dumps(m))
-    assert SP.facets_of(Archive(copy)) is None
+    assert SP.facets_of(SP.FaissArchive(copy)) is None
     assert nothing_allowed(SP.FaissArchive(copy).filtered_ids(Filters(committee="no such committee"), []))
 
 

@@ -108,8 +108,9 @@ def test_holding_compares_ids_in_the_postings_own_type(seeds_hash):
     p = SP.postings_of(Archive(seeds_hash))
     docs, _ = p.postings("child")
     assert docs.dtype == np.int32 and len(docs) > 3
-    ids = np.array([docs[2], 2**32 + int(docs[0]), docs[0], -1, int(docs[-1]) + 1, docs[1]], dtype="int64")
-    assert p.holding("child", ids).tolist() == [True, False, True, False, False, True]
+    ids = np.array([docs[2], 2**32 + int(docs[0]), docs[0], -1, int(docs[-1]) + 1, docs[1], -2**32 + int(docs[0])],
+                   dtype="int64")
+    assert p.holding("child", ids).tolist() == [True, False, True, False, False, True, False]
     assert p.holding("zzz", ids).tolist() == [False] * len(ids)
 
 

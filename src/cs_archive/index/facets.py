@@ -8,13 +8,14 @@ array in id order; each paper's committee, council and type a number into the di
 its date a string; each topic a sorted array of places. A filter is then a test of the few
 distinct values, a table over the papers, and a few array operations: milliseconds at 1M.
 
-The tests are those of ``sqlite_primitives.paper_conditions`` (``base.py`` gives the filters'
-meaning), except that "any case" covers every letter, not only SQLite's ASCII ``lower``.
+The tests are those of ``sqlite_primitives.paper_conditions`` and its topic clause (``base.py``
+gives the filters' meaning), case folded as SQLite's ``lower`` folds it (ASCII letters only),
+so that a filter selects the same chunks whichever way it runs.
 
 They are kept per generation in ``gen-NNNNNN/facets/``, written by the same commit as the
 postings (``write``), memory-mapped when read (``load``); ``load`` refuses files whose counts
-differ from the generation's manifest, and the filters then run in SQL as before. A filter by
-quoted phrase still runs in SQL.
+differ from the generation's manifest or whose last chunk id is not its database's, and the
+filters then run in SQL as before. A filter by quoted phrase still runs in SQL.
 """
 from __future__ import annotations
 
@@ -32,11 +33,30 @@ ARRAYS = ("ids", "paper_of", "topic_offsets", "topic_at", "committee", "council"
 VALUES = ("committee", "council", "doc_type")  # paper columns kept as numbers into their distinct values
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def sql_lower(value: str) -> str:
+    """``value`` as SQLite's ``lower()`` gives it: ASCII letters folded, others as they are."""
+    return value.translate(_ASCII_LOWER)
+
+
 def and_spelt_column(value: str) -> str:
     """A committee or council name as the SQL filter compares it (``sqlite_primitives._AND_SPELT``:
-    "&" spelt "and", however it is spaced), lower case."""
-    return (value.lower().replace(" & ", " and ").replace("& ", " and ").replace(" &", " and ")
+    lower case, "&" spelt "and", however it is spaced)."""
+    return (sql_lower(value).replace(" & ", " and ").replace("& ", " and ").replace(" &", " and ")
             .replace("&", " and "))
+
+
+def topic_names(raw: str | None) -> list[str]:
+    """A chunk's topics (a JSON list, as the writer stores it) as the SQL filter compares them
+    (``lower(json_each.value)``): strings case folded, once each; anything else is no topic."""
+    try:
+        got = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    got = got if isinstance(got, list) else [got]
+    return list(dict.fromkeys(sql_lower(t) for t in got if isinstance(t, str)))
 
 
 class Facets:
@@ -55,8 +75,8 @@ class Facets:
         """From the papers table and the chunks' ``doc_id`` and ``topics`` (JSON lists), in id order."""
         has_exempt = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'exempt_papers'").fetchone()
         exempt = {r[0] for r in db.execute("SELECT doc_id FROM exempt_papers")} if has_exempt else set()
-        rows = sorted(db.execute("SELECT doc_id, committee, council, doc_type, date FROM papers").fetchall(),
-                      key=lambda r: r[0])
+        rows = sorted(db.execute("SELECT doc_id, committee, council, doc_type, date FROM papers "
+                                 "WHERE doc_id IS NOT NULL").fetchall(), key=lambda r: r[0])
         papers = [r[0] for r in rows]
         values: dict[str, list[str]] = {}
         numbers = {}
@@ -81,8 +101,7 @@ class Facets:
                 paper_of.append(number.get(doc, len(papers)))  # an orphan chunk: in no paper
                 got = parsed.get(raw)
                 if got is None:
-                    names = dict.fromkeys(str(t).lower() for t in json.loads(raw or "[]"))
-                    got = parsed[raw] = [topic_number.setdefault(t, len(topic_number)) for t in names]
+                    got = parsed[raw] = [topic_number.setdefault(t, len(topic_number)) for t in topic_names(raw)]
                 for t in got:
                     pairs_t.append(t)
                     pairs_at.append(at)
@@ -127,9 +146,12 @@ class Facets:
         keep = None
         papers = self._papers(f, include_exempt)
         if papers is not None:
-            keep = np.append(papers, False)[self.paper_of]  # the last place: an orphan chunk
+            # The last place: a chunk whose paper is missing (damage ``check`` reports). The SQL
+            # selects such a chunk unless a condition on its paper's columns applies.
+            on_columns = any((f.since, f.until, f.committee, f.council, f.doc_type))
+            keep = np.append(papers, not on_columns)[self.paper_of]
         if f.topic:
-            j = self._topic_number.get(f.topic.lower())
+            j = self._topic_number.get(f.topic)
             places = self.topic_at[self.topic_offsets[j]:self.topic_offsets[j + 1]] if j is not None else np.zeros(0, dtype="int32")
             return self.ids[places] if keep is None else self.ids[places][keep[places]]
         return self.ids if keep is None else self.ids[keep]
@@ -145,7 +167,7 @@ class Facets:
             if want:
                 tests.append(self._where(col, lambda v, want=want: want in and_spelt_column(v)))
         if f.doc_type:
-            tests.append(self._where("doc_type", lambda v: v.lower() == f.doc_type))
+            tests.append(self._where("doc_type", lambda v: sql_lower(v) == f.doc_type))
         if not include_exempt and self.exempt.any():
             tests.append(~self.exempt)
         return np.logical_and.reduce(tests) if tests else None
@@ -160,29 +182,37 @@ def folder_of(gen: Path) -> Path:
     return Path(gen) / FOLDER
 
 
-def write(db: sqlite3.Connection, gen: Path) -> Facets:
+def write(db: sqlite3.Connection, gen: Path) -> Facets | None:
     """Build the generation's facets from its chunks and write them beside its SQLite file (a
-    writer calls this after its last change and before it commits, as ``postings.write``)."""
-    f = Facets.build(db)
+    writer calls this after its last change and before it commits, as ``postings.write``).
+    Facets only speed filters up: where they cannot be built (data this version's writer does
+    not make), the generation gets none and its filters run in SQL."""
     tmp, stale = (folder_of(gen).with_name(FOLDER + x) for x in (".tmp", ".old"))
     for d in (tmp, stale):
         shutil.rmtree(d, ignore_errors=True)
-    f.write(tmp)
     if folder_of(gen).exists():  # written again (a reader that mapped the old files keeps them)
         os.replace(folder_of(gen), stale)
-    os.replace(tmp, folder_of(gen))
     shutil.rmtree(stale, ignore_errors=True)
+    try:
+        f = Facets.build(db)
+    except (TypeError, ValueError, KeyError, sqlite3.Error):
+        return None
+    f.write(tmp)
+    os.replace(tmp, folder_of(gen))
     return f
 
 
-def load(gen: Path, counts: dict) -> Facets | None:
+def load(gen: Path, counts: dict, db: sqlite3.Connection) -> Facets | None:
     """The generation's facets, or None when it has none or they disagree with its manifest's
-    chunk and paper counts."""
+    chunk and paper counts or with its database's highest chunk id."""
     folder = folder_of(gen)
     if not (folder / "meta.json").is_file():
         return None
     try:
         f = Facets.read(folder)
-    except (OSError, ValueError, KeyError):
+        top = db.execute("SELECT max(id) FROM chunks").fetchone()[0]
+    except (OSError, ValueError, KeyError, sqlite3.Error):
         return None
-    return f if (len(f.ids), len(f.papers)) == (counts.get("chunks"), counts.get("papers")) else None
+    if (len(f.ids), len(f.papers)) != (counts.get("chunks"), counts.get("papers")):
+        return None
+    return f if (int(f.ids[-1]) if len(f.ids) else None) == top else None

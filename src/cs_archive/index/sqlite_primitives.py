@@ -1,7 +1,8 @@
 """The search primitives of ``index/base.py`` for the embedded store (SQLite + FAISS).
 
 Functions of an ``Archive`` (``index/store.py``): ``filtered_ids`` selects the chunks the
-filters and quoted phrases allow, in SQL; ``dense`` ranks by FAISS inner product among them;
+filters and quoted phrases allow (from the generation's facets, ``index/facets.py``, where it
+has them and no phrase is quoted; else in SQL); ``dense`` ranks by FAISS inner product among them;
 ``lexical`` ranks by FTS5 ``bm25()`` among them. ``FaissArchive`` is an ``Archive`` with the
 three as methods, so that search code calls every backend the same way.
 """
@@ -141,7 +142,7 @@ def facets_of(archive: Archive):
 
         on = os.environ.get("CS_ARCHIVE_FACETS", "1") != "0"
         gen = archive.folder / archive.manifest.generation
-        archive._facets = facets.load(gen, archive.manifest.counts or {}) if on else None
+        archive._facets = facets.load(gen, archive.manifest.counts or {}, archive.db) if on else None
     return archive._facets
 
 

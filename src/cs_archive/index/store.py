@@ -5,6 +5,8 @@
       gen-000007/
         archive.sqlite       files, papers, chunks (text, metadata, vector), chunks_fts (BM25)
         vectors.faiss        the same vectors in FAISS, keyed by chunks.rowid
+        lexical/             the lexical arm's postings as numpy arrays (index/postings.py)
+        facets/              each chunk's paper, paper metadata and topics, for filters (index/facets.py)
 
 A writer copies the current generation into a new one, changes that, and makes it current by
 replacing manifest.json in one rename. A crash at any moment leaves the old generation
@@ -498,7 +500,7 @@ def check(folder: Path) -> list[str]:
         if postings.folder_of(gen).exists() and postings.load(gen, a.db) is None:
             problems.append("the lexical postings disagree with the FTS5 index (searches use FTS5, slower): "
                             "re-run ingest to write them again")
-        if facets.folder_of(gen).exists() and facets.load(gen, m.counts) is None:
+        if facets.folder_of(gen).exists() and facets.load(gen, m.counts, a.db) is None:
             problems.append("the filter tables disagree with the store (filtered searches use SQL, slower): "
                             "re-run ingest to write them again")
     finally:
