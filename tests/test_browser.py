@@ -246,11 +246,12 @@ def test_context_earlier_papers_and_timeline_open_from_a_card(browser, server):
     browser.get(server + "/?q=" + urllib.request.quote(QUESTION))
     _wait(browser, '[data-testid="stMainBlockContainer"]', text=CITATION)
     _settle(browser)
-    summaries = browser.find_elements("css selector", "details summary")
     for label in ("Show context", "Earlier papers"):
+        # Each click reruns the script: wait for that run, and find the summaries again, or the
+        # second click can land while the first rerun redraws the page and be lost.
+        summaries = browser.find_elements("css selector", "details summary")
         next(e for e in summaries if label in e.text).click()
-        time.sleep(0.5)
-    _settle(browser)
+        _settle(browser)
     body = browser.find_element("css selector", '[data-testid="stMainBlockContainer"]').text
     context = body.split("Show context", 1)[1].split("Earlier papers", 1)[0]
     assert "2.22" in context and "2.24" in context  # the neighbours of 2.23
