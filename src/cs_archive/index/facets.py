@@ -20,12 +20,12 @@ filters then run in SQL as before. A filter by quoted phrase still runs in SQL.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 from pathlib import Path
 
 import numpy as np
+
+from . import arrays
 
 FOLDER = "facets"
 FORMAT = 1
@@ -64,10 +64,10 @@ class Facets:
     council and type (places in ``values[column]``, -1 for none), date (``dated`` false for none)
     and whether it is exempt; per topic (lower case), the places in ``ids`` of its chunks."""
 
-    def __init__(self, papers: list[str], values: dict[str, list[str]], topics: list[str], **arrays: np.ndarray):
+    def __init__(self, papers: list[str], values: dict[str, list[str]], topics: list[str], **columns: np.ndarray):
         self.papers, self.values, self.topics = papers, values, topics
         for name in ARRAYS:
-            setattr(self, name, arrays[name])
+            setattr(self, name, columns[name])
         self._topic_number = {t: j for j, t in enumerate(topics)}
 
     @classmethod
@@ -118,21 +118,15 @@ class Facets:
                    exempt=np.array([d in exempt for d in papers], dtype=bool), **numbers)
 
     def write(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ARRAYS:
-            np.save(folder / f"{name}.npy", getattr(self, name))
+        arrays.save(folder, {name: getattr(self, name) for name in ARRAYS},
+                    {"format": FORMAT, "chunks": len(self.ids), "papers": len(self.papers)})
         (folder / "values.json").write_text(json.dumps({"papers": self.papers, "topics": self.topics, **self.values}))
-        (folder / "meta.json").write_text(json.dumps({"format": FORMAT, "chunks": len(self.ids),
-                                                      "papers": len(self.papers)}))
 
     @classmethod
     def read(cls, folder: Path) -> "Facets":
-        meta = json.loads((folder / "meta.json").read_text())
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"facets format {meta.get('format')}")
-        arrays = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in ARRAYS}
+        meta = arrays.meta(folder, FORMAT, "facets")
         v = json.loads((folder / "values.json").read_text())
-        f = cls(v["papers"], {c: v[c] for c in VALUES}, v["topics"], **arrays)
+        f = cls(v["papers"], {c: v[c] for c in VALUES}, v["topics"], **arrays.mapped(folder, ARRAYS))
         n, p = len(f.ids), len(f.papers)
         if (n, p) != (meta["chunks"], meta["papers"]) or len(f.paper_of) != n \
                 or any(len(getattr(f, a)) != p for a in (*VALUES, "date", "dated", "exempt")) \
@@ -187,18 +181,12 @@ def write(db: sqlite3.Connection, gen: Path) -> Facets | None:
     writer calls this after its last change and before it commits, as ``postings.write``).
     Facets only speed filters up: where they cannot be built (data this version's writer does
     not make), the generation gets none and its filters run in SQL."""
-    tmp, stale = (folder_of(gen).with_name(FOLDER + x) for x in (".tmp", ".old"))
-    for d in (tmp, stale):
-        shutil.rmtree(d, ignore_errors=True)
-    if folder_of(gen).exists():  # written again (a reader that mapped the old files keeps them)
-        os.replace(folder_of(gen), stale)
-    shutil.rmtree(stale, ignore_errors=True)
     try:
         f = Facets.build(db)
     except (TypeError, ValueError, KeyError, sqlite3.Error):
+        arrays.remove(folder_of(gen))  # not the copied generation's, which would disagree
         return None
-    f.write(tmp)
-    os.replace(tmp, folder_of(gen))
+    arrays.replace(folder_of(gen), f.write)
     return f
 
 

@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from ..lexical import index_text
+from . import arrays
 from .base import match_subterms as subterms  # a stems string's words, as FTS5's unicode61 splits it
 
 FOLDER = "lexical"
@@ -150,23 +150,16 @@ class Postings:
 
     def write(self, folder: Path) -> None:
         """Into ``folder`` (made here): arrays as .npy, the vocabulary and totals as JSON."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ARRAYS:
-            np.save(folder / f"{name}.npy", getattr(self, name))
-        vocab = sorted(self.terms, key=self.terms.get)
-        (folder / "terms.json").write_text(json.dumps(vocab))
-        (folder / "meta.json").write_text(json.dumps({"format": FORMAT, "rows": self.rows, "tokens": self.tokens}))
+        arrays.save(folder, {name: getattr(self, name) for name in ARRAYS},
+                    {"format": FORMAT, "rows": self.rows, "tokens": self.tokens})
+        (folder / "terms.json").write_text(json.dumps(sorted(self.terms, key=self.terms.get)))
 
     @classmethod
     def read(cls, folder: Path) -> "Postings":
-        meta = json.loads((folder / "meta.json").read_text())
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"postings format {meta.get('format')}")
+        meta = arrays.meta(folder, FORMAT, "postings")
         vocab = json.loads((folder / "terms.json").read_text())
-        # Memory-mapped (pages are read as queries touch them), as plain arrays: numpy's memmap
-        # subclass costs more per slice than the arithmetic on a rare term's postings.
-        arrays = {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in ARRAYS}
-        return cls({t: j for j, t in enumerate(vocab)}, rows=meta["rows"], tokens=meta["tokens"], **arrays)
+        return cls({t: j for j, t in enumerate(vocab)}, rows=meta["rows"], tokens=meta["tokens"],
+                   **arrays.mapped(folder, ARRAYS))
 
     # -- reading -------------------------------------------------------------------------
     def postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
@@ -313,14 +306,7 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> Po
         except (OSError, ValueError, KeyError):
             old = None
     p = Postings.build(db, old)
-    tmp, stale = (folder_of(gen).with_name(FOLDER + x) for x in (".tmp", ".old"))
-    for d in (tmp, stale):
-        shutil.rmtree(d, ignore_errors=True)
-    p.write(tmp)
-    if folder_of(gen).exists():  # written again (a reader that mapped the old files keeps them)
-        os.replace(folder_of(gen), stale)
-    os.replace(tmp, folder_of(gen))
-    shutil.rmtree(stale, ignore_errors=True)
+    arrays.replace(folder_of(gen), p.write)
     return p
 
 

@@ -1,0 +1,58 @@
+"""A generation's folder of numpy arrays beside its SQLite file (``postings``: the lexical arm's
+postings; ``facets``: what the filters ask of each chunk): written whole into a fresh folder
+that then takes the old one's place, read back memory-mapped, with a ``meta.json`` whose
+``format`` says which layout it holds."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+
+def _beside(target: Path) -> tuple[Path, Path]:
+    return target.with_name(target.name + ".tmp"), target.with_name(target.name + ".old")
+
+
+def replace(target: Path, fill: Callable[[Path], None]) -> None:
+    """``fill(folder)`` writes the new contents into a fresh folder, which then takes the place
+    of ``target`` (a reader that mapped the old files keeps them)."""
+    tmp, stale = _beside(target)
+    for d in (tmp, stale):
+        shutil.rmtree(d, ignore_errors=True)
+    fill(tmp)
+    if target.exists():
+        os.replace(target, stale)
+    os.replace(tmp, target)
+    shutil.rmtree(stale, ignore_errors=True)
+
+
+def remove(target: Path) -> None:
+    """``target`` gone, with anything a crash left beside it."""
+    for d in (target, *_beside(target)):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def save(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    """Into ``folder`` (made here): each array as NAME.npy, and ``meta`` as meta.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, a in arrays.items():
+        np.save(folder / f"{name}.npy", a)
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+def meta(folder: Path, fmt: int, what: str) -> dict:
+    """``folder``'s meta.json; ValueError unless it holds layout ``fmt``."""
+    got = json.loads((folder / "meta.json").read_text())
+    if got.get("format") != fmt:
+        raise ValueError(f"{what} format {got.get('format')}")
+    return got
+
+
+def mapped(folder: Path, names) -> dict[str, np.ndarray]:
+    """The named arrays, memory-mapped (pages are read as queries touch them), as plain arrays:
+    numpy's memmap subclass costs more per slice than the arithmetic on a rare term's postings."""
+    return {n: np.asarray(np.load(folder / f"{n}.npy", mmap_mode="r")) for n in names}
