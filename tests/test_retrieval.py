@@ -162,6 +162,23 @@ def test_a_passage_answers_the_type_asked(wants, text, gives):
     assert S.answers(wants, text) == float(gives)
 
 
+def test_the_quick_checks_before_each_answer_pattern_change_no_answer():
+    """``answers`` tries a pattern only where a quick check (a year or slash for a date, a
+    title for a person, a unit for a duration) passes: on every seed paragraph, and on texts
+    made to test the checks' edges, it agrees with the pattern alone."""
+    paragraphs = [p for f in sorted((ROOT / "seeds").glob("*.txt")) for p in f.read_text().split("\n\n")]
+    edges = ["WITHIN TWO WEEKS", "within a Month", "3 DAYS", "12 working days", "in 5 Years", "Mrs Jones",
+             "Miss Patel spoke", "Councillor Smith", "Cllr. Brown", "Dame Judith", "Sir Ian", "Prof. Ward",
+             "Dr Who", "MR SMITH", "mr smith", "Monday", "2 hOuRs", "the 3rd of May", "on 3 May",
+             "31/03/2024", "2023/24", "Summer 2024", "end of 2025", "\u212a 3 wee\u212a"]
+    assert len(paragraphs) > 300
+    for kind, pattern in S._GIVES.items():
+        found = [S.answers((kind,), p) for p in paragraphs + edges]
+        assert found == [float(bool(pattern.search(p))) for p in paragraphs + edges], kind
+        assert 0 < sum(found) < len(found), kind  # the checks are put to the test both ways
+    assert S.answers(("duration",), "3 wee\u212as") == 1.0  # a Kelvin sign folds onto k, in the pattern and in lower()
+
+
 def test_the_answer_type_nudges_close_neighbours_only():
     texts = {1: "The teams will be reorganised.", 2: "The teams start in April 2024.", 3: "Bins are emptied in May 2024."}
     fused = S.nudge({1: 0.80, 2: 0.78, 3: 0.30}, texts, "When will the teams start?")

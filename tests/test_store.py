@@ -636,3 +636,41 @@ def test_search_reads_candidate_vectors_as_stored_before_and_after_ivf(tmp_path,
     assert a.vectors.held(list(as_stored(a))) is not None  # read from the index, not the rows
     assert as_read(a) == as_stored(a)
     assert check(folder) == []
+
+
+@pytest.mark.parametrize("codec", ["flat", "pq", "fp16"])
+def test_search_takes_the_dense_arms_vectors_from_its_answer_and_finds_the_same(tmp_path, emb, monkeypatch, codec):
+    """The dense arm hands back its hits' vectors as the index holds them (``dense_held``), so
+    search does not read them again: the hits, scores, duplicates and confidence marks are the
+    same as when every candidate's vector is read (an index without vectors at hand), filtered
+    or not; with fp16 lists the vectors are read from the rows, as before."""
+    from cs_archive.index import sqlite_primitives as SP
+    from cs_archive.index import vectors as V
+
+    monkeypatch.setattr(V, "EXACT_MAX", 10**6 if codec == "flat" else 100)
+    monkeypatch.setattr(V, "CODEC", "pq" if codec == "flat" else codec)
+    src = tmp_path / "papers"
+    src.mkdir()
+    (src / "big.txt").write_text("Report to Cabinet\n\n" + "\n\n".join(
+        f"{n}. Paragraph {n} on budgets, placements and school transport number {n * 7}." for n in range(1, 161)))
+    (src / "copy.txt").write_text("Report to Cabinet\n\n" + "\n\n".join(
+        f"{n}. Paragraph {n} on budgets, placements and school transport number {n * 7}." for n in range(1, 21)))
+    ingest([src], tmp_path / "index", emb)
+    a = Archive(tmp_path / "index")
+    assert a.vectors.kind == ("faiss-flat" if codec == "flat" else f"faiss-ivf-{codec}")
+    calls = []
+    held = SP.dense_held
+
+    def spy(*args):
+        found = held(*args)
+        calls.append(found[2] is not None)
+        return found
+
+    monkeypatch.setattr(SP, "dense_held", spy)
+    queries = [("school transport budgets", Filters()), ("placements number 77", Filters()),
+               ("how many placements?", Filters(committee="Cabinet")), ('"transport number 14"', Filters())]
+    got = [search(a, emb, q, k=8, filters=f) for q, f in queries]
+    assert calls == [codec != "fp16"] * len(queries)
+    assert any(h.also_in for hits in got for h in hits)  # the copy's paragraphs fold into the report's
+    monkeypatch.setattr(SP, "dense_held", lambda *args: (*SP.dense(*args), None))
+    assert [search(a, emb, q, k=8, filters=f) for q, f in queries] == got

@@ -349,6 +349,39 @@ def test_pq_ranks_its_candidates_on_their_fp16_copies(tmp_path):
     assert loaded.search(q, 10)[1].tolist() == index.search(q, 10)[1].tolist()
 
 
+@pytest.mark.parametrize("codec", ["flat", "pq", "fp16", "sq8"])
+def test_search_held_gives_the_search_and_the_vectors_held_for_its_hits(codec, selector):
+    """``search_held`` (the dense arm search uses): the same hits and scores as ``search``, with
+    each hit's vector exactly as ``held`` gives it (flat: as added; pq: its fp16 copy), or None
+    where the lists hold codes only; filtered or not, and with nothing to find."""
+    rng = np.random.default_rng(11)
+    vectors = clustered(rng, 3000)
+    ids = rng.choice(np.arange(1, 10**6), size=3000, replace=False).astype("int64")
+    index = FaissIndex(32, exact_max=10**6 if codec == "flat" else 1000, codec="pq" if codec == "flat" else codec)
+    index.add(ids, vectors)
+    index.fit()
+    assert index.kind == ("faiss-flat" if codec == "flat" else f"faiss-ivf-{codec}")
+    for allowed in (None, rng.choice(ids, size=40, replace=False), rng.choice(ids, size=1500, replace=False)):
+        for q in clustered(rng, 4):
+            scores, got, held = index.search_held(q, 25, allowed)
+            want_scores, want = index.search(q, 25, allowed)
+            assert got.tolist() == want.tolist() and len(got) == 25
+            np.testing.assert_array_equal(scores, want_scores)
+            if codec in ("fp16", "sq8"):
+                assert held is None and index.held(got) is None
+            else:
+                assert held.dtype == np.float32 and held.shape == (25, 32)
+                np.testing.assert_array_equal(held, index.held(got))
+                if codec == "flat":
+                    np.testing.assert_array_equal(held, vectors[[int(np.flatnonzero(ids == i)[0]) for i in got]])
+    _, got, held = index.search_held(vectors[0], 5, np.zeros(0, dtype="int64"))
+    assert len(got) == 0 and (held is None or len(held) == 0)
+    exact = NumpyIndex(32)
+    exact.add(ids, vectors)
+    scores, got, held = exact.search_held(vectors[0], 3)
+    assert got[0] == ids[0] and held is None  # an index without vectors at hand: the caller reads them
+
+
 def test_pq_file_whose_copies_do_not_match_its_codes_is_refused(tmp_path):
     import faiss
 

@@ -81,31 +81,52 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     # The arms run side by side: the dense one on a helper thread (FAISS, or the database, lets
     # go of the interpreter while it searches); here the lexical one, then its candidates' rows
     # and coverage, which do not wait for the dense arm's.
-    dense = _arm_thread().submit(store.dense, qvec, pool, allowed) if "dense" in arms else None
-    variants = query_variants(query, expand)
-    stats = _TermStats(store, variants) if "lexical" in arms else None
-    bm25 = _lexical(store, variants, pool, allowed, stats) if stats else {}
-    # Every candidate is read for its vector only; its stems and text where search looks at them
+    # Every candidate is read for its vector only (the dense arm's come with its answer where the
+    # vector index holds them: ``dense_held``); its stems and text where search looks at them
     # (``fill``), and the hits returned get their whole rows (paper metadata, topics) afterwards.
     light = getattr(store, "candidate_rows", None)
     read = light or archive.chunk_rows
+    arm = (getattr(store, "dense_held", None) if light else None) or store.dense
+    dense = _arm_thread().submit(arm, qvec, pool, allowed) if "dense" in arms else None
+    variants = query_variants(query, expand)
+    stats = _TermStats(store, variants) if "lexical" in arms else None
+    bm25 = _lexical(store, variants, pool, allowed, stats) if stats else {}
     rows = read(bm25) if bm25 else {}
 
-    def fill(some) -> None:
-        missing = [i for i in some if i in rows and "text" not in rows[i]]
-        if missing:
-            from .index.sqlite_primitives import TEXT_COLUMNS
+    def fill(some, columns=None) -> None:  # (rows read whole, without ``light``, need nothing more)
+        from .index.sqlite_primitives import TEXT_COLUMNS
 
-            for i, r in light(missing, TEXT_COLUMNS).items():
+        if light is None:
+            return
+        columns = columns or TEXT_COLUMNS
+        missing = [i for i in some if i in rows and any(c not in rows[i] for c in columns)]
+        if missing:
+            for i, r in light(missing, columns).items():
                 rows[i].update(r)
     # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     weights = _coverage_weights(variants, stats) if stats else None
     cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
+    # Whether each candidate holds the kind of answer the question asks for (``nudge``): the
+    # lexical arm's here, while the dense arm runs, the others' once it has answered.
+    wants = answer_types(query) if tuple(arms) == ARMS else ()
+    given: dict[int, float] = {}
+
+    def give(some) -> None:
+        some = [i for i in some if i not in given and i in rows]
+        fill(some, ("id", "text"))
+        given.update((i, answers(wants, rows[i]["text"])) for i in some)
+    if wants:
+        give(bm25)
     cand: dict[int, None] = {}
+    block = None  # the dense arm's vectors, one row per candidate it found, in its order
     if dense is not None:
-        _, dids = dense.result()
-        cand.update((int(i), None) for i in dids)
+        found = dense.result()
+        dids = np.asarray(found[1]).tolist()
+        cand.update((i, None) for i in dids)
+        if len(found) > 2 and found[2] is not None:
+            block = found[2]
+            rows.update((i, {"id": i, "vector": v}) for i, v in zip(dids, block) if i not in rows)
     cand.update((i, None) for i in bm25)
     more = [i for i in cand if i not in rows and i not in bm25]
     if more:
@@ -113,12 +134,15 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     ids = [i for i in cand if i in rows]
     if not ids:
         return []
-    m = _matrix([rows[i]["vector"] for i in ids])
+    if block is not None and len(block) and ids[:len(block)] == dids:  # the dense arm's, then the lexical arm's others
+        m = np.concatenate([block, _matrix([rows[i]["vector"] for i in ids[len(block):]])]) if len(ids) > len(block) else block
+    else:
+        m = _matrix([rows[i]["vector"] for i in ids])
     cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
     fused = fuse(ids, cos, bm25, cover, arms)
-    if tuple(arms) == ARMS and answer_types(query):
-        fill(fused)
-        fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
+    if wants:
+        give(fused)
+        fused = _nudged(fused, given)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], m, {i: j for j, i in enumerate(ids)}, _Texts(rows, fill), keep=k)
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
@@ -197,7 +221,11 @@ def nudge(fused: dict[int, float], texts: dict[int, str], query: str) -> dict[in
     wants = answer_types(query)
     if not wants:
         return fused
-    return {i: f + ANSWER_BONUS * answers(wants, texts[i]) for i, f in fused.items()}
+    return _nudged(fused, {i: answers(wants, texts[i]) for i in fused})
+
+
+def _nudged(fused: dict[int, float], given: dict[int, float]) -> dict[int, float]:
+    return {i: f + ANSWER_BONUS * given[i] for i, f in fused.items()}
 
 
 # What a passage must hold for a pattern of ``_GIVES`` to match it, found quickly (a digit opens
@@ -208,8 +236,20 @@ _MAYBE = {
 }
 
 
+# Words every match of a pattern holds, checked first by substring search, which is many times
+# faster than the pattern's scan: a person's title as written; a duration's unit in lower case
+# (the pattern ignores case; no character folds onto these letters that lower() leaves apart).
+_NEEDS = {
+    "person": ("Mr", "Ms", "Miss", "Dr", "Cllr", "Councillor", "Prof", "Sir", "Dame"),
+    "duration": ("hour", "day", "week", "month", "year"),
+}
+
+
 def answers(wants: tuple[str, ...], text: str) -> float:
-    return float(any((t not in _MAYBE or _MAYBE[t].search(text)) and _GIVES[t].search(text) for t in wants))
+    low = text.lower() if "duration" in wants else text
+    return float(any((t not in _MAYBE or _MAYBE[t].search(text))
+                     and (t not in _NEEDS or any(w in (low if t == "duration" else text) for w in _NEEDS[t]))
+                     and _GIVES[t].search(text) for t in wants))
 
 
 def _minmax(xs: np.ndarray) -> np.ndarray:
@@ -402,7 +442,7 @@ class _Texts:
     def get(self, i: int, default: str = "") -> str:
         if i not in self.rows:
             return default
-        self.fill([i])
+        self.fill([i], ("id", "text"))
         return self.rows[i].get("text", default)
 
 

@@ -84,6 +84,13 @@ def dense(archive: Archive, qvec: np.ndarray, n: int, allowed: np.ndarray | None
     return archive.vectors.search(np.asarray(qvec, dtype="float32"), n, allowed)
 
 
+def dense_held(archive: Archive, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``dense``, and the hits' vectors, one row each, as ``candidate_rows`` would give them from
+    the vector index (``FaissIndex.held``); None in their place where it holds codes only."""
+    return archive.vectors.search_held(np.asarray(qvec, dtype="float32"), n, allowed)
+
+
 def fts_match(match_terms: Sequence[str]) -> str | None:
     """An FTS5 MATCH expression: any of the terms, each a quoted phrase."""
     terms = list(dict.fromkeys(t for t in match_terms if t and t.strip()))
@@ -235,6 +242,10 @@ class FaissArchive(Archive):
 
     def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         return dense(self, qvec, n, allowed)
+
+    def dense_held(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        return dense_held(self, qvec, n, allowed)
 
     def lexical(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[int]:
         return lexical(self, match_terms, n, allowed)

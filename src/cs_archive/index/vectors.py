@@ -17,6 +17,12 @@ class VectorIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
     def remove(self, ids: np.ndarray) -> None: ...
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def search_held(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``search`` and the hits' vectors where the index has them at hand (else None)."""
+        return (*self.search(query, k, allowed), None)
+
     def save(self, path: Path) -> None: ...
     def __len__(self) -> int: ...
 
@@ -179,11 +185,16 @@ class FaissIndex(VectorIndex):
                 self.refine.remove_ids(sel)
 
     def search(self, query, k, allowed=None):
-        import faiss
+        return self.search_held(query, k, allowed, vectors=False)[:2]
 
+    def search_held(self, query, k, allowed=None, vectors=True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``search``, with the hits' vectors as ``held`` gives them (one row per hit), read
+        here while the search has them at hand: a "pq" search has just ranked its candidates
+        on their copies, and on a thread beside the lexical arm this costs the caller nothing.
+        None in place of the vectors where ``held`` would give None."""
         n = len(self)
         if n == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
-            return np.zeros(0, dtype="float32"), np.zeros(0, dtype="int64")
+            return np.zeros(0, dtype="float32"), np.zeros(0, dtype="int64"), np.zeros((0, self.dim), dtype="float32")
         q = np.ascontiguousarray(query.reshape(1, -1), dtype="float32")
         sel = bits = None
         if allowed is not None:
@@ -192,37 +203,39 @@ class FaissIndex(VectorIndex):
             k = min(k, len(allowed))
         k = min(k, n)
         with _one_thread():
-            found = self._search(q, k, sel, allowed, n)
+            found = self._search(q, k, sel, allowed, n, vectors)
         del bits  # the bitmap the selector reads lives until here
         return found
 
-    def _search(self, q, k, sel, allowed, n):
+    def _search(self, q, k, sel, allowed, n, vectors):
         import faiss
 
         ivf = self._ivf()
         if ivf is None:
             params = faiss.SearchParameters(sel=sel) if sel is not None else None
             scores, ids = self.index.search(q, k, params=params)
-        else:
-            share = 1.0 if allowed is None else min(1.0, len(allowed) / n)
-            nprobe = ivf.nlist if share < SMALL_SHARE else min(ivf.nlist, int(np.ceil(ivf.nprobe / share)))
-            want = k if self.refine is None else min(max(RERANK * k, RERANK_MIN), n if allowed is None else len(allowed))
-            scores, ids = self.index.search(q, want, params=faiss.SearchParametersIVF(sel=sel, nprobe=nprobe))
-            if sel is not None and (ids[0] >= 0).sum() < k and nprobe < ivf.nlist:
-                scores, ids = self.index.search(q, want, params=faiss.SearchParametersIVF(sel=sel, nprobe=ivf.nlist))
+            keep = ids[0] >= 0
+            return scores[0][keep], ids[0][keep], self.held(ids[0][keep]) if vectors else None
+        share = 1.0 if allowed is None else min(1.0, len(allowed) / n)
+        nprobe = ivf.nlist if share < SMALL_SHARE else min(ivf.nlist, int(np.ceil(ivf.nprobe / share)))
+        want = k if self.refine is None else min(max(RERANK * k, RERANK_MIN), n if allowed is None else len(allowed))
+        scores, ids = self.index.search(q, want, params=faiss.SearchParametersIVF(sel=sel, nprobe=nprobe))
+        if sel is not None and (ids[0] >= 0).sum() < k and nprobe < ivf.nlist:
+            scores, ids = self.index.search(q, want, params=faiss.SearchParametersIVF(sel=sel, nprobe=ivf.nlist))
         keep = ids[0] >= 0
-        if self.refine is None or ivf is None:
-            return scores[0][keep], ids[0][keep]
+        if self.refine is None:
+            return scores[0][keep], ids[0][keep], None
         return self._rerank(q[0], ids[0][keep], k)
 
-    def _rerank(self, q: np.ndarray, found: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The k best of the PQ candidates by their fp16 copies' inner product with q."""
+    def _rerank(self, q: np.ndarray, found: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The k best of the PQ candidates by their fp16 copies' inner product with q, with
+        those copies (as float32 rows)."""
         held = self._copies(found)
         if held is None:
             raise RuntimeError("internal error: a PQ candidate has no fp16 copy; rebuild the archive")
         scores = np.einsum("ij,j->i", held, q)  # no BLAS thread team
         order = np.argsort(-scores, kind="stable")[:k]
-        return scores[order], found[order]
+        return scores[order], found[order], held[order]
 
     def _copies(self, ids: np.ndarray) -> np.ndarray | None:
         """The fp16 copies of these ids as float32 rows; None if an id is not held."""
