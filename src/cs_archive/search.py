@@ -60,6 +60,7 @@ class Filters:
 
 
 _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”')
+_TEXT = ("id", "text")  # the columns read of a candidate whose text alone is looked at
 ARMS = ("dense", "lexical")
 
 
@@ -86,18 +87,18 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     # (``fill``), and the hits returned get their whole rows (paper metadata, topics) afterwards.
     light = getattr(store, "candidate_rows", None)
     read = light or archive.chunk_rows
-    arm = (getattr(store, "dense_held", None) if light else None) or store.dense
-    dense = _arm_thread().submit(arm, qvec, pool, allowed) if "dense" in arms else None
+    held = getattr(store, "dense_held", None) if light else None
+    dense = _arm_thread().submit(held or store.dense, qvec, pool, allowed) if "dense" in arms else None
     variants = query_variants(query, expand)
     stats = _TermStats(store, variants) if "lexical" in arms else None
     bm25 = _lexical(store, variants, pool, allowed, stats) if stats else {}
     rows = read(bm25) if bm25 else {}
 
     def fill(some, columns=None) -> None:  # (rows read whole, without ``light``, need nothing more)
-        from .index.sqlite_primitives import TEXT_COLUMNS
-
         if light is None:
             return
+        from .index.sqlite_primitives import TEXT_COLUMNS
+
         columns = columns or TEXT_COLUMNS
         missing = [i for i in some if i in rows and any(c not in rows[i] for c in columns)]
         if missing:
@@ -114,19 +115,17 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
 
     def give(some) -> None:
         some = [i for i in some if i not in given and i in rows]
-        fill(some, ("id", "text"))
+        fill(some, _TEXT)
         given.update((i, answers(wants, rows[i]["text"])) for i in some)
     if wants:
         give(bm25)
     cand: dict[int, None] = {}
-    block = None  # the dense arm's vectors, one row per candidate it found, in its order
     if dense is not None:
         found = dense.result()
         dids = np.asarray(found[1]).tolist()
         cand.update((i, None) for i in dids)
-        if len(found) > 2 and found[2] is not None:
-            block = found[2]
-            rows.update((i, {"id": i, "vector": v}) for i, v in zip(dids, block) if i not in rows)
+        if held is not None and found[2] is not None:  # the vectors of the dense arm's candidates
+            rows.update((i, {"id": i, "vector": v}) for i, v in zip(dids, found[2]) if i not in rows)
     cand.update((i, None) for i in bm25)
     more = [i for i in cand if i not in rows and i not in bm25]
     if more:
@@ -134,10 +133,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     ids = [i for i in cand if i in rows]
     if not ids:
         return []
-    if block is not None and len(block) and ids[:len(block)] == dids:  # the dense arm's, then the lexical arm's others
-        m = np.concatenate([block, _matrix([rows[i]["vector"] for i in ids[len(block):]])]) if len(ids) > len(block) else block
-    else:
-        m = _matrix([rows[i]["vector"] for i in ids])
+    m = _matrix([rows[i]["vector"] for i in ids])
     cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
     fused = fuse(ids, cos, bm25, cover, arms)
     if wants:
@@ -239,17 +235,26 @@ _MAYBE = {
 # Words every match of a pattern holds, checked first by substring search, which is many times
 # faster than the pattern's scan: a person's title as written; a duration's unit in lower case
 # (the pattern ignores case; no character folds onto these letters that lower() leaves apart).
+# Per pattern: whether the text is lower-cased first, and the words.
 _NEEDS = {
-    "person": ("Mr", "Ms", "Miss", "Dr", "Cllr", "Councillor", "Prof", "Sir", "Dame"),
-    "duration": ("hour", "day", "week", "month", "year"),
+    "person": (False, ("Mr", "Ms", "Miss", "Dr", "Cllr", "Councillor", "Prof", "Sir", "Dame")),
+    "duration": (True, ("hour", "day", "week", "month", "year")),
 }
 
 
+def _may_hold(kind: str, text: str) -> bool:
+    """False only where ``_GIVES[kind]`` cannot match ``text`` (``_MAYBE``, ``_NEEDS``)."""
+    if kind in _MAYBE and not _MAYBE[kind].search(text):
+        return False
+    if kind in _NEEDS:
+        fold, words = _NEEDS[kind]
+        text = text.lower() if fold else text
+        return any(w in text for w in words)
+    return True
+
+
 def answers(wants: tuple[str, ...], text: str) -> float:
-    low = text.lower() if "duration" in wants else text
-    return float(any((t not in _MAYBE or _MAYBE[t].search(text))
-                     and (t not in _NEEDS or any(w in (low if t == "duration" else text) for w in _NEEDS[t]))
-                     and _GIVES[t].search(text) for t in wants))
+    return float(any(_may_hold(t, text) and _GIVES[t].search(text) for t in wants))
 
 
 def _minmax(xs: np.ndarray) -> np.ndarray:
@@ -442,7 +447,7 @@ class _Texts:
     def get(self, i: int, default: str = "") -> str:
         if i not in self.rows:
             return default
-        self.fill([i], ("id", "text"))
+        self.fill([i], _TEXT)
         return self.rows[i].get("text", default)
 
 
