@@ -398,14 +398,14 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
     ids = list(rows)
     held = getattr(store, "words_held", None)
     held = held(list(asked), ids) if held and asked and ids else None  # per word, a mask over ids
-    stream_of = {}
+    source = {}
 
-    def stream(i):
-        if i not in stream_of:
+    def lowered(i):  # what the passage's stream (``_subterm_stream``) is made from, lower-cased
+        if i not in source:
             stems = _stored_stems(rows[i])
-            stream_of[i] = _subterm_stream([stems] if stems is not None else
-                                           tokens(f"{rows[i]['heading']}\n{rows[i]['text']}", drop_stopwords=False))
-        return stream_of[i]
+            source[i] = (stems if stems is not None else
+                         " ".join(tokens(f"{rows[i]['heading']}\n{rows[i]['text']}", drop_stopwords=False))).lower()
+        return source[i]
 
     everyone = np.ones(len(ids), dtype=bool)
     maybe = {}  # per term stream, a mask of the passages whose stems are read to tell whether they hold it
@@ -424,8 +424,9 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
             present[p] = held[p.strip()]
         else:
             present[p] = np.zeros(len(ids), dtype=bool)
+            found = _in_stream(p).search
             for j in np.flatnonzero(maybe[p]).tolist():
-                present[p][j] = p in stream(ids[j])
+                present[p][j] = found(lowered(ids[j])) is not None
     # Per variant, the IDF of its terms summed in the terms' order where present (adding 0.0
     # elsewhere changes no float), over its total; a passage's coverage is its best variant's.
     out = np.zeros(len(ids))
@@ -464,6 +465,22 @@ def _subterm_stream(terms) -> str:
     spaced so that a phrase is present exactly when its stream is a substring of the passage's,
     the way the lexical arm matched it."""
     return " " + " ".join(match_subterms(" ".join(terms))) + " "
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_stream(stream: str) -> re.Pattern:
+    """A pattern that finds a term's stream (``_subterm_stream``) in the lower-cased text a
+    passage's stream is made from, exactly where the stream is a substring of the passage's: its
+    words as whole runs of letters and digits, one after another, with only other characters
+    between them. It saves making the passage's stream (45 us for 400 characters of stems,
+    against 1 us): the search opens with the first word, as a literal the regex engine finds
+    quickly, and only then looks behind it for a letter or digit that would make it part of a
+    longer run."""
+    if not stream.split():  # a term with no words is in a passage with none
+        return re.compile(r"\A[\W_]*\Z")
+    first, *rest = stream.split()
+    w = re.escape(first)
+    return re.compile(rf"{w}(?<![^\W_]{w})" + "".join(rf"[\W_]+{re.escape(x)}" for x in rest) + r"(?![^\W_])")
 
 
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
