@@ -64,6 +64,19 @@ def test_postings_rank_and_score_exactly_as_fts5(seeds_hash):
     assert compared > 200  # most of them found something
 
 
+def test_ids_from_several_posting_lists_group_as_numpy_unique_does():
+    rng = np.random.default_rng(3)
+    cases = [np.array([], dtype="int64"), np.array([7], dtype="int64"), np.array([5, 5, 2, 2, 9], dtype="int64")]
+    for _ in range(200):
+        runs = [np.sort(rng.choice(5000, rng.integers(0, 400), replace=False)) for _ in range(rng.integers(1, 6))]
+        cases.append(np.concatenate(runs).astype("int64"))
+    cases.append(rng.integers(0, 50, 1000).astype("int64"))  # unsorted, with repeats
+    for d in cases:
+        ids, at = postings._grouped(d)
+        want_ids, want_at = np.unique(d, return_inverse=True)
+        assert ids.tolist() == want_ids.tolist() and at.tolist() == want_at.ravel().tolist()
+
+
 def test_document_frequencies_agree_with_fts5vocab(seeds_hash):
     a, ref = Archive(seeds_hash), _fts5(Archive(seeds_hash))
     words = sorted(SP.postings_of(a).terms)
