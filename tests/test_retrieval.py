@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cs_archive import answer_kinds as A
 from cs_archive import search as S
 from cs_archive.lexical import fts_queries, query_variants, tokens
 from cs_archive.synonyms import VOCABULARY, _groups, _is_abbreviation, named_concepts
@@ -166,7 +167,7 @@ def test_a_terms_pattern_finds_it_exactly_where_its_stream_is_in_the_passages():
     ("What help is offered to head teachers?", ()),
 ])
 def test_answer_types_read_the_question_word(query, wants):
-    assert S.answer_types(query) == wants
+    assert A.answer_types(query) == wants
 
 
 @pytest.mark.parametrize("wants,text,gives", [
@@ -182,7 +183,7 @@ def test_answer_types_read_the_question_word(query, wants):
     (("duration",), "Decisions on contacts are made by the hub.", False),
 ])
 def test_a_passage_answers_the_type_asked(wants, text, gives):
-    assert S.answers(wants, text) == float(gives)
+    assert A.answers(wants, text) == float(gives)
 
 
 def test_the_quick_checks_before_each_answer_pattern_change_no_answer():
@@ -195,11 +196,11 @@ def test_the_quick_checks_before_each_answer_pattern_change_no_answer():
              "Dr Who", "MR SMITH", "mr smith", "Monday", "2 hOuRs", "the 3rd of May", "on 3 May",
              "31/03/2024", "2023/24", "Summer 2024", "end of 2025", "\u212a 3 wee\u212a"]
     assert len(paragraphs) > 300
-    for kind, pattern in S._GIVES.items():
-        found = [S.answers((kind,), p) for p in paragraphs + edges]
+    for kind, pattern in A._GIVES.items():
+        found = [A.answers((kind,), p) for p in paragraphs + edges]
         assert found == [float(bool(pattern.search(p))) for p in paragraphs + edges], kind
         assert 0 < sum(found) < len(found), kind  # the checks are put to the test both ways
-    assert S.answers(("duration",), "3 wee\u212as") == 1.0  # a Kelvin sign folds onto k, in the pattern and in lower()
+    assert A.answers(("duration",), "3 wee\u212as") == 1.0  # a Kelvin sign folds onto k, in the pattern and in lower()
 
 
 def test_the_answer_type_nudges_close_neighbours_only():
@@ -424,7 +425,7 @@ def test_answer_patterns_match_as_without_their_opening_lookahead(seed_index):
         "Mr ", "Dr. A", "Jan 2020", "1st March", "within a week", "3 days", "2023/24", "12/03/2021", "END OF 2023", "late 2024", "Summer 2023", "within one day", "Cllr B"]
     texts += ["".join(rng.choice(parts) for _ in range(rng.randint(1, 20))) for _ in range(20000)]
     opened = 0
-    for kind, rx in S._GIVES.items():
+    for kind, rx in A._GIVES.items():
         lead = re.match(r"\(\?=\[[^\]]*\]\)", rx.pattern)
         if lead is None:
             continue
@@ -432,6 +433,6 @@ def test_answer_patterns_match_as_without_their_opening_lookahead(seed_index):
         plain = re.compile(rx.pattern[lead.end():], rx.flags)
         assert [t for t in texts if bool(rx.search(t)) != bool(plain.search(t))] == [], kind
     assert opened >= 3
-    for kind, quick in S._MAYBE.items():  # the quick test before a pattern never rules out a match
-        matched = [t for t in texts if S._GIVES[kind].search(t)]
+    for kind, quick in A._MAYBE.items():  # the quick test before a pattern never rules out a match
+        matched = [t for t in texts if A._GIVES[kind].search(t)]
         assert matched and [t for t in matched if not quick.search(t)] == [], kind

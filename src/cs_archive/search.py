@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import answer_kinds
+from .answer_kinds import answer_types, answers
 from .index.base import match_subterms, nothing_allowed
 from .index.store import Archive
 from .lexical import STOPWORDS, Phrase, normalise, query_variants, tokens
@@ -108,16 +110,21 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     weights = _coverage_weights(variants, stats) if stats else None
     cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
-    # Whether each candidate holds the kind of answer the question asks for (``nudge``): the
-    # lexical arm's here, while the dense arm runs, the others' once it has answered.
+    # Whether each candidate holds the kind of answer the question asks for (``nudge``): looked
+    # up where the store records each chunk's kinds (``answer_kinds``); else found in the texts,
+    # the lexical arm's here, while the dense arm runs, the others' once it has answered.
     wants = answer_types(query) if tuple(arms) == ARMS else ()
+    recorded = getattr(store, "answer_kinds", None) if wants else None
     given: dict[int, float] = {}
 
     def give(some) -> None:
         some = [i for i in some if i not in given and i in rows]
+        if recorded is not None and (kinds := recorded(some)) is not None:
+            given.update(zip(some, ((kinds & answer_kinds.mask(wants)) != 0).astype("float64").tolist()))
+            return
         fill(some, _TEXT)
         given.update((i, answers(wants, rows[i]["text"])) for i in some)
-    if wants:
+    if wants and recorded is None:
         give(bm25)
     cand: dict[int, None] = {}
     if dense is not None:
@@ -186,29 +193,6 @@ def fuse(ids: list[int], cos: dict[int, float], bm25: dict[int, float], cover: d
 
 
 ANSWER_BONUS = 0.12  # of the fused score (0-1); measured in README, *Retrieval quality*
-_ASKS = {
-    "date": re.compile(r"^\W*(?:when|by when|until when|since when|what date|which date|what time)\b", re.I),
-    "person": re.compile(r"^\W*(?:who|whom|whose)\b", re.I),
-    "duration": re.compile(r"^\W*(?:how (?:quickly|fast|soon|long)|within what time|in what time)\b", re.I),
-    "number": re.compile(r"^\W*(?:how (?:many|much|often)|what (?:number|proportion|percentage|share|rate)|what is the (?:number|proportion|percentage|rate))\b", re.I),
-}
-_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-# Each pattern opens with a lookahead for the characters its matches can start with: it changes
-# no match, but lets the regex engine skip to those characters instead of trying every
-# alternative at every position (5x faster on the candidates' texts; nudge reads ~100 a query).
-_GIVES = {
-    "date": re.compile(rf"(?=[\djfmasondwel])(?:\b{_MONTH}\s+(?:19|20)\d\d\b|\b(?:spring|summer|autumn|winter|end of|early|late)\s+(?:19|20)\d\d\b|"
-                       rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?:19|20)\d\d/\d\d\b)", re.I),
-    "person": re.compile(r"(?=[MDCPS])\b(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Councillor|Prof|Sir|Dame)\.? [A-Z]"),
-    "duration": re.compile(r"(?=[\dw])(?:\b\d+\s*(?:working\s+)?(?:hours?|days?|weeks?|months?|years?)\b|\bwithin (?:a |one |two |three )?(?:hour|day|week|month))", re.I),
-    "number": re.compile(r"(?<![\w/.-])(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\s?(?:%|per\b|children|young|people|cases|schools|staff|beds|homes)?"),
-}
-
-
-def answer_types(query: str) -> tuple[str, ...]:
-    """What kind of answer the question asks for: a date ("when…"), a person ("who…"), a figure
-    ("how many…"). A passage that holds one is nudged up (``ANSWER_BONUS``), all else equal."""
-    return tuple(t for t, rx in _ASKS.items() if rx.search(query))
 
 
 def nudge(fused: dict[int, float], texts: dict[int, str], query: str) -> dict[int, float]:
@@ -222,39 +206,6 @@ def nudge(fused: dict[int, float], texts: dict[int, str], query: str) -> dict[in
 
 def _nudged(fused: dict[int, float], given: dict[int, float]) -> dict[int, float]:
     return {i: f + ANSWER_BONUS * given[i] for i, f in fused.items()}
-
-
-# What a passage must hold for a pattern of ``_GIVES`` to match it, found quickly (a digit opens
-# every branch): a date has a year (19xx, 20xx), a slash between digits, or a day before a month.
-# The full pattern is tried only where this matches (a third of passages), never changing the answer.
-_MAYBE = {
-    "date": re.compile(rf"\d(?:(?<=1)9\d\d|(?<=2)0\d\d|/\d|(?:st|nd|rd|th)?\s+{_MONTH})", re.I),
-}
-
-
-# Words every match of a pattern holds, checked first by substring search, which is many times
-# faster than the pattern's scan: a person's title as written; a duration's unit in lower case
-# (the pattern ignores case; no character folds onto these letters that lower() leaves apart).
-# Per pattern: whether the text is lower-cased first, and the words.
-_NEEDS = {
-    "person": (False, ("Mr", "Ms", "Miss", "Dr", "Cllr", "Councillor", "Prof", "Sir", "Dame")),
-    "duration": (True, ("hour", "day", "week", "month", "year")),
-}
-
-
-def _may_hold(kind: str, text: str) -> bool:
-    """False only where ``_GIVES[kind]`` cannot match ``text`` (``_MAYBE``, ``_NEEDS``)."""
-    if kind in _MAYBE and not _MAYBE[kind].search(text):
-        return False
-    if kind in _NEEDS:
-        fold, words = _NEEDS[kind]
-        text = text.lower() if fold else text
-        return any(w in text for w in words)
-    return True
-
-
-def answers(wants: tuple[str, ...], text: str) -> float:
-    return float(any(_may_hold(t, text) and _GIVES[t].search(text) for t in wants))
 
 
 def _minmax(xs: np.ndarray) -> np.ndarray:

@@ -153,6 +153,25 @@ def facets_of(archive: Archive):
     return archive._facets
 
 
+def answers_of(archive: Archive):
+    """The generation's answer kinds (``index/answers.py``), loaded once per reader; None when
+    it has none, they disagree with it or were found by other patterns, or ``CS_ARCHIVE_ANSWERS=0``."""
+    if "_answers" not in archive.__dict__:
+        from . import answers
+
+        on = os.environ.get("CS_ARCHIVE_ANSWERS", "1") != "0"
+        gen = archive.folder / archive.manifest.generation
+        archive._answers = answers.load(gen, archive.manifest.counts or {}, archive.db) if on else None
+    return archive._answers
+
+
+def answer_kinds(archive: Archive, ids) -> np.ndarray | None:
+    """The kinds of answer each chunk holds (bits of ``answer_kinds.KINDS``), in the order given;
+    None where the generation has no record of them (callers then read the texts)."""
+    a = answers_of(archive)
+    return a.of(ids) if a is not None else None
+
+
 def phrase_rows(archive: Archive, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The chunks holding the words as a phrase, from FTS5, and how many times each holds it:
     read back from FTS5's ``bm25()`` of the phrase alone (``Postings.phrase_counts``)."""
@@ -265,6 +284,9 @@ class FaissArchive(Archive):
 
     def chunk_count(self) -> int:
         return chunk_count(self)
+
+    def answer_kinds(self, ids) -> np.ndarray | None:
+        return answer_kinds(self, ids)
 
     # -- browsing (the UI's pages and the commitments register), as PgArchive has them --------
     def paper_chunk_ids(self, doc_id: str) -> list[int]:

@@ -7,6 +7,7 @@
         vectors.faiss        the same vectors in FAISS, keyed by chunks.rowid
         lexical/             the lexical arm's postings as numpy arrays (index/postings.py)
         facets/              each chunk's paper, paper metadata and topics, for filters (index/facets.py)
+        answers/             the kinds of answer each chunk holds, for questions (index/answers.py)
 
 A writer copies the current generation into a new one, changes that, and makes it current by
 replacing manifest.json in one rename. A crash at any moment leaves the old generation
@@ -38,7 +39,7 @@ import numpy as np
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
-from . import facets, postings
+from . import answers, facets, postings
 from .vectors import FaissIndex
 
 FORMAT = 1
@@ -386,8 +387,10 @@ class Writer:
             raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
         # The lexical arm's postings (index/postings.py), carried over from the live generation
         # for the chunks this run did not change.
-        postings.write(self.db, self.gen, previous=self.folder / self.live.generation if self.live else None)
+        previous = self.folder / self.live.generation if self.live else None
+        postings.write(self.db, self.gen, previous=previous)
         facets.write(self.db, self.gen)  # each chunk's paper and topics, for filters (index/facets.py)
+        answers.write(self.db, self.gen, previous=previous)  # the kinds of answer each chunk holds (index/answers.py)
         self.vectors.fit(stored=self._stored_vectors)  # flat again from the exact vectors, if it shrank
         self.db.close()
         self.vectors.save(self.gen / FaissIndex.filename)
@@ -503,6 +506,9 @@ def check(folder: Path) -> list[str]:
         if facets.folder_of(gen).exists() and facets.load(gen, m.counts, a.db) is None:
             problems.append("the filter tables disagree with the store (filtered searches use SQL, slower): "
                             "re-run ingest to write them again")
+        if answers.folder_of(gen).exists() and answers.load(gen, m.counts, a.db) is None:
+            problems.append("the answer kinds disagree with the store or were found by other patterns (questions "
+                            "read the candidates' texts, slower): re-run ingest to write them again")
     finally:
         a.close()
     return problems
