@@ -57,6 +57,7 @@ def test_each_chunks_recorded_kinds_are_those_its_text_holds(seeds_hash):
         assert holds == [A.answers((kind,), r[1]) == 1.0 for r in rows], kind
         assert 0 < sum(holds) < len(holds), kind  # each kind is found, and missed
     assert rec.of([max(ids) + 1]) is None and rec.of([0]) is None  # no chunk: no answer, rather than "none"
+    assert rec.of([ids[0], max(ids) + 1]) is None and rec.of([ids[0], -1]) is None
 
 
 def test_kinds_and_their_mask_agree_with_the_patterns():
@@ -169,6 +170,34 @@ def test_records_of_another_state_or_damaged_are_refused(seeds_hash, tmp_path):
     db.commit()
     assert answers.load(gen, counts, db) is None
     db.close()
-    # Damaged files
+    # Damaged files: not numpy, or empty (as a crash may leave one); the next commit still works
     (answers.folder_of(gen) / "kinds.npy").write_bytes(b"not numpy")
     assert answers.load(gen, counts, Archive(copy).db) is None
+    (answers.folder_of(gen) / "kinds.npy").write_bytes(b"")
+    assert answers.load(gen, counts, Archive(copy).db) is None
+    assert any("answer kinds disagree" in p for p in check(copy))
+    db = sqlite3.connect(gen / "archive.sqlite")
+    assert answers.write(db, tmp_path / "next", previous=gen).ids.tolist() == [
+        r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id")]
+
+
+def test_an_ingest_that_changes_nothing_writes_missing_or_refused_arrays_again(seeds_hash, tmp_path):
+    """An archive without its answer kinds (from an older version), or with refused ones, gets
+    them from the next ingest even when no file changed; a healthy archive is left as it is."""
+    from cs_archive.ingest import ingest
+
+    copy = tmp_path / "index"
+    shutil.copytree(seeds_hash, copy)
+    gen = Archive(copy).manifest.generation
+    ingest([SEEDS], copy, EMB)
+    assert Archive(copy).manifest.generation == gen  # nothing changed, nothing to write
+    shutil.rmtree(answers.folder_of(copy / gen))
+    assert SP.answers_of(SP.FaissArchive(copy)) is None
+    ingest([SEEDS], copy, EMB)
+    a = SP.FaissArchive(copy)
+    assert a.manifest.generation != gen and SP.answers_of(a) is not None and check(copy) == []
+    gen = a.manifest.generation
+    (answers.folder_of(copy / gen) / "kinds.npy").write_bytes(b"")  # refused: written again
+    ingest([SEEDS], copy, EMB)
+    a = SP.FaissArchive(copy)
+    assert a.manifest.generation != gen and SP.answers_of(a) is not None and check(copy) == []

@@ -222,6 +222,8 @@ def test_files_that_disagree_are_refused_and_sql_answers(folder, tmp_path):
     # Damaged files
     (facets.folder_of(gen) / "paper_of.npy").write_bytes(b"not numpy")
     assert SP.facets_of(SP.FaissArchive(copy)) is None
+    (facets.folder_of(gen) / "paper_of.npy").write_bytes(b"")  # empty, as a crash may leave a file
+    assert SP.facets_of(SP.FaissArchive(copy)) is None
     assert nothing_allowed(SP.FaissArchive(copy).filtered_ids(Filters(committee="no such committee"), []))
 
 

@@ -163,6 +163,11 @@ def test_postings_that_disagree_with_fts5_are_not_used(seeds_hash, tmp_path):
     assert SP.postings_of(a) is None
     assert SP.lexical_scores(a, ["child"], 5)  # FTS5 answers instead
     assert any("postings disagree" in line for line in check(copy)), "check says so"
+    (gen / "lexical" / "meta.json").write_text(json.dumps(meta))
+    assert SP.postings_of(Archive(copy)) is not None
+    (gen / "lexical" / "docs.npy").write_bytes(b"")  # empty, as a crash may leave a file
+    assert SP.postings_of(Archive(copy)) is None
+    assert any("postings disagree" in line for line in check(copy))
 
 
 def test_each_commit_writes_postings_and_a_generation_without_them_is_searched_by_fts5(seeds_hash, tmp_path, hash_env):

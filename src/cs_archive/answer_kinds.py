@@ -8,13 +8,16 @@ what the question asks for (``search.nudge``).
 The patterns cost 45 us a passage for all four kinds, too much to run on a hundred candidates
 a search at large sizes, so each commit of the embedded store records every chunk's kinds
 (``index/answers.py``). ``PATTERNS`` fingerprints the patterns and the version of the logic
-below: records made with other ones are not used. Change ``VERSION`` when the logic changes.
+below (and the Unicode tables and Python version they run with): records made with other ones
+are not used. Change ``VERSION`` when the logic changes.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import sys
+import unicodedata
 
 VERSION = 1  # of the logic of ``_may_hold`` and ``answers``: change it when they change
 
@@ -91,7 +94,9 @@ def mask(wants: tuple[str, ...]) -> int:
 
 
 def _fingerprint() -> str:
-    parts = {"version": VERSION,
+    # With the Unicode tables and the Python version: what ``\w``, ``\d`` and ignoring case
+    # match follows both.
+    parts = {"version": VERSION, "unicode": unicodedata.unidata_version, "python": list(sys.version_info[:2]),
              "gives": [(k, p.pattern, p.flags) for k, p in _GIVES.items()],
              "maybe": [(k, p.pattern, p.flags) for k, p in _MAYBE.items()],
              "needs": [(k, fold, list(words)) for k, (fold, words) in _NEEDS.items()]}

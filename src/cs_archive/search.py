@@ -111,8 +111,8 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     weights = _coverage_weights(variants, stats) if stats else None
     cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
     # Whether each candidate holds the kind of answer the question asks for (``nudge``): looked
-    # up where the store records each chunk's kinds (``answer_kinds``); else found in the texts,
-    # the lexical arm's here, while the dense arm runs, the others' once it has answered.
+    # up where the store records each chunk's kinds (``answer_kinds``), else found in the texts;
+    # the lexical arm's candidates here, while the dense arm runs, the others once it has answered.
     wants = answer_types(query) if tuple(arms) == ARMS else ()
     recorded = getattr(store, "answer_kinds", None) if wants else None
     given: dict[int, float] = {}
@@ -124,7 +124,7 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
             return
         fill(some, _TEXT)
         given.update((i, answers(wants, rows[i]["text"])) for i in some)
-    if wants and recorded is None:
+    if wants:
         give(bm25)
     cand: dict[int, None] = {}
     if dense is not None:

@@ -27,6 +27,7 @@ from . import arrays
 FOLDER = "answers"
 FORMAT = 1
 ARRAYS = ("ids", "prints", "kinds")
+MEMO = 250_000  # new texts' kinds a commit remembers, so that a text repeated is matched once
 
 
 def _print(text: str) -> int:
@@ -68,6 +69,8 @@ class Answers:
                 new = old_prints[at] != got
                 k[~new] = old_kinds[at[~new]]
             todo = np.flatnonzero(new)
+            if len(found) > MEMO:  # bounded (a first build of 1M different texts would keep them all)
+                found.clear()
             if len(todo):  # each text once
                 distinct, first, where = np.unique(got[todo], return_index=True, return_inverse=True)
                 for p, j in zip(distinct.tolist(), todo[first].tolist()):
@@ -116,7 +119,7 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> An
     if previous is not None and (folder_of(previous) / "meta.json").is_file():
         try:
             old = Answers.read(folder_of(previous))
-        except (OSError, ValueError, KeyError):
+        except (OSError, EOFError, ValueError, KeyError):
             old = None  # made by other patterns, or damaged: every text is matched afresh
     a = Answers.build(db, old)
     arrays.replace(folder_of(gen), a.write)
@@ -132,7 +135,7 @@ def load(gen: Path, counts: dict, db: sqlite3.Connection) -> Answers | None:
     try:
         a = Answers.read(folder)
         top = db.execute("SELECT max(id) FROM chunks").fetchone()[0]
-    except (OSError, ValueError, KeyError, sqlite3.Error):
+    except (OSError, EOFError, ValueError, KeyError, sqlite3.Error):
         return None
     if len(a.ids) != counts.get("chunks"):
         return None

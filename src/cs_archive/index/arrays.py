@@ -36,12 +36,27 @@ def remove(target: Path) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def save(folder: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
-    """Into ``folder`` (made here): each array as NAME.npy, and ``meta`` as meta.json."""
+def save(folder: Path, arrays: dict[str, np.ndarray], meta: dict, texts: dict[str, str] | None = None) -> None:
+    """Into ``folder`` (made here): each array as NAME.npy, each of ``texts`` under its file
+    name, and ``meta`` as meta.json, each on disk before this returns (the writer's commit then
+    makes the generation current: a power cut must not leave it pointing at arrays the disk
+    never received)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, a in arrays.items():
-        np.save(folder / f"{name}.npy", a)
-    (folder / "meta.json").write_text(json.dumps(meta))
+        with open(folder / f"{name}.npy", "wb") as f:
+            np.save(f, a)
+            f.flush()
+            os.fsync(f.fileno())
+    for name, text in {**(texts or {}), "meta.json": json.dumps(meta)}.items():
+        with open(folder / name, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def meta(folder: Path, fmt: int, what: str) -> dict:

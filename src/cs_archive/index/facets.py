@@ -119,8 +119,8 @@ class Facets:
 
     def write(self, folder: Path) -> None:
         arrays.save(folder, {name: getattr(self, name) for name in ARRAYS},
-                    {"format": FORMAT, "chunks": len(self.ids), "papers": len(self.papers)})
-        (folder / "values.json").write_text(json.dumps({"papers": self.papers, "topics": self.topics, **self.values}))
+                    {"format": FORMAT, "chunks": len(self.ids), "papers": len(self.papers)},
+                    {"values.json": json.dumps({"papers": self.papers, "topics": self.topics, **self.values})})
 
     @classmethod
     def read(cls, folder: Path) -> "Facets":
@@ -199,7 +199,7 @@ def load(gen: Path, counts: dict, db: sqlite3.Connection) -> Facets | None:
     try:
         f = Facets.read(folder)
         top = db.execute("SELECT max(id) FROM chunks").fetchone()[0]
-    except (OSError, ValueError, KeyError, sqlite3.Error):
+    except (OSError, EOFError, ValueError, KeyError, sqlite3.Error):
         return None
     if (len(f.ids), len(f.papers)) != (counts.get("chunks"), counts.get("papers")):
         return None

@@ -313,7 +313,7 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> Po
     if previous is not None and (folder_of(previous) / "meta.json").is_file():
         try:
             old = Postings.read(folder_of(previous))
-        except (OSError, ValueError, KeyError):
+        except (OSError, EOFError, ValueError, KeyError):
             old = None
     p = Postings.build(db, old)
     arrays.replace(folder_of(gen), p.write)
@@ -327,6 +327,6 @@ def load(gen: Path, db: sqlite3.Connection) -> Postings | None:
         return None
     try:
         p = Postings.read(folder)
-    except (OSError, ValueError, KeyError):
+    except (OSError, EOFError, ValueError, KeyError):
         return None
     return p if fts5_totals(db) == (p.rows, p.tokens) else None

@@ -270,7 +270,7 @@ class Writer:
             # An archive from before the column: its older rows keep NULL (search tokenises those).
             self.db.execute("ALTER TABLE chunks ADD COLUMN stems TEXT")
         self.db.execute("BEGIN")
-        self.changed = False
+        self.changed = self.discarded = False
 
     def _sweep(self) -> None:
         """Remove generations a crashed writer left behind (never the current one)."""
@@ -418,6 +418,21 @@ class Writer:
     def discard(self) -> None:
         """Forget the changes: the block of ``writing`` ends without a commit."""
         self.changed = False
+        self.discarded = True
+
+    def arrays_out_of_date(self) -> bool:
+        """Whether the live generation lacks arrays a commit writes (postings, facets, answer
+        kinds), or has ones its readers refuse (written by an older version, by other patterns,
+        or damaged): a run that changes nothing then commits, writing them again."""
+        if self.live is None or self.discarded:
+            return False
+        gen = self.folder / self.live.generation
+        db = _connect(gen / DB, readonly=True)
+        try:
+            return (postings.load(gen, db) is None or facets.load(gen, self.live.counts, db) is None
+                    or answers.load(gen, self.live.counts, db) is None)
+        finally:
+            db.close()
 
     def abort(self) -> None:
         try:
@@ -457,15 +472,16 @@ def _fsync_dir(path: Path) -> None:
 
 @contextmanager
 def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
-    """Commit when the block ends normally and something changed; otherwise leave the
-    archive exactly as it was (and make none where there was none)."""
+    """Commit when the block ends normally and something changed, or the live generation's
+    arrays need writing again (``Writer.arrays_out_of_date``); otherwise leave the archive
+    exactly as it was (and make none where there was none)."""
     w = Writer(folder, model, dim, rebuild)
     try:
         yield w
     except BaseException:
         w.abort()
         raise
-    if w.changed:
+    if w.changed or w.arrays_out_of_date():
         w.commit()
     else:
         w.abort()
