@@ -201,3 +201,18 @@ def test_an_ingest_that_changes_nothing_writes_missing_or_refused_arrays_again(s
     ingest([SEEDS], copy, EMB)
     a = SP.FaissArchive(copy)
     assert a.manifest.generation != gen and SP.answers_of(a) is not None and check(copy) == []
+    # Postings refused (their totals disagree with FTS5: here every length doubled) are rebuilt,
+    # not carried over again.
+    gen = a.manifest.generation
+    lexical = copy / gen / "lexical"
+    lengths = np.load(lexical / "lengths.npy")
+    np.save(lexical / "lengths.npy", lengths * 2)
+    meta = json.loads((lexical / "meta.json").read_text())
+    (lexical / "meta.json").write_text(json.dumps({**meta, "tokens": int(lengths.sum() * 2)}))
+    assert SP.postings_of(SP.FaissArchive(copy)) is None
+    ingest([SEEDS], copy, EMB)
+    a = SP.FaissArchive(copy)
+    assert a.manifest.generation != gen and SP.postings_of(a) is not None and check(copy) == []
+    gen = a.manifest.generation
+    ingest([SEEDS], copy, EMB)
+    assert Archive(copy).manifest.generation == gen  # and then left alone

@@ -388,7 +388,7 @@ class Writer:
         # The lexical arm's postings (index/postings.py), carried over from the live generation
         # for the chunks this run did not change.
         previous = self.folder / self.live.generation if self.live else None
-        postings.write(self.db, self.gen, previous=previous)
+        postings.write(self.db, self.gen, previous=previous if self._postings_trusted(previous) else None)
         facets.write(self.db, self.gen)  # each chunk's paper and topics, for filters (index/facets.py)
         answers.write(self.db, self.gen, previous=previous)  # the kinds of answer each chunk holds (index/answers.py)
         self.vectors.fit(stored=self._stored_vectors)  # flat again from the exact vectors, if it shrank
@@ -419,6 +419,17 @@ class Writer:
         """Forget the changes: the block of ``writing`` ends without a commit."""
         self.changed = False
         self.discarded = True
+
+    def _postings_trusted(self, gen: Path | None) -> bool:
+        """Whether a commit may carry postings over from ``gen``: only from ones its readers use
+        (refused ones are rebuilt from the stems, or every later commit would carry them on)."""
+        if gen is None:
+            return False
+        db = _connect(gen / DB, readonly=True)
+        try:
+            return postings.load(gen, db) is not None
+        finally:
+            db.close()
 
     def arrays_out_of_date(self) -> bool:
         """Whether the live generation lacks arrays a commit writes (postings, facets, answer
