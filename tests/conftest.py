@@ -44,6 +44,31 @@ class CliResult:
         return json.loads(self.out)
 
 
+def seeds_changed_later(archive: Path, tmp_path: Path, emb, changed: str, extra: str) -> tuple[Path, Path]:
+    """A copy of an archive of the seeds (as ``tmp_path / "index"``), the paper whose chunks
+    have the highest ids removed from it (freeing ids that new chunks may take), and a folder
+    of the seeds to ingest again (``tmp_path / "papers"``): one of them with ``changed`` added
+    as a paragraph, and a new paper "zz_extra.txt" holding ``extra``."""
+    import shutil
+
+    from cs_archive.index.store import Archive
+    from cs_archive.ingest import remove
+
+    copy, papers = tmp_path / "index", tmp_path / "papers"
+    shutil.copytree(archive, copy)
+    papers.mkdir()
+    for f in (ROOT / "seeds").iterdir():
+        if f.suffix in (".html", ".htm", ".txt"):
+            shutil.copy(f, papers / f.name)
+    first = next(papers.iterdir())
+    first.write_text(first.read_text() + f"\n<p>{changed}</p>\n")
+    (papers / "zz_extra.txt").write_text(f"Report to Cabinet\n\n1. {extra}\n")
+    last = Archive(copy).db.execute(
+        "SELECT p.source FROM chunks c JOIN papers p USING(doc_id) ORDER BY c.id DESC LIMIT 1").fetchone()[0]
+    assert remove([last], copy, emb.name, emb.dim) == [last]
+    return copy, papers
+
+
 def _clear_embedder_cache() -> None:
     from cs_archive.embed import get_embedder
 

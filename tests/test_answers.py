@@ -16,6 +16,7 @@ from cs_archive import search as S
 from cs_archive.embed import HashEmbedder
 from cs_archive.index import answers, sqlite_primitives as SP
 from cs_archive.index.store import Archive, check
+from conftest import seeds_changed_later
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -89,20 +90,10 @@ def test_search_finds_the_same_with_the_record_as_from_the_texts(seeds_hash, mon
 def test_a_later_commit_carries_kinds_over_and_matches_only_new_texts(seeds_hash, tmp_path, monkeypatch):
     """After a file is removed and others are added (one of them changed), the recorded kinds
     equal a fresh build, and only the texts the previous generation did not hold were matched."""
-    from cs_archive.ingest import ingest, remove
+    from cs_archive.ingest import ingest
 
-    copy, papers = tmp_path / "index", tmp_path / "papers"
-    shutil.copytree(seeds_hash, copy)
-    papers.mkdir()
-    for f in SEEDS.iterdir():
-        if f.suffix in (".html", ".htm", ".txt"):
-            shutil.copy(f, papers / f.name)
-    changed = next(papers.iterdir())
-    changed.write_text(changed.read_text() + "\n<p>The fostering review is due in March 2025.</p>\n")
-    (papers / "zz_extra.txt").write_text("Report to Cabinet\n\n1. Cllr Jones said allowances rise within 2 weeks.\n")
-    last = Archive(copy).db.execute(
-        "SELECT p.source FROM chunks c JOIN papers p USING(doc_id) ORDER BY c.id DESC LIMIT 1").fetchone()[0]
-    assert remove([last], copy, EMB.name, EMB.dim) == [last]  # frees the highest ids, which new chunks may take
+    copy, papers = seeds_changed_later(seeds_hash, tmp_path, EMB, "The fostering review is due in March 2025.",
+                                       "Cllr Jones said allowances rise within 2 weeks.")
     before = {t for (t,) in Archive(copy).db.execute("SELECT text FROM chunks")}
     matched = []
     real = A.kinds_of

@@ -194,21 +194,12 @@ def test_postings_carried_over_from_the_previous_generation_equal_a_fresh_build(
     """After a file is removed and others are added (one of them changed), the postings the
     writer's commit wrote reuse the old ones for the chunks left alone, and rank as FTS5 does."""
     from cs_archive.embed import HashEmbedder
-    from cs_archive.ingest import ingest, remove
+    from cs_archive.ingest import ingest
+    from conftest import seeds_changed_later
 
-    copy, papers = tmp_path / "index", tmp_path / "papers"
-    shutil.copytree(seeds_hash, copy)
-    papers.mkdir()
-    for f in SEEDS.iterdir():
-        if f.suffix in (".html", ".htm", ".txt"):
-            shutil.copy(f, papers / f.name)
-    changed = next(papers.iterdir())
-    changed.write_text(changed.read_text() + "\n<p>A further paragraph on fostering allowances.</p>\n")
-    (papers / "zz_extra.txt").write_text("Report to Cabinet\n\n1. The fostering allowance rises by 3% in April.\n")
-    last = Archive(copy).db.execute(
-        "SELECT p.source FROM chunks c JOIN papers p USING(doc_id) ORDER BY c.id DESC LIMIT 1").fetchone()[0]
     emb = HashEmbedder()
-    assert remove([last], copy, emb.name, emb.dim) == [last]  # frees the highest ids, which new chunks may take
+    copy, papers = seeds_changed_later(seeds_hash, tmp_path, emb, "A further paragraph on fostering allowances.",
+                                       "The fostering allowance rises by 3% in April.")
     ingest([papers], copy, emb)
     a = Archive(copy)
     gen = copy / a.manifest.generation
