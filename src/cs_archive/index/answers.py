@@ -15,7 +15,6 @@ generation's, and search then reads the texts as before.
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -27,12 +26,8 @@ from . import arrays
 FOLDER = "answers"
 FORMAT = 1
 ARRAYS = ("ids", "prints", "kinds")
+UNKNOWN = 255  # no chunk (kinds use the low bits only)
 MEMO = 250_000  # new texts' kinds a commit remembers, so that a text repeated is matched once
-
-
-def _print(text: str) -> int:
-    """A 64-bit fingerprint of a chunk's text (whether its kinds can be carried over)."""
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 class Answers:
@@ -41,11 +36,19 @@ class Answers:
 
     def __init__(self, ids: np.ndarray, prints: np.ndarray, kinds: np.ndarray):
         self.ids, self.prints, self.kinds = ids, prints, kinds
-        top = int(ids[-1]) if len(ids) else 0
-        self._by_id = np.zeros(top + 1, dtype="uint8")  # kinds looked up by chunk id
-        self._known = np.zeros(top + 1, dtype=bool)
-        self._by_id[ids] = kinds
-        self._known[ids] = True
+        self._by_id = None  # kinds by chunk id (UNKNOWN for no chunk), made when first asked
+
+    def of(self, ids) -> np.ndarray | None:
+        """The kinds of the given chunk ids, in their order; None if any of them is not here."""
+        if self._by_id is None:
+            by_id = np.full(int(self.ids[-1]) + 1 if len(self.ids) else 0, UNKNOWN, dtype="uint8")
+            by_id[self.ids] = self.kinds
+            self._by_id = by_id
+        ids = np.asarray(ids, dtype="int64")
+        if len(ids) and (ids.min() < 0 or ids.max() >= len(self._by_id)):
+            return None
+        got = self._by_id[ids]
+        return None if (got == UNKNOWN).any() else got
 
     @classmethod
     def build(cls, db: sqlite3.Connection, previous: "Answers | None" = None) -> "Answers":
@@ -61,7 +64,7 @@ class Answers:
         cur.row_factory = None
         cur.execute("SELECT id, text FROM chunks ORDER BY id")
         while batch := cur.fetchmany(20_000):
-            got = np.fromiter((_print(t or "") for _, t in batch), dtype="int64", count=len(batch))
+            got = np.fromiter((arrays.fingerprint(t or "") for _, t in batch), dtype="int64", count=len(batch))
             k = np.zeros(len(batch), dtype="uint8")
             new = np.ones(len(batch), dtype=bool)
             if old_prints is not None:
@@ -99,13 +102,6 @@ class Answers:
             raise ValueError("answers arrays of different lengths")
         return cls(a["ids"], a["prints"], a["kinds"])
 
-    def of(self, ids) -> np.ndarray | None:
-        """The kinds of the given chunk ids, in their order; None if any of them is not here."""
-        ids = np.asarray(ids, dtype="int64")
-        if len(ids) and (ids.min() < 0 or ids.max() >= len(self._by_id) or not self._known[ids].all()):
-            return None
-        return self._by_id[ids]
-
 
 def folder_of(gen: Path) -> Path:
     return Path(gen) / FOLDER
@@ -115,12 +111,8 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> An
     """Build the generation's answer kinds and write them beside its SQLite file (a writer calls
     this after its last change and before it commits, as ``postings.write``); with ``previous``
     the generation it copied, whose kinds (if any, made with these patterns) it carries over."""
-    old = None
-    if previous is not None and (folder_of(previous) / "meta.json").is_file():
-        try:
-            old = Answers.read(folder_of(previous))
-        except (OSError, EOFError, ValueError, KeyError):
-            old = None  # made by other patterns, or damaged: every text is matched afresh
+    # Made by other patterns, or damaged: every text is matched afresh.
+    old = arrays.readable(folder_of(previous), Answers.read) if previous is not None else None
     a = Answers.build(db, old)
     arrays.replace(folder_of(gen), a.write)
     return a
@@ -129,14 +121,7 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> An
 def load(gen: Path, counts: dict, db: sqlite3.Connection) -> Answers | None:
     """The generation's answer kinds, or None when it has none, they were found with other
     patterns, or they disagree with its manifest's chunk count or its database's highest id."""
-    folder = folder_of(gen)
-    if not (folder / "meta.json").is_file():
+    a = arrays.readable(folder_of(gen), Answers.read)
+    if a is None or len(a.ids) != counts.get("chunks"):
         return None
-    try:
-        a = Answers.read(folder)
-        top = db.execute("SELECT max(id) FROM chunks").fetchone()[0]
-    except (OSError, EOFError, ValueError, KeyError, sqlite3.Error):
-        return None
-    if len(a.ids) != counts.get("chunks"):
-        return None
-    return a if (int(a.ids[-1]) if len(a.ids) else None) == top else None
+    return a if arrays.ends_at_last_chunk(a.ids, db) else None

@@ -4,11 +4,13 @@ that then takes the old one's place, read back memory-mapped, with a ``meta.json
 ``format`` says which layout it holds."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 import numpy as np
 
@@ -65,6 +67,36 @@ def meta(folder: Path, fmt: int, what: str) -> dict:
     if got.get("format") != fmt:
         raise ValueError(f"{what} format {got.get('format')}")
     return got
+
+
+T = TypeVar("T")
+
+
+def readable(folder: Path, read: Callable[[Path], T]) -> T | None:
+    """``read(folder)``, or None where the folder has no meta.json or its files cannot be read
+    (damaged, empty as a crash may leave them, another layout)."""
+    if not (folder / "meta.json").is_file():
+        return None
+    try:
+        return read(folder)
+    except (OSError, EOFError, ValueError, KeyError):
+        return None
+
+
+def ends_at_last_chunk(ids: np.ndarray, db: sqlite3.Connection) -> bool:
+    """Whether ids (ascending) end at the database's highest chunk id (arrays of another state
+    of the archive with the same count do not)."""
+    try:
+        top = db.execute("SELECT max(id) FROM chunks").fetchone()[0]
+    except sqlite3.Error:
+        return False
+    return (int(ids[-1]) if len(ids) else None) == top
+
+
+def fingerprint(text: str) -> int:
+    """A 64-bit fingerprint of a chunk's text or stems (whether what was found in it can be
+    carried over to the next generation)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def mapped(folder: Path, names) -> dict[str, np.ndarray]:

@@ -193,14 +193,7 @@ def write(db: sqlite3.Connection, gen: Path) -> Facets | None:
 def load(gen: Path, counts: dict, db: sqlite3.Connection) -> Facets | None:
     """The generation's facets, or None when it has none or they disagree with its manifest's
     chunk and paper counts or with its database's highest chunk id."""
-    folder = folder_of(gen)
-    if not (folder / "meta.json").is_file():
+    f = arrays.readable(folder_of(gen), Facets.read)
+    if f is None or (len(f.ids), len(f.papers)) != (counts.get("chunks"), counts.get("papers")):
         return None
-    try:
-        f = Facets.read(folder)
-        top = db.execute("SELECT max(id) FROM chunks").fetchone()[0]
-    except (OSError, EOFError, ValueError, KeyError, sqlite3.Error):
-        return None
-    if (len(f.ids), len(f.papers)) != (counts.get("chunks"), counts.get("papers")):
-        return None
-    return f if (int(f.ids[-1]) if len(f.ids) else None) == top else None
+    return f if arrays.ends_at_last_chunk(f.ids, db) else None

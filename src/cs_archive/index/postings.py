@@ -20,7 +20,6 @@ a generation without the folder is searched by FTS5.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -42,11 +41,6 @@ ARRAYS = ("offsets", "docs", "tfs", "lengths", "ids", "prints")
 # Postings of phrases (read from FTS5) a reader keeps, most recently used first: the phrases
 # come from the synonym vocabulary (``synonyms.py``), so a server meets the same few again.
 PHRASE_CACHE = int(os.environ.get("CS_ARCHIVE_PHRASE_CACHE", "2000000"))
-
-
-def _print(stems: str) -> int:
-    """A 64-bit fingerprint of a chunk's stems (whether its postings can be carried over)."""
-    return int.from_bytes(hashlib.blake2b(stems.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def _stems_rows(db: sqlite3.Connection):
@@ -125,7 +119,7 @@ class Postings:
         for batch in _stems_rows(db):
             ids, toks, per = [], [], []
             for i, s in batch:
-                fp = _print(s)
+                fp = arrays.fingerprint(s)  # whether its postings can be carried over
                 id_parts.append(i)
                 print_parts.append(fp)
                 if old.get(i) == fp:
@@ -309,12 +303,7 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> Po
     A writer calls this after its last change and before it commits (the hook for ingest),
     with ``previous`` the generation it copied, whose postings (if any) it carries over for
     the chunks it did not change."""
-    old = None
-    if previous is not None and (folder_of(previous) / "meta.json").is_file():
-        try:
-            old = Postings.read(folder_of(previous))
-        except (OSError, EOFError, ValueError, KeyError):
-            old = None
+    old = arrays.readable(folder_of(previous), Postings.read) if previous is not None else None
     p = Postings.build(db, old)
     arrays.replace(folder_of(gen), p.write)
     return p
@@ -322,11 +311,5 @@ def write(db: sqlite3.Connection, gen: Path, previous: Path | None = None) -> Po
 
 def load(gen: Path, db: sqlite3.Connection) -> Postings | None:
     """The generation's postings, or None when it has none or they disagree with its FTS5 index."""
-    folder = folder_of(gen)
-    if not (folder / "meta.json").is_file():
-        return None
-    try:
-        p = Postings.read(folder)
-    except (OSError, EOFError, ValueError, KeyError):
-        return None
-    return p if fts5_totals(db) == (p.rows, p.tokens) else None
+    p = arrays.readable(folder_of(gen), Postings.read)
+    return p if p is not None and fts5_totals(db) == (p.rows, p.tokens) else None

@@ -8,6 +8,7 @@ three as methods, so that search code calls every backend the same way.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from typing import Any, Sequence
@@ -130,39 +131,37 @@ def lexical_scores(archive: Archive, match_terms: Sequence[str], n: int,
     return {r[0]: -r[1] for r in archive.db.execute(q, (match, n))}
 
 
+def _once(archive: Archive, name: str, switch: str, load):
+    """``load(module, generation folder)`` with the module ``index/<name>.py`` (imported when
+    first needed), kept on the reader as ``_<name>`` (a reader's generation never changes);
+    None when the environment variable ``switch`` is 0."""
+    key = "_" + name
+    if key not in archive.__dict__:
+        got = None
+        if os.environ.get(switch, "1") != "0":
+            got = load(importlib.import_module(f"{__package__}.{name}"), archive.folder / archive.manifest.generation)
+        archive.__dict__[key] = got
+    return archive.__dict__[key]
+
+
 def postings_of(archive: Archive):
     """The generation's numpy postings (``index/postings.py``), loaded once per reader; None when
     it has none, they disagree with its FTS5 index, or ``CS_ARCHIVE_POSTINGS=0``."""
-    if "_postings" not in archive.__dict__:
-        from . import postings
-
-        on = os.environ.get("CS_ARCHIVE_POSTINGS", "1") != "0"
-        archive._postings = postings.load(archive.folder / archive.manifest.generation, archive.db) if on else None
-    return archive._postings
+    return _once(archive, "postings", "CS_ARCHIVE_POSTINGS", lambda m, gen: m.load(gen, archive.db))
 
 
 def facets_of(archive: Archive):
     """The generation's facets (``index/facets.py``), loaded once per reader; None when it has
     none, they disagree with its manifest, or ``CS_ARCHIVE_FACETS=0``."""
-    if "_facets" not in archive.__dict__:
-        from . import facets
-
-        on = os.environ.get("CS_ARCHIVE_FACETS", "1") != "0"
-        gen = archive.folder / archive.manifest.generation
-        archive._facets = facets.load(gen, archive.manifest.counts or {}, archive.db) if on else None
-    return archive._facets
+    return _once(archive, "facets", "CS_ARCHIVE_FACETS",
+                 lambda m, gen: m.load(gen, archive.manifest.counts or {}, archive.db))
 
 
 def answers_of(archive: Archive):
     """The generation's answer kinds (``index/answers.py``), loaded once per reader; None when
     it has none, they disagree with it or were found by other patterns, or ``CS_ARCHIVE_ANSWERS=0``."""
-    if "_answers" not in archive.__dict__:
-        from . import answers
-
-        on = os.environ.get("CS_ARCHIVE_ANSWERS", "1") != "0"
-        gen = archive.folder / archive.manifest.generation
-        archive._answers = answers.load(gen, archive.manifest.counts or {}, archive.db) if on else None
-    return archive._answers
+    return _once(archive, "answers", "CS_ARCHIVE_ANSWERS",
+                 lambda m, gen: m.load(gen, archive.manifest.counts or {}, archive.db))
 
 
 def answer_kinds(archive: Archive, ids) -> np.ndarray | None:

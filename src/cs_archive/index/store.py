@@ -25,6 +25,7 @@ leaves out unless asked.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -388,7 +389,8 @@ class Writer:
         # The lexical arm's postings (index/postings.py), carried over from the live generation
         # for the chunks this run did not change.
         previous = self.folder / self.live.generation if self.live else None
-        postings.write(self.db, self.gen, previous=previous if self._postings_trusted(previous) else None)
+        # (only from postings its readers use: refused ones are rebuilt, or every commit would carry them on)
+        postings.write(self.db, self.gen, previous=previous if self.live_arrays.get("postings") else None)
         facets.write(self.db, self.gen)  # each chunk's paper and topics, for filters (index/facets.py)
         answers.write(self.db, self.gen, previous=previous)  # the kinds of answer each chunk holds (index/answers.py)
         self.vectors.fit(stored=self._stored_vectors)  # flat again from the exact vectors, if it shrank
@@ -420,14 +422,16 @@ class Writer:
         self.changed = False
         self.discarded = True
 
-    def _postings_trusted(self, gen: Path | None) -> bool:
-        """Whether a commit may carry postings over from ``gen``: only from ones its readers use
-        (refused ones are rebuilt from the stems, or every later commit would carry them on)."""
-        if gen is None:
-            return False
+    @functools.cached_property
+    def live_arrays(self) -> dict[str, bool]:
+        """Per array folder a commit writes, whether the live generation has one its readers use
+        (empty where there is no live generation); asked once, as the lock keeps it unchanged."""
+        if self.live is None:
+            return {}
+        gen = self.folder / self.live.generation
         db = _connect(gen / DB, readonly=True)
         try:
-            return postings.load(gen, db) is not None
+            return _arrays_used(gen, self.live.counts, db)
         finally:
             db.close()
 
@@ -435,15 +439,7 @@ class Writer:
         """Whether the live generation lacks arrays a commit writes (postings, facets, answer
         kinds), or has ones its readers refuse (written by an older version, by other patterns,
         or damaged): a run that changes nothing then commits, writing them again."""
-        if self.live is None or self.discarded:
-            return False
-        gen = self.folder / self.live.generation
-        db = _connect(gen / DB, readonly=True)
-        try:
-            return (postings.load(gen, db) is None or facets.load(gen, self.live.counts, db) is None
-                    or answers.load(gen, self.live.counts, db) is None)
-        finally:
-            db.close()
+        return not self.discarded and not all(self.live_arrays.values())
 
     def abort(self) -> None:
         try:
@@ -479,6 +475,23 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# The array folders each commit writes beside the database, and what ``check`` says of ones
+# their readers refuse.
+_ARRAYS = {
+    "postings": (postings, "the lexical postings disagree with the FTS5 index (searches use FTS5, slower)"),
+    "facets": (facets, "the filter tables disagree with the store (filtered searches use SQL, slower)"),
+    "answers": (answers, "the answer kinds disagree with the store or were found by other patterns "
+                         "(questions read the candidates' texts, slower)"),
+}
+
+
+def _arrays_used(gen: Path, counts: dict, db: sqlite3.Connection) -> dict[str, bool]:
+    """Per array folder of ``_ARRAYS``, whether the generation has one its readers use."""
+    return {"postings": postings.load(gen, db) is not None,
+            "facets": facets.load(gen, counts, db) is not None,
+            "answers": answers.load(gen, counts, db) is not None}
 
 
 @contextmanager
@@ -527,15 +540,10 @@ def check(folder: Path) -> list[str]:
         if m.chunker_version != CHUNKER_VERSION:
             problems.append(f"built by chunker {m.chunker_version}, this is {CHUNKER_VERSION}: re-run ingest to update")
         gen = folder / m.generation
-        if postings.folder_of(gen).exists() and postings.load(gen, a.db) is None:
-            problems.append("the lexical postings disagree with the FTS5 index (searches use FTS5, slower): "
-                            "re-run ingest to write them again")
-        if facets.folder_of(gen).exists() and facets.load(gen, m.counts, a.db) is None:
-            problems.append("the filter tables disagree with the store (filtered searches use SQL, slower): "
-                            "re-run ingest to write them again")
-        if answers.folder_of(gen).exists() and answers.load(gen, m.counts, a.db) is None:
-            problems.append("the answer kinds disagree with the store or were found by other patterns (questions "
-                            "read the candidates' texts, slower): re-run ingest to write them again")
+        for name, used in _arrays_used(gen, m.counts, a.db).items():
+            module, what = _ARRAYS[name]
+            if not used and module.folder_of(gen).exists():
+                problems.append(f"{what}: re-run ingest to write them again")
     finally:
         a.close()
     return problems
