@@ -102,7 +102,7 @@ def test_changing_a_filter_writes_the_url_and_the_url_reloads_the_same_results(m
 @pytest.mark.model
 def test_newest_first_orders_the_cards_by_meeting_date(monkeypatch, seed_index, real_env):
     at = run_app(monkeypatch, seed_index, q="placements for looked after children", sort="newest", k="15")
-    from cs_archive.chunking.metadata import parse_date
+    from cs_archive.chunking.dates import parse_date
 
     dates = [parse_date(c) for c in cards(at)]
     known = [d for d in dates if d]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cs_archive.chunking.metadata import exempt_marking
+from cs_archive.chunking.exempt import exempt_marking
 from cs_archive.embed import HashEmbedder
 from cs_archive.index.store import Archive, Manifest, check
 from cs_archive.ingest import ingest
@@ -217,7 +217,7 @@ def _withheld(index) -> list[tuple[str, str]]:
 
 
 def test_manifest_exempt_column_overrides_detection_both_ways_and_survives_a_rebuild(archive, cli, hash_env):
-    from cs_archive.chunking.metadata import HAND_MARKING
+    from cs_archive.chunking.exempt import HAND_MARKING
 
     folder, index = archive
     (folder / "manifest.csv").write_text("file,title,exempt\npublic.txt,,Yes\nexempt.txt,,no\npack.txt,,\n",

@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cs_archive.chunking.load import load
-from cs_archive.chunking.metadata import exempt_marking, parse_date, read_meta
+from cs_archive.chunking.dates import parse_date
+from cs_archive.chunking.exempt import exempt_marking
+from cs_archive.chunking.metadata import read_meta
 from cs_archive.chunking.sections import parse_label, split_units
 from cs_archive.models import LoadedText, LoadError
 from test_no_loss import ink, paper_lines

@@ -15,7 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking.metadata import DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, parse_date, yes_or_no
+from .chunking.dates import parse_date
+from .chunking.overrides import DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, yes_or_no
 from .config import index_dir, store_location
 from .ingest import IngestReport, ingest
 

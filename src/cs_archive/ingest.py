@@ -8,7 +8,7 @@ file fails changes nothing, and makes no archive where there was none.
 A scanned PDF (no text layer) is reported and recorded as needing OCR, so that ``stats`` lists
 it; it is never indexed empty. A PDF with scanned pages among its text pages is indexed, and
 its scanned pages are said (one line) and recorded as needing OCR. A paper marked exempt from publication (Schedule 12A of the
-Local Government Act 1972; see ``chunking.metadata.exempt_marking``) is stored, flagged, and
+Local Government Act 1972; see ``chunking.exempt.exempt_marking``) is stored, flagged, and
 left out of search unless it is asked for.
 """
 from __future__ import annotations
@@ -29,7 +29,8 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
-from .chunking.metadata import EXEMPT_VERSION, exempt_marking, hand_exemption, read_overrides
+from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
+from .chunking.overrides import read_overrides
 from .embed import Embedder
 from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import Chunk, LoadError

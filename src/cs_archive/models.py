@@ -8,7 +8,7 @@ Offsets are character offsets into ``LoadedText.text``; pages are 1-based.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class LoadError(Exception):
@@ -38,6 +38,9 @@ class LoadedText:
     dropped: dict = field(default_factory=dict)
     kind: str = "text"  # text, pdf, html
     ocr_pages: tuple[int, ...] = ()  # PDF pages with no text but a picture: scanned, need OCR
+    # What the file's own structure says about the paper (a web page's title, breadcrumb and
+    # meeting details): (field, value) pairs, read as printed in the paper.
+    fields: tuple[tuple[str, str], ...] = ()
 
     @property
     def page_count(self) -> int | None:
@@ -49,14 +52,44 @@ class LoadedText:
         return max(1, bisect_right(self.page_starts, offset))
 
 
+# Where a metadata value came from (``cs-archive papers``): printed in the paper, read from the
+# file's name or its folder, shared with the other papers of its meeting or pack, supplied in
+# manifest.csv / .meta.json, or corrected in the UI.
+ORIGINS = ("paper", "filename", "folder", "meeting", "manifest", "correction")
+META_FIELDS = ("council", "committee", "date", "doc_type", "title")
+
+
 @dataclass(frozen=True)
 class PaperMeta:
     council: str | None = None
     committee: str | None = None
     date: str | None = None  # ISO date of the meeting the paper is for
     title: str | None = None
-    doc_type: str = "other"  # report, minutes, agenda, decision, strategy, appendix, other
+    doc_type: str = "other"  # report, minutes, agenda, agenda_pack, decision, appendix, questions, ...
     url: str | None = None
+    # (field, origin) for each of META_FIELDS that has a value; origin is one of ORIGINS.
+    provenance: tuple[tuple[str, str], ...] = ()
+
+    def origin(self, name: str) -> str | None:
+        return dict(self.provenance).get(name)
+
+    def given(self, origin: str, **values) -> "PaperMeta":
+        """These values set (None/empty ones ignored), each recorded as coming from ``origin``."""
+        values = {k: v for k, v in values.items() if v}
+        if not values:
+            return self
+        prov = dict(self.provenance)
+        prov.update({k: origin for k in values if k in META_FIELDS})
+        return replace(self, **values, provenance=_ordered(prov))
+
+    def known(self) -> "PaperMeta":
+        """The provenance trimmed to the fields that have a value (doc_type "other" is unknown)."""
+        prov = {k: v for k, v in self.provenance if getattr(self, k) and not (k == "doc_type" and self.doc_type == "other")}
+        return replace(self, provenance=_ordered(prov))
+
+
+def _ordered(prov: dict) -> tuple[tuple[str, str], ...]:
+    return tuple((k, prov[k]) for k in META_FIELDS if k in prov)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import Iterator
 
 from ..models import Chunk, LoadedText, Paper, PaperMeta
 from .load import load
-from .metadata import apply_overrides, inherit, read_meta, read_overrides
+from .metadata import inherit, read_meta
+from .overrides import apply_overrides, read_overrides
 from .packs import split_pack
 from .sections import CHUNKER_VERSION, split_units, subsections_of
 from .sentences import sentence_spans

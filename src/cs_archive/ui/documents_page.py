@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import explore
-from ..chunking.metadata import DOC_TYPES
+from ..chunking.overrides import DOC_TYPES
 from ..corrections import CorrectionError, correct
 from ..index.store import ArchiveError
 from ..models import long_date

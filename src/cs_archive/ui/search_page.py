@@ -10,7 +10,7 @@ from datetime import date
 import streamlit as st
 
 from .. import explore
-from ..chunking.metadata import DOC_TYPES
+from ..chunking.overrides import DOC_TYPES
 from ..models import long_date
 from ..render import esc
 from . import common
