@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking.dates import parse_date
-from .chunking.overrides import DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, yes_or_no
+from .chunking.overrides import CORRECTED, DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, yes_or_no
 from .config import index_dir, store_location
 from .ingest import IngestReport, ingest
 
@@ -90,6 +90,13 @@ def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
         row = {"file": path.name}
         rows.append(row)
     row.update(cells)
+    # Remember which cells a person set here, so the paper's provenance says "correction".
+    marked = set((row.get(CORRECTED) or "").split())
+    marked |= {k for k, v in cells.items() if v and k in MANIFEST_FIELDS}
+    marked -= {k for k, v in cells.items() if not v}
+    row[CORRECTED] = " ".join(k for k in MANIFEST_FIELDS if k in marked)
+    if CORRECTED not in fields:
+        fields.append(CORRECTED)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".csv")
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:

@@ -14,7 +14,7 @@ from typing import Iterator
 from ..models import Chunk, LoadedText, Paper, PaperMeta
 from .load import load
 from .metadata import inherit, read_meta
-from .overrides import apply_overrides, read_overrides
+from .overrides import apply_overrides, corrected_fields, read_overrides
 from .packs import split_pack
 from .sections import CHUNKER_VERSION, split_units, subsections_of
 from .sentences import sentence_spans
@@ -43,7 +43,7 @@ def read_file(path: str | Path, data_hash: str | None = None, chunk: bool = True
     path = Path(path)
     digest = data_hash or hashlib.sha256(path.read_bytes()).hexdigest()
     loaded = load(path)
-    papers = papers_of(loaded, str(path), digest, read_overrides(path))
+    papers = papers_of(loaded, str(path), digest, read_overrides(path), corrected_fields(path))
     chunks = tuple(iter_chunks(papers, loaded)) if chunk else ()
     return ReadFile(str(path), digest, loaded, tuple(papers), chunks)
 
@@ -54,7 +54,8 @@ def iter_chunks(papers, loaded: LoadedText) -> Iterator[Chunk]:
         yield from _cut(paper, loaded)
 
 
-def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | None = None) -> list[Paper]:
+def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | None = None,
+              corrected: frozenset[str] = frozenset()) -> list[Paper]:
     overrides = overrides or {}
     comps = split_pack(loaded.text)
     whole = len(comps) == 1
@@ -68,7 +69,7 @@ def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | No
                 pack = replace(pack, date=None)
         else:
             meta = inherit(meta, pack)
-        meta = apply_overrides(meta, overrides, whole_file=whole)
+        meta = apply_overrides(meta, overrides, whole_file=whole, corrected=corrected)
         pages = None
         if loaded.page_starts is not None:
             first, last = loaded.page_at(comp.start), loaded.page_at(max(comp.start, comp.end - 1))

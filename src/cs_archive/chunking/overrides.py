@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..models import PaperMeta
@@ -15,6 +14,9 @@ DOC_TYPES = ("report", "minutes", "agenda", "agenda_pack", "decision", "appendix
              "forward_plan", "strategy", "other")
 MANIFEST_FIELDS = ("council", "committee", "date", "title", "doc_type", "url")
 OVERRIDE_FIELDS = MANIFEST_FIELDS + ("exempt",)  # exempt: yes/no, by hand (see exempt.hand_exemption)
+# A manifest column naming the fields of a row that a clerk corrected in the UI ("committee date"):
+# their provenance is "correction" rather than "manifest".
+CORRECTED = "corrected"
 
 
 def read_overrides(path: Path) -> dict:
@@ -42,6 +44,18 @@ def read_overrides(path: Path) -> dict:
     return out
 
 
+def corrected_fields(path: Path) -> frozenset[str]:
+    """The fields of this file's manifest.csv row that were corrected in the UI."""
+    manifest = path.parent / "manifest.csv"
+    if not manifest.exists():
+        return frozenset()
+    with manifest.open(newline="", encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            if (row.get("file") or "").strip() == path.name:
+                return frozenset((row.get(CORRECTED) or "").split()) & set(MANIFEST_FIELDS)
+    return frozenset()
+
+
 def yes_or_no(value) -> str:
     """ "yes" or "no" for an ``exempt`` cell (yes/no, y/n, true/false, 1/0, any case)."""
     word = str(value).strip().lower()
@@ -56,9 +70,11 @@ _YES_WORDS = {"yes", "y", "true", "1"}
 _NO_WORDS = {"no", "n", "false", "0"}
 
 
-def apply_overrides(meta: PaperMeta, overrides: dict, whole_file: bool) -> PaperMeta:
-    """Apply supplied fields. For a pack, title and type describe the pack, not each paper,
-    and the date is the meeting's, which minutes inside it do not share."""
+def apply_overrides(meta: PaperMeta, overrides: dict, whole_file: bool,
+                    corrected: frozenset[str] = frozenset()) -> PaperMeta:
+    """Apply supplied fields, recorded as from the manifest (or, for ``corrected`` ones, a
+    correction). For a pack, title and type describe the pack, not each paper, and the date is
+    the meeting's, which minutes inside it do not share."""
     fields = {k: v for k, v in overrides.items() if k in MANIFEST_FIELDS}
     if not whole_file:
         fields.pop("title", None)
@@ -67,5 +83,7 @@ def apply_overrides(meta: PaperMeta, overrides: dict, whole_file: bool) -> Paper
             fields.pop("date", None)
     if "doc_type" in fields and fields["doc_type"] not in DOC_TYPES:
         fields["doc_type"] = "other"
-    return replace(meta, **{k: v for k, v in fields.items() if v})
+    fields = {k: v for k, v in fields.items() if v}
+    meta = meta.given("manifest", **{k: v for k, v in fields.items() if k not in corrected})
+    return meta.given("correction", **{k: v for k, v in fields.items() if k in corrected})
 
