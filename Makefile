@@ -32,7 +32,7 @@ browser:
 # Rebuilt when a seed, its manifest or the chunker changes; ingest itself skips unchanged files.
 index: $(INDEX)/manifest.json
 
-$(INDEX)/manifest.json: $(STAMP) $(wildcard seeds/*) $(wildcard src/cs_archive/chunking/*.py)
+$(INDEX)/manifest.json: $(STAMP) $(wildcard seeds/*) $(wildcard src/cs_archive/chunking/*.py) $(wildcard src/cs_archive/chunking/data/*)
 	$(BIN)/cs-archive ingest seeds --index $(INDEX)
 	touch $@
 
