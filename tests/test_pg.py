@@ -262,6 +262,16 @@ def test_the_cli_works_end_to_end_on_postgresql(cli, hash_env, pg_url, tmp_path)
     assert r.code == 0 and "41 children in care" in r.out
     r = cli("stats", "--json", "--store", pg_url)
     assert r.code == 0 and (r.json()["files"], r.json()["papers"]) == (2, 2)
+    unknown = r.json()["unknown"]
+    r = cli("papers", "--json", "--store", pg_url)
+    assert r.code == 0, r.err
+    listed = r.json()
+    assert [(p["source"], p["date"], p["exempt"]) for p in listed] == [
+        (str(papers / "cabinet.txt"), "2024-01-04", False), (str(papers / "minutes.txt"), "2016-07-05", False)]
+    assert unknown == {k: sum(p[k] is None or p[k] == "other" for p in listed)
+                       for k in ("council", "committee", "date", "doc_type", "title")} and unknown["date"] == 0
+    assert cli("papers", "--json", "--unknown", "council", "--store", pg_url).json() == [
+        p for p in listed if p["council"] is None]
     r = cli("check", "--store", pg_url)
     assert r.code == 0 and r.out.startswith("ok: postgresql://")
     r = cli("remove", str(papers / "minutes.txt"), "--store", pg_url)
@@ -274,6 +284,8 @@ def test_migrate_command_copies_a_folder_archive(cli, hash_env, pg_url, tmp_path
     papers.mkdir()
     (papers / "r.txt").write_text("Report to Cabinet\n\n1.1 Twelve new foster carers were recruited.\n",
                                   encoding="utf-8")
+    (papers / "manifest.csv").write_text("file,council,date,corrected\nr.txt,Kent County Council,2024-01-04,date\n",
+                                         encoding="utf-8")
     assert cli("ingest", papers, "--index", tmp_path / "index").code == 0
     r = cli("migrate", "--from", f"faiss://{tmp_path / 'index'}", "--to", pg_url)
     assert r.code == 0, r.err
@@ -281,6 +293,9 @@ def test_migrate_command_copies_a_folder_archive(cli, hash_env, pg_url, tmp_path
     before = cli("search", "--json", "foster carers", "--index", tmp_path / "index").json()
     after = cli("search", "--json", "foster carers", "--store", pg_url).json()
     assert [(h["chunk_id"], h["text"]) for h in after] == [(h["chunk_id"], h["text"]) for h in before]
+    listed = cli("papers", "--json", "--store", pg_url).json()  # provenance copied too
+    assert listed == cli("papers", "--json", "--index", tmp_path / "index").json()
+    assert listed[0]["provenance"]["council"] == "manifest" and listed[0]["provenance"]["date"] == "correction"
 
 
 
@@ -365,3 +380,30 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     single = open_archive(url)
     assert single._pool is None and single.lexical(words[0], 20) == want_lex[0]
     single.close()
+
+
+def test_an_archive_made_before_provenance_reads_none_and_a_write_adds_it(pg_url):
+    import psycopg
+    from conftest import SEEDS
+
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.ingest import ingest
+
+    emb = HashEmbedder()
+    seed = sorted(SEEDS.glob("*.txt"))[0]  # council from the seeds' manifest.csv
+    assert not ingest([seed], pg_url, emb).failed
+    a = open_archive(pg_url)
+    assert a.papers()[0]["provenance"]["council"] == "manifest"
+    a.close()
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("DROP TABLE paper_provenance")
+    a = open_archive(pg_url)
+    assert [p["provenance"] for p in a.papers()] == [{}] and a.papers()[0]["council"]
+    a.close()
+    assert check(pg_url) == []
+    with writing(pg_url, emb.name, emb.dim) as w:
+        w.remove_file(str(seed))
+    assert not ingest([seed], pg_url, emb).failed
+    a = open_archive(pg_url)
+    assert a.papers()[0]["provenance"]["council"] == "manifest"
+    a.close()

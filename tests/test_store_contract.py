@@ -459,3 +459,65 @@ def test_scanned_pages_of_a_stored_file_are_listed_beside_it(location):
     a = open_archive(location)
     assert a.stats()["needs_ocr"] == []
     a.close()
+
+
+# -- provenance and the catalogue (`cs-archive papers`) ------------------------------------------
+def _paper(doc_id: str, source: str, idx: int, pack: bool, **meta):
+    from cs_archive.models import Chunk, Paper, PaperMeta
+
+    text = f"Passage {idx} of {source} about highways maintenance and potholes."
+    paper = Paper(doc_id, source, 0, len(text), PaperMeta(**meta), part_of_pack=pack)
+    chunk = Chunk(f"{doc_id}:0000", doc_id, 0, "1", None, None, "Heading", 0, len(text), text)
+    return paper, chunk
+
+
+def _put_papers(w, source: str, made: list, exempt=None) -> None:
+    papers, chunks = [p for p, _ in made], [c for _, c in made]
+    texts = [embed_text(c, p.meta.title) for p, c in made]
+    w.put_file(source, f"sha-{source}", "m", None, {}, papers, chunks, [content_hash(EMB.name, t) for t in texts],
+               EMB.embed(texts), exempt=exempt)
+
+
+PACK = [("pk-1", dict(council="Kent County Council", committee="Cabinet", date="2024-01-04", title="Agenda",
+                      doc_type="agenda", provenance=(("council", "manifest"), ("committee", "paper"),
+                                                     ("date", "paper"), ("doc_type", "paper"), ("title", "paper")))),
+        ("pk-2", dict(committee="Cabinet", date="2024-01-04", title="Depot terms", doc_type="report",
+                      provenance=(("committee", "meeting"), ("date", "meeting"), ("doc_type", "correction"),
+                                  ("title", "paper")))),
+        ("pk-3", dict(title="Appendix", doc_type="other", provenance=(("title", "filename"),)))]
+LOOSE = ("solo", dict(council="Kent County Council", date="2023-05-01", doc_type="minutes",
+                      provenance=(("council", "folder"), ("date", "filename"), ("doc_type", "paper"))))
+
+
+def test_provenance_exemption_and_unknown_fields_round_trip(location):
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "pack.txt", [_paper(d, "pack.txt", n, True, **m) for n, (d, m) in enumerate(PACK)],
+                    exempt={"pk-2": "Exempt information: Paragraph 3"})
+        _put_papers(w, "loose.txt", [_paper(LOOSE[0], "loose.txt", 0, False, **LOOSE[1])])
+    a = open_archive(location)
+    every = a.papers(order="source")
+    assert [(p["source"], p["idx"], p["doc_id"], p["exempt"], p["n"]) for p in every] == [
+        ("loose.txt", 0, "solo", False, 1), ("pack.txt", 0, "pk-1", False, 1), ("pack.txt", 1, "pk-2", True, 1),
+        ("pack.txt", 2, "pk-3", False, 1)]
+    assert [p["provenance"] for p in every] == [dict(m["provenance"]) for m in (LOOSE[1], *(m for _, m in PACK))]
+    assert [p["doc_id"] for p in a.papers(filters=Filters(), order="source")] == ["solo", "pk-1", "pk-3"]
+    assert a.papers("pk-2")[0]["provenance"] == {"committee": "meeting", "date": "meeting",
+                                                 "doc_type": "correction", "title": "paper"}
+    # stats: every stored paper, the exempt one too (as its other counts); type "other" is unknown
+    assert a.stats()["unknown"] == {"council": 2, "committee": 2, "date": 1, "doc_type": 1, "title": 1}
+    a.close()
+    # stored again with other values: the old provenance goes with the old papers
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "pack.txt", [_paper("pk-1", "pack.txt", 0, True, council="Kent County Council",
+                                           provenance=(("council", "correction"),))])
+    a = open_archive(location)
+    assert [(p["doc_id"], p["provenance"], p["exempt"]) for p in a.papers(order="source")] == [
+        ("solo", dict(LOOSE[1]["provenance"]), False), ("pk-1", {"council": "correction"}, False)]
+    assert a.stats()["unknown"] == {"council": 0, "committee": 2, "date": 1, "doc_type": 1, "title": 2}
+    a.close()
+    with writing(location, EMB.name, EMB.dim) as w:
+        w.remove_file("pack.txt")
+    a = open_archive(location)
+    assert [p["doc_id"] for p in a.papers(order="source")] == ["solo"]
+    a.close()
+    assert check(location) == []

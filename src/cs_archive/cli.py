@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from .models import META_FIELDS  # (standard library only: --help stays instant)
+
 
 def _archive_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index", metavar="DIR", help="archive folder (default: $CS_ARCHIVE_INDEX or ./index)")
@@ -51,6 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context", type=int, default=0, metavar="N", help="neighbours each side")
     p.add_argument("--include-exempt", action="store_true", help="show it even if its paper is marked exempt")
     p.add_argument("--json", action="store_true")
+    _archive_args(p)
+
+    p = sub.add_parser("papers", help="list every paper with its metadata and where each value came from",
+                       description="List every paper (a component of a pack is its own), by source and position "
+                                   "in the file, with its council, committee, date, type and title and where each "
+                                   "came from (printed in the paper, the file name, the folder, the meeting, "
+                                   "manifest.csv / .meta.json, or a correction).")
+    p.add_argument("--unknown", choices=META_FIELDS, metavar="FIELD",
+                   help=f"only papers lacking this field: {', '.join(META_FIELDS)}")
+    p.add_argument("--include-exempt", action="store_true", help="include papers marked exempt from publication")
+    p.add_argument("--json", action="store_true", help="print a JSON list of records")
     _archive_args(p)
 
     p = sub.add_parser("stats", help="counts of papers and chunks")
@@ -263,12 +276,44 @@ def cmd_stats(args) -> int:
     print(f"{s['files']} files, {s['papers']} papers, {s['chunks']} chunks in {archive.folder}")
     for key in ("by_type", "by_committee", "by_year"):
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
+    print("papers lacking a field: " + ", ".join(f"{k} {v}" for k, v in s["unknown"].items())
+          + " (`cs-archive papers --unknown FIELD` lists them)")
     print(f"needing OCR: {len(s['needs_ocr'])}")
     for r in s["needs_ocr"]:
         print(f"  {r['source']} ({r['pages']} pages): {r['reason']}")
     print(f"exempt from publication (withheld from search unless --include-exempt): {len(s['exempt_withheld'])}")
     for r in s["exempt_withheld"]:
         print(f"  {r['source']} · {r['title'] or 'Untitled'} · {r['reason']}")
+    return 0
+
+
+_FIELD_WORDS = {"council": "a council", "committee": "a committee", "date": "a date", "doc_type": "a type",
+                "title": "a title"}
+
+
+def cmd_papers(args) -> int:
+    from .explore import catalogue
+
+    found = catalogue(_open(args), include_exempt=args.include_exempt, unknown=args.unknown)
+    if args.json:
+        print(json.dumps([p.to_json() for p in found], ensure_ascii=False, indent=1))
+        return 0
+    for p in found:
+        where = f" (paper {p.idx + 1} of the pack)" if p.part_of_pack else ""
+        print(p.source + where + ("  [exempt]" if p.exempt else ""))
+        bits = []
+        for name in META_FIELDS:
+            label = "type" if name == "doc_type" else name
+            if not getattr(p, name):
+                bits.append(f"{label} unknown")
+                continue
+            origin = p.provenance.get(name)
+            bits.append(f"{label} {getattr(p, name)}" + (f" ({origin})" if origin and origin != "paper" else ""))
+        size = f"{p.page_count} pages, " if p.page_count else ""
+        print("   " + " · ".join(bits) + f" · {size}{p.passages} passages")
+    lacking = [(name, sum(p.lacks(name) for p in found)) for name in META_FIELDS]
+    print(f"{len(found)} papers; " + ", ".join(f"{n} {'lacks' if n == 1 else 'lack'} {_FIELD_WORDS[name]}"
+                                             for name, n in lacking))
     return 0
 
 
@@ -349,7 +394,7 @@ def cmd_commitments(args) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "show": cmd_show, "stats": cmd_stats,
-            "remove": cmd_remove, "check": cmd_check, "commitments": cmd_commitments}
+            "remove": cmd_remove, "check": cmd_check, "commitments": cmd_commitments, "papers": cmd_papers}
 
 
 def cmd_eval(args) -> int:

@@ -1,5 +1,6 @@
 """Looking around a hit: its neighbours, its whole paper, what earlier meetings said, the
-meetings themselves, and the result list as a file. Pure reads over an open ``Archive``;
+meetings themselves, the catalogue of papers with where their metadata came from, and the
+result list as a file. Pure reads over an open ``Archive``;
 the UI and any script call these, nothing here knows about Streamlit.
 
 Every passage comes back as a ``Hit`` (rank 0 and score 0 unless a similarity is meant), so
@@ -11,14 +12,14 @@ import csv
 import io
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import timedelta
 
 from .index.base import ArchiveReader as Archive
 from .index.base import FilterValues, nothing_allowed
 from .index.sqlite_primitives import reader
-from .models import Hit, long_date
+from .models import META_FIELDS, Hit, long_date
 
 EARLIER_MIN_COSINE = 0.40  # the same floor a confident search hit must reach
 EARLIER_PER_PAPER = 2  # so one long paper cannot fill the list
@@ -38,6 +39,24 @@ class PaperInfo:
     page_count: int | None
     part_of_pack: bool
     passages: int
+    idx: int = 0  # position in the file (a pack's components in order)
+    # Where each metadata field came from: {"date": "filename", ...} (models.ORIGINS); {} for a
+    # paper stored before it was recorded.
+    provenance: dict = field(default_factory=dict, hash=False)
+    exempt: bool = False  # withheld from publication (Schedule 12A)
+
+    def lacks(self, name: str) -> bool:
+        """Whether the metadata field is unknown (a type of "other" counts as unknown)."""
+        value = getattr(self, name)
+        return not value or (name == "doc_type" and value == "other")
+
+    def to_json(self) -> dict:
+        """The record ``cs-archive papers --json`` prints (CONTRACT.md, "papers")."""
+        known = {name: getattr(self, name) or None for name in META_FIELDS}
+        return {"doc_id": self.doc_id, "source": self.source, "url": self.url, **known,
+                "provenance": {k: v for k, v in self.provenance.items() if k in META_FIELDS and not self.lacks(k)},
+                "pages": self.page_count, "chunks": self.passages, "part_of_pack": self.part_of_pack,
+                "exempt": self.exempt}
 
 
 @dataclass(frozen=True)
@@ -88,10 +107,21 @@ def papers(archive: Archive) -> list[PaperInfo]:
     return _papers(archive, None)
 
 
-def _papers(archive: Archive, doc_id: str | None) -> list[PaperInfo]:
+def catalogue(archive: Archive, include_exempt: bool = False, unknown: str | None = None) -> list[PaperInfo]:
+    """Every paper (a component of a pack is its own), by source path and then position in the
+    file; papers marked exempt only when ``include_exempt``; with ``unknown`` (one of
+    ``models.META_FIELDS``), only those lacking that field (``PaperInfo.lacks``)."""
+    if unknown is not None and unknown not in META_FIELDS:
+        raise ValueError(f"unknown field {unknown!r}: use one of {', '.join(META_FIELDS)}")
+    found = _papers(archive, None, filters=FilterValues(include_exempt=include_exempt), order="source")
+    return [p for p in found if p.lacks(unknown)] if unknown else found
+
+
+def _papers(archive: Archive, doc_id: str | None, filters=None, order: str = "newest") -> list[PaperInfo]:
     return [PaperInfo(r["doc_id"], r["source"], r["council"], r["committee"], r["date"], r["title"], r["doc_type"],
-                      r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"])
-            for r in reader(archive).papers(doc_id, order="newest")]
+                      r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"], r["idx"], r["provenance"],
+                      r["exempt"])
+            for r in reader(archive).papers(doc_id, filters=filters, order=order)]
 
 
 def meetings(archive: Archive, committee: str | None = None) -> list[Meeting]:

@@ -37,12 +37,16 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
 
 Browsing (the UI's pages, ``explore.py``, the commitments register)
     ``papers(doc_id=None, filters=None, order="newest")`` -> paper rows (the ``papers`` table's
-        columns) with ``n``, their chunk count. ``filters`` (when given) applies the paper-level
-        filters (dates, committee, council, type; a topic is a chunk's, not a paper's) and leaves
-        out papers marked exempt unless ``include_exempt``; without filters every paper comes
-        back. ``order``: ``"newest"`` (meeting date newest first, then committee and title, any
-        case) or ``"meeting"`` (oldest first, then source path and position in the file); undated
-        papers last either way; text compares byte by byte on both backends.
+        columns, ``idx`` the paper's position in its file) with ``n``, their chunk count;
+        ``provenance``, a dict of where each metadata field came from (``{"date": "filename"}``;
+        ``models.ORIGINS``; ``{}`` for papers stored before it was recorded); and ``exempt``,
+        a bool. ``filters`` (when given) applies the paper-level filters (dates, committee,
+        council, type; a topic is a chunk's, not a paper's) and leaves out papers marked exempt
+        unless ``include_exempt``; without filters every paper comes back. ``order``:
+        ``"newest"`` (meeting date newest first, then committee and title, any case),
+        ``"meeting"`` (oldest first, then source path and position in the file; undated papers
+        last either way) or ``"source"`` (source path, then position in the file); text compares
+        byte by byte on both backends.
     ``paper_chunk_ids(doc_id)`` -> chunk ids in reading order; ``paper_chunks(doc_id)`` -> their rows.
     ``distinct(column)`` -> the committee, council, doc_type or topic values that occur, in name
         order (any case); ``date_span()`` -> (earliest, latest) meeting date, (None, None) if none.
@@ -58,6 +62,7 @@ true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chu
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from contextlib import AbstractContextManager
@@ -66,6 +71,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
+
+from ..models import META_FIELDS
 
 ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
             "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
@@ -98,6 +105,22 @@ class FilterValues:
     @property
     def restricts_papers(self) -> bool:
         return any((self.since, self.until, self.committee, self.council, self.doc_type, self.topic))
+
+
+# Per metadata field, SQL true of a paper (``papers p``) that lacks it: empty, or for the type
+# "other" (what a paper gets when nothing says what it is). ``stats()["unknown"]`` counts them.
+UNKNOWN_SQL = {name: f"coalesce(p.{name}, '') = ''" for name in META_FIELDS}
+UNKNOWN_SQL["doc_type"] = "coalesce(p.doc_type, '') IN ('', 'other')"
+
+
+def provenance_json(paper: Any) -> str:
+    """A paper's provenance as stored beside it: JSON of ``{field: origin}``."""
+    return json.dumps(dict(paper.meta.provenance), sort_keys=True)
+
+
+def provenance_of(stored: str | None) -> dict:
+    """The stored provenance as a dict (``{}`` when none was recorded)."""
+    return json.loads(stored) if stored else {}
 
 
 def and_spelt(s: str | None) -> str | None:
@@ -141,11 +164,12 @@ class ArchiveReader(Protocol):
     def neighbours(self, row: Mapping, n: int) -> list[Mapping]: ...
 
     def stats(self) -> dict:
-        """files, papers, chunks, by_type, by_committee, by_year, needs_ocr, exempt_withheld, manifest."""
+        """files, papers, chunks, by_type, by_committee, by_year, unknown (per metadata field, the
+        papers lacking it: ``UNKNOWN_SQL``), needs_ocr, exempt_withheld, manifest."""
 
     # browsing, for the UI's pages and the commitments register
     def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[Mapping]:
-        """Paper rows (the ``papers`` table's columns) with ``n``, their chunk count (see above)."""
+        """Paper rows (the ``papers`` table's columns) with ``n``, ``provenance``, ``exempt`` (see above)."""
 
     def paper_chunk_ids(self, doc_id: str) -> list[int]: ...
     def paper_chunks(self, doc_id: str) -> list[Mapping]: ...
@@ -203,6 +227,15 @@ class ArchiveWriter(Protocol):
         """Store one file's papers and chunks in place of its old ones."""
 
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None: ...
+
+    def paper_metas(self) -> list[Mapping]:
+        """Every paper's metadata as written so far: doc_id, source, idx, part_of_pack, the
+        metadata columns and ``provenance`` (a dict)."""
+
+    def set_paper_metas(self, metas: Mapping[str, Any]) -> None:
+        """Replace the council, committee, date and provenance of these papers (doc_id ->
+        a ``PaperMeta``): what their meetings share (``chunking.meetings``)."""
+
     # Optional (the folder store has it; ingest checks): after ``put_file``, record that some of
     # the file's pages are scanned and need OCR, without removing the file.
     # def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None: ...

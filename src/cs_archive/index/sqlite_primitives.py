@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..lexical import index_text
-from .base import FilterValues
+from .base import FilterValues, provenance_of
 from .store import Archive
 
 # A committee or council name with "&" spelt "and", however it is spaced (SQLite has no regexp).
@@ -249,7 +249,12 @@ def chunk_count(archive: Archive) -> int:
 PAPER_ORDER = {
     "newest": "p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx",
     "meeting": "p.date IS NULL, p.date, p.source, p.idx",
+    "source": "p.source, p.idx",
 }
+# A paper row: its columns, chunk count, provenance (JSON, read into a dict) and exemption.
+PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
+             "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
+             "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p ")
 
 
 class FaissArchive(Archive):
@@ -298,7 +303,8 @@ class FaissArchive(Archive):
         return [rows[i] for i in ids]
 
     def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
-        """Papers with their chunk counts (``n``); see ``index/base.py`` for filters and order."""
+        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
+        for filters and order."""
         where, args = ["p.doc_id = ?"] if doc_id else [], [doc_id] if doc_id else []
         if filters is not None:
             f = FilterValues.of(filters)
@@ -306,9 +312,11 @@ class FaissArchive(Archive):
             where, args = where + on_papers, args + paper_args
             if not f.include_exempt and exempt_count(self):
                 where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
-        return [dict(r) for r in self.db.execute(
-            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n FROM papers p "
-            + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
+        rows = [dict(r) for r in self.db.execute(
+            PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
+        for r in rows:
+            r["provenance"], r["exempt"] = provenance_of(r["provenance"]), bool(r["exempt"])
+        return rows
 
     def date_span(self) -> tuple[str | None, str | None]:
         """The earliest and latest meeting dates of the papers (None, None when none is dated)."""

@@ -19,8 +19,10 @@ that finds its generation gone (a writer committed and removed it between readin
 manifest and opening the files) reads the manifest again.
 
 Besides papers and chunks, the store records files that need OCR before they can be read
-(``needs_ocr``: whole scans, and stored files with some scanned pages) and papers marked exempt from publication (``exempt_papers``), which search
-leaves out unless asked.
+(``needs_ocr``: whole scans, and stored files with some scanned pages), papers marked exempt
+from publication (``exempt_papers``), which search leaves out unless asked, and where each
+paper's metadata came from (``paper_provenance``: JSON ``{field: origin}``, for ``cs-archive
+papers``).
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ import numpy as np
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
+from .base import UNKNOWN_SQL, provenance_json, provenance_of
 from . import answers, facets, postings
 from .vectors import FaissIndex
 
@@ -71,11 +74,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', toke
     "needs_ocr (source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, pages INTEGER, reason TEXT NOT NULL, "
     "recorded_at TEXT NOT NULL)",
     "exempt_papers (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), reason TEXT NOT NULL)",
+    "paper_provenance (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), provenance TEXT NOT NULL)",
 ))
 # Tables added after the first archives were built: a reader of an older archive sees them empty.
 LATER_TABLES = {
     "needs_ocr": "needs_ocr (source TEXT, sha256 TEXT, pages INTEGER, reason TEXT, recorded_at TEXT)",
     "exempt_papers": "exempt_papers (doc_id TEXT PRIMARY KEY, reason TEXT)",
+    "paper_provenance": "paper_provenance (doc_id TEXT PRIMARY KEY, provenance TEXT)",
 }
 
 
@@ -198,6 +203,7 @@ class Archive:
             "by_type": by("doc_type"),
             "by_committee": by("committee"),
             "by_year": by("substr(date, 1, 4)"),
+            "unknown": {name: one(f"SELECT count(*) FROM papers p WHERE {t}") for name, t in UNKNOWN_SQL.items()},
             "needs_ocr": [dict(r) for r in self.db.execute(
                 "SELECT source, pages, reason FROM needs_ocr ORDER BY source")],
             "exempt_withheld": [dict(r) for r in self.db.execute(
@@ -303,11 +309,27 @@ class Writer:
     def ocr_state(self, source: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM needs_ocr WHERE source = ?", (source,)).fetchone()
 
+    def paper_metas(self) -> list[dict]:
+        rows = self.db.execute("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, "
+                               "p.title, p.doc_type, p.url, v.provenance FROM papers p "
+                               "LEFT JOIN paper_provenance v USING (doc_id) ORDER BY p.source, p.idx")
+        return [dict(r, provenance=provenance_of(r["provenance"])) for r in rows]
+
+    def set_paper_metas(self, metas: dict) -> None:
+        if not metas:
+            return
+        self.db.executemany("UPDATE papers SET council = ?, committee = ?, date = ? WHERE doc_id = ?",
+                            [(m.council, m.committee, m.date, doc_id) for doc_id, m in metas.items()])
+        self.db.executemany("INSERT OR REPLACE INTO paper_provenance VALUES (?, ?)",
+                            [(doc_id, json.dumps(dict(m.provenance), sort_keys=True)) for doc_id, m in metas.items()])
+        self.changed = True
+
     # -- changes -----------------------------------------------------------------------
     def remove_file(self, source: str) -> int:
         n_ocr = self.db.execute("DELETE FROM needs_ocr WHERE source = ?", (source,)).rowcount
-        self.db.execute("DELETE FROM exempt_papers WHERE doc_id IN (SELECT doc_id FROM papers WHERE source = ?)",
-                        (source,))
+        for t in ("exempt_papers", "paper_provenance"):
+            self.db.execute(f"DELETE FROM {t} WHERE doc_id IN (SELECT doc_id FROM papers WHERE source = ?)",
+                            (source,))
         ids = [r[0] for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.source = ?", (source,))]
         for i in range(0, len(ids), 500):
@@ -354,6 +376,8 @@ class Writer:
             'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
             [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
               p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)])
+        self.db.executemany("INSERT INTO paper_provenance VALUES (?, ?)",
+                            [(p.doc_id, provenance_json(p)) for p in papers])
         ids: list[int] = []
         batch: list[np.ndarray] = []
         for c, h, v in zip(chunks, hashes, vectors):
@@ -535,6 +559,10 @@ def check(folder: Path) -> list[str]:
                            ).fetchone()[0]
         if bad:
             problems.append(f"{bad} exemption records belong to no paper")
+        bad = a.db.execute("SELECT count(*) FROM paper_provenance WHERE doc_id NOT IN (SELECT doc_id FROM papers)"
+                           ).fetchone()[0]
+        if bad:
+            problems.append(f"{bad} provenance records belong to no paper")
         if a.db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             problems.append("SQLite integrity check failed")
         if m.chunker_version != CHUNKER_VERSION:
