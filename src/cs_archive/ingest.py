@@ -30,6 +30,7 @@ import numpy as np
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
 from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
+from .chunking.metadata import METADATA_VERSION
 from .chunking.overrides import read_overrides
 from .embed import Embedder
 from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
@@ -37,7 +38,7 @@ from .models import Chunk, LoadError
 
 SIDE_FILES = {"manifest.csv", "readme.md", "readme.txt", "readme"}
 # What a file was read with: a file read by an older chunker or exemption check is read again.
-READER_VERSION = f"{CHUNKER_VERSION}+exempt{EXEMPT_VERSION}"
+READER_VERSION = f"{CHUNKER_VERSION}+exempt{EXEMPT_VERSION}+meta{METADATA_VERSION}"
 UPLOADS = "uploads"
 
 
@@ -200,12 +201,32 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
                     _flush(w, report, embedder, pending, len(files), progress)
                     pending, waiting = [], 0
             _flush(w, report, embedder, pending, len(files), progress)
+            if w.changed:
+                share_meetings(w)
             if report.all_failed and w.old is None:
                 w.discard()  # a new archive (or a rebuild) with nothing in it is no archive at all
     finally:
         for job in pending:
             job.chunks.close()
     return report
+
+
+def share_meetings(w) -> int:
+    """Fill what papers leave unknown from the other papers of their meeting (pack, same
+    committee and date, one folder: ``chunking.meetings``), redone over the whole archive at
+    every write so that inferences follow corrections and removals. Returns how many papers
+    changed."""
+    from .chunking.meetings import Filed, share
+    from .models import META_FIELDS, PaperMeta
+
+    filed = [Filed(r["doc_id"], r["source"], r["idx"], bool(r["part_of_pack"]),
+                   PaperMeta(council=r["council"], committee=r["committee"], date=r["date"], title=r["title"],
+                             doc_type=r["doc_type"], url=r["url"],
+                             provenance=tuple((k, r["provenance"][k]) for k in META_FIELDS if k in r["provenance"])))
+             for r in w.paper_metas()]
+    changed = share(filed)
+    w.set_paper_metas(changed)
+    return len(changed)
 
 
 def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pending: list[_Pending]) -> _Pending | None:
@@ -382,6 +403,8 @@ def remove(paths: list[str], folder: Path, model: str, dim: int) -> list[str]:
             source = os.path.normpath(p)
             if w.remove_file(source):
                 gone.append(source)
+        if gone:
+            share_meetings(w)
     return gone
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..models import Chunk, LoadedText, Paper, PaperMeta
+from .filenames import hints
 from .load import load
 from .metadata import inherit, read_meta
 from .overrides import apply_overrides, corrected_fields, read_overrides
@@ -56,14 +57,18 @@ def iter_chunks(papers, loaded: LoadedText) -> Iterator[Chunk]:
 
 def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | None = None,
               corrected: frozenset[str] = frozenset()) -> list[Paper]:
+    """The file's papers with their metadata: what each prints, then (for what it leaves
+    unknown) what the file's name and folder say, then what the pack's cover says; what
+    people supplied beside the file wins over all of these."""
     overrides = overrides or {}
     comps = split_pack(loaded.text)
     whole = len(comps) == 1
     papers: list[Paper] = []
     pack: PaperMeta | None = None
     for n, comp in enumerate(comps):
-        meta = read_meta(loaded.text[comp.start:comp.end], comp.kind)
+        meta = read_meta(loaded.text[comp.start:comp.end], comp.kind, loaded.fields if n == 0 else ())
         if pack is None:
+            meta = from_names(meta, source, whole)
             pack = apply_overrides(meta, overrides, whole_file=True) if not whole else meta
             if pack.doc_type == "minutes" and not whole:
                 pack = replace(pack, date=None)
@@ -75,8 +80,35 @@ def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | No
             first, last = loaded.page_at(comp.start), loaded.page_at(max(comp.start, comp.end - 1))
             pages = last - first + 1
         doc_id = digest[:16] if whole else f"{digest[:16]}-{n + 1}"
-        papers.append(Paper(doc_id, source, comp.start, comp.end, meta, pages or loaded.page_count, not whole))
+        papers.append(Paper(doc_id, source, comp.start, comp.end, meta.known(), pages or loaded.page_count, not whole))
     return papers
+
+
+DATES_DISAGREE = 120  # days
+
+
+def _days_apart(a: str, b: str) -> int:
+    from datetime import date
+
+    return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
+
+
+def from_names(meta: PaperMeta, source: str, whole: bool) -> PaperMeta:
+    """Fields the paper leaves unknown, from its file's name, then its folder's. A date in
+    an appendix's name is when it was drafted, not the meeting's; a pack's name describes
+    the pack, so its type is for a file that is one paper. When the paper and its file's
+    name give dates months apart (a template's old date left in the paper, a file named for
+    another meeting), neither is trusted."""
+    name, folder = hints(source)
+    if meta.doc_type == "other" and name.doc_type and (whole or name.doc_type == "agenda_pack"):
+        meta = meta.given("filename", doc_type=name.doc_type)
+    name_date = None if meta.doc_type == "appendix" or name.doc_type == "appendix" else name.date
+    if meta.date and name_date and _days_apart(meta.date, name_date) > DATES_DISAGREE:
+        return replace(meta, date=None).known()
+    meta = meta.given("filename", committee=None if meta.committee else name.committee,
+                      date=None if meta.date else name_date)
+    return meta.given("folder", committee=None if meta.committee else folder.committee,
+                      date=None if meta.date else folder.date)
 
 
 def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
@@ -86,7 +118,8 @@ def chunks_of(paper: Paper, loaded: LoadedText) -> list[Chunk]:
 def _cut(paper: Paper, loaded: LoadedText) -> Iterator[Chunk]:
     text = loaded.text[paper.start:paper.end]
     seq = 0
-    for unit in split_units(text, numbered=paper.meta.doc_type != "agenda"):
+    # An agenda's numbers are its items in a web page (modern.gov), but often table rows in a PDF.
+    for unit in split_units(text, numbered=paper.meta.doc_type != "agenda" or loaded.kind == "html"):
         heading = " > ".join(h.rstrip(":").strip() for h in unit.heading)
         pieces = _parts(text, unit.start, unit.end)
         spans = [_trim(text, a, b) for a, b in pieces]
