@@ -346,3 +346,23 @@ def test_upload_of_a_pdf_with_scanned_pages_says_which_pages_need_ocr(monkeypatc
     assert any("Added 1 file" in s.value for s in at.success)
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("part-scanned.pdf:") and "pages 2, 5" in w and "OCR" in w for w in warnings), warnings
+
+
+def test_documents_page_lists_unknown_fields_first_with_each_values_origin(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive, page="documents")
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    unknown = [len(u.split(", ")) if u else 0 for u in table["Unknown"]]
+    assert unknown == sorted(unknown, reverse=True) and unknown[0] >= 1
+    assert "" in list(table["Meeting date"])  # the decision page prints no meeting date
+    assert "(manifest)" in " ".join(table["Council"])  # the seeds' councils come from their manifest.csv
+    assert "(meeting)" in " ".join(table["Meeting date"])  # a pack's papers take the cover's meeting
+    assert all(f.endswith(".txt") and "/" in f for f in table["File"])  # the file's path in full
+
+
+def test_meetings_page_puts_papers_of_no_known_meeting_last(monkeypatch, hash_archive):
+    at = run_app(monkeypatch, hash_archive, page="meetings")
+    assert not at.exception, at.exception
+    headers = [h.value for h in at.header]
+    assert headers[-1] == "Papers not yet placed in a meeting"
+    assert "*Buckinghamshire Council*" in [m.value for m in at.markdown]

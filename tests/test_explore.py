@@ -68,12 +68,36 @@ def test_meetings_group_each_paper_once_newest_first_within_a_committee(hashed):
     _, a = hashed
     meetings = explore.meetings(a)
     ids = [p.doc_id for m in meetings for p in m.papers]
-    assert sorted(ids) == sorted(p.doc_id for p in explore.papers(a))
+    assert sorted(ids) == sorted(p.doc_id for p in explore.catalogue(a))
     for m in meetings:
-        assert all((p.committee or "Unknown committee") == m.committee and p.date == m.date for p in m.papers)
+        if m.placed:
+            assert all(p.council == m.council and p.date == m.date for p in m.papers)
+        else:
+            assert m is meetings[-1] and all(not (p.committee and p.date) for p in m.papers)
     cabinet = [m.date for m in meetings if m.committee == "Cabinet" and m.date]
     assert cabinet == sorted(cabinet, reverse=True) and "2024-01-04" in cabinet
+    assert "Buckinghamshire Council · Cabinet · 4 January 2024" in [m.label for m in meetings]
     assert explore.meetings(a, committee="Cabinet") == [m for m in meetings if m.committee == "Cabinet"]
+
+
+def test_one_committee_under_two_names_is_one_meeting(tmp_path):
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.index.base import open_archive
+    from cs_archive.ingest import ingest
+
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "papers" / "minutes.txt").write_text(
+        "Bristol City Council\nMinutes of the Transport and Connectivity Policy Committee\n12 September 2024 at 5.00 pm\n"
+        "Members Present:- Councillors A and B\n1 Apologies\nNone.\n")
+    (tmp_path / "papers" / "decision.txt").write_text(
+        "Decision Recording Form\nDecision determined at Transport & Connectivity Committee meeting on 12 September 2024\n"
+        "(a) Subject: Parking review\n(b) Decision taken\nThe committee approved the review.\n")
+    ingest([tmp_path / "papers"], tmp_path / "idx", HashEmbedder())
+    (m,) = explore.meetings(open_archive(tmp_path / "idx"))
+    assert m.label == "Bristol City Council · Transport and Connectivity Policy Committee · 12 September 2024"
+    assert {p.doc_type for p in m.papers} == {"minutes", "decision"}
+    decision = next(p for p in m.papers if p.doc_type == "decision")
+    assert (decision.council, decision.provenance["council"]) == ("Bristol City Council", "meeting")
 
 
 def test_distinct_values_and_topics_come_from_the_archive(hashed):
@@ -164,17 +188,19 @@ def test_a_correction_updates_only_its_row_and_keeps_the_rest(tmp_path):
     write_correction(tmp_path / "a.txt", {"committee": "Corporate  Parenting Panel", "date": "4 January 2024"})
     rows = list(csv.DictReader((tmp_path / "manifest.csv").open()))
     assert rows[0] == {"file": "a.txt", "council": "Bucks", "committee": "Corporate Parenting Panel",
-                       "date": "2024-01-04", "title": "", "doc_type": "", "url": "", "notes": "keep me"}
-    assert rows[1]["committee"] == "Cabinet"
+                       "date": "2024-01-04", "title": "", "doc_type": "", "url": "", "notes": "keep me",
+                       "corrected": "committee date"}  # what a person set here: provenance "correction"
+    assert rows[1]["committee"] == "Cabinet" and rows[1]["corrected"] == ""
     write_correction(tmp_path / "a.txt", {"committee": ""})  # cleared: the paper decides again
     assert read_row(tmp_path / "a.txt") == {"council": "Bucks", "date": "2024-01-04"}
+    assert list(csv.DictReader((tmp_path / "manifest.csv").open()))[0]["corrected"] == "date"
 
 
 def test_a_correction_creates_the_manifest_when_there_is_none(tmp_path):
     (tmp_path / "a.txt").write_text("paper a")
     write_correction(tmp_path / "a.txt", {"doc_type": "minutes"})
-    assert (tmp_path / "manifest.csv").read_text() == "file,council,committee,date,title,doc_type,url\n" \
-                                                      "a.txt,,,,,minutes,\n"
+    assert (tmp_path / "manifest.csv").read_text() == "file,council,committee,date,title,doc_type,url,corrected\n" \
+                                                      "a.txt,,,,,minutes,,doc_type\n"
 
 
 @pytest.mark.parametrize("changes, words", [

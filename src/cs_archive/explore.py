@@ -61,13 +61,24 @@ class PaperInfo:
 
 @dataclass(frozen=True)
 class Meeting:
-    committee: str  # "Unknown committee" when no paper names one
+    """One meeting: a council's committee on a date, with the papers for it. Papers that do
+    not say which meeting they are for are gathered in one group with ``committee`` and
+    ``date`` None, listed last."""
+
+    council: str | None
+    committee: str | None
     date: str | None
     papers: tuple[PaperInfo, ...]
 
     @property
+    def placed(self) -> bool:
+        return bool(self.committee and self.date)
+
+    @property
     def label(self) -> str:
-        return f"{self.committee} · {long_date(self.date)}"
+        if not self.placed:
+            return "Papers not yet placed in a meeting"
+        return " · ".join(x for x in (self.council, self.committee, long_date(self.date)) if x)
 
 
 def hit_of(row, rank: int = 0, score: float = 0.0, confident: bool = False,
@@ -125,17 +136,37 @@ def _papers(archive: Archive, doc_id: str | None, filters=None, order: str = "ne
 
 
 def meetings(archive: Archive, committee: str | None = None) -> list[Meeting]:
-    """Papers grouped by committee and meeting date, newest meeting first within a committee,
-    committees in name order (unknown last)."""
-    groups: dict[tuple[str, str | None], list[PaperInfo]] = defaultdict(list)
-    for p in papers(archive):
-        name = p.committee or "Unknown committee"
-        if committee and name != committee:
+    """Papers grouped into real meetings (council · committee · date), by council and committee
+    name and newest meeting first; one committee printed under two names ("Transport and
+    Connectivity Committee", "Transport & Connectivity Policy Committee") is one meeting, under
+    its fuller name. Papers lacking a committee or a date come last, in one group. Exempt
+    papers are not listed."""
+    from .chunking.meetings import same_body
+
+    groups: dict[tuple[str, str, str], list[PaperInfo]] = defaultdict(list)
+    names: dict[tuple[str, str], list[str]] = defaultdict(list)  # (council, date) -> committee names
+    loose: list[PaperInfo] = []
+    for p in catalogue(archive):
+        if not (p.committee and p.date):
+            loose.append(p)
             continue
-        groups[(name, p.date)].append(p)
-    order = sorted(groups, key=lambda key: (key[0] == "Unknown committee", key[0].lower(),
-                                           key[1] is None, _neg_date(key[1])))
-    return [Meeting(c, d, tuple(groups[(c, d)])) for c, d in order]
+        known = names[(p.council or "", p.date)]
+        name = next((n for n in known if same_body(n, p.committee)), None)
+        if name is None:
+            known.append(p.committee)
+            name = p.committee
+        elif len(p.committee) > len(name):  # the fuller name stands for the meeting
+            known[known.index(name)] = p.committee
+            groups[(p.council or "", p.committee, p.date)] = groups.pop((p.council or "", name, p.date))
+            name = p.committee
+        groups[(p.council or "", name, p.date)].append(p)
+    out = [Meeting(c or None, n, d, tuple(groups[(c, n, d)]))
+           for c, n, d in sorted(groups, key=lambda k: (k[0].lower(), k[1].lower(), _neg_date(k[2])))]
+    if committee:
+        out = [m for m in out if m.committee == committee]
+    elif loose:
+        out.append(Meeting(None, None, None, tuple(loose)))
+    return out
 
 
 def _neg_date(iso: str | None) -> int:

@@ -1,5 +1,6 @@
-"""The Documents page: every paper with its metadata, and a form for a clerk to correct the
-date, committee, council, title, type or web address. Corrections go to the manifest.csv
+"""The Documents page: every paper with its metadata (papers with unknown fields first, each
+value's origin shown when the paper did not print it), and a form for a clerk to correct the
+date, committee, council, title, type or web address: click a row, change a field, save. Corrections go to the manifest.csv
 beside the paper (so they survive a rebuild), then the paper is read again."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .. import explore
 from ..chunking.overrides import DOC_TYPES
 from ..corrections import CorrectionError, correct
 from ..index.store import ArchiveError
-from ..models import long_date
+from ..models import META_FIELDS, long_date
 from . import common
 
 FIELDS = {"title": "Title", "committee": "Committee", "council": "Council", "date": "Meeting date",
@@ -23,22 +24,59 @@ def render() -> None:
         if msg := st.session_state.pop("_corrected", None):
             st.success(msg)
         archive = common.archive()
-        papers = explore.papers(archive)
+        papers = _unknown_first(explore.papers(archive))
         if not papers:
             st.write("The archive has no papers yet. Add some on the “Add papers” page.")
             return
-        st.write(f"{len(papers)} papers, newest meeting first. To fix a paper's details, choose it below the table.")
-        st.dataframe(
-            [{"Meeting date": p.date or "", "Committee": p.committee or "", "Title": p.title or "",
-              "Type": p.doc_type, "Council": p.council or "", "Pages": p.page_count, "Passages": p.passages,
+        lacking = sum(1 for p in papers if _lacks(p))
+        st.write(f"{len(papers)} papers; {lacking} lack a council, committee, meeting date, type or title and are "
+                 "listed first. Click a row to correct its details. A value marked (file name), (folder) or "
+                 "(meeting) was not printed in the paper: it was read from where the file sits, or from the other "
+                 "papers of its meeting.")
+        event = st.dataframe(
+            [{"Unknown": ", ".join(FIELDS[k].split(" ")[0].lower() for k in META_FIELDS if p.lacks(k)),
+              "Meeting date": _with_origin(p, "date"), "Committee": _with_origin(p, "committee"),
+              "Title": _with_origin(p, "title"), "Type": _with_origin(p, "doc_type"),
+              "Council": _with_origin(p, "council"), "Pages": p.page_count, "Passages": p.passages,
               "File": p.source} for p in papers],
-            width="stretch", hide_index=True)
+            width="stretch", hide_index=True, on_select="rerun", selection_mode="single-row", key="doc_table",
+            column_config={"File": st.column_config.TextColumn("File", width="large")})
         st.header("Correct a paper's details")
         label = lambda p: f"{p.title or 'Untitled'} · {p.committee or 'Unknown committee'} · {long_date(p.date)}"  # noqa: E731
+        rows = getattr(getattr(event, "selection", None), "rows", None) or []
+        clicked = papers[rows[0]].doc_id if rows and rows[0] < len(papers) else None
+        if clicked != st.session_state.get("_doc_clicked"):  # a new row clicked: it becomes the choice
+            st.session_state["_doc_clicked"] = clicked
+            if clicked:
+                st.session_state["doc_choice"] = papers[rows[0]]
         paper = st.selectbox("Paper to correct", papers, format_func=label, index=None,
-                             placeholder="Choose a paper", key="doc_choice")
+                             placeholder="Choose a paper, or click its row above", key="doc_choice")
         if paper is not None:
+            st.markdown(f"File: `{paper.source}`")
             _form(paper)
+
+
+_ORIGIN_WORDS = {"filename": "file name", "folder": "folder", "meeting": "meeting", "manifest": "manifest",
+                 "correction": "corrected"}
+
+
+def _with_origin(p: explore.PaperInfo, field: str) -> str:
+    """A value as the table shows it: empty when unknown, its origin beside it when the paper
+    did not print it."""
+    if p.lacks(field):
+        return ""
+    value = getattr(p, field)
+    origin = p.provenance.get(field)
+    return f"{value} ({_ORIGIN_WORDS[origin]})" if origin in _ORIGIN_WORDS else str(value)
+
+
+def _lacks(p: explore.PaperInfo) -> bool:
+    return any(p.lacks(k) for k in META_FIELDS)
+
+
+def _unknown_first(papers: list[explore.PaperInfo]) -> list[explore.PaperInfo]:
+    """Papers with the most unknown fields first; otherwise as given (newest meeting first)."""
+    return sorted(papers, key=lambda p: -sum(p.lacks(k) for k in META_FIELDS))
 
 
 def _form(p: explore.PaperInfo) -> None:

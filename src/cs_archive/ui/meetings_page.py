@@ -1,5 +1,8 @@
-"""Browse by meeting: committees and their meetings by date, each with its papers."""
+"""Browse by meeting: each council's committees and their meetings by date, each with its papers;
+then the papers that do not say which meeting they are for."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
@@ -18,26 +21,41 @@ def render() -> None:
         if not everything:
             st.write("The archive has no papers yet. Add some on the “Add papers” page.")
             return
-        names = list(dict.fromkeys(m.committee for m in everything))
+        names = list(dict.fromkeys(m.committee for m in everything if m.placed))
         wanted = st.query_params.get("committee", "")
         choice = st.selectbox("Committee", [""] + names, index=(names.index(wanted) + 1) if wanted in names else 0,
                               format_func=lambda c: c or "All committees")
         if (choice or "") != wanted:
             st.query_params.from_dict({"committee": choice} if choice else {})
         shown = [m for m in everything if not choice or m.committee == choice]
-        st.write(f"{len(shown)} meeting{'s' * (len(shown) != 1)}, newest first within each committee.")
+        placed = [m for m in shown if m.placed]
+        st.write(f"{len(placed)} meeting{'s' * (len(placed) != 1)} (council · committee · date), newest first "
+                 "within each committee.")
         current = None
         for m in shown:
-            if m.committee != current:
+            if not m.placed:
+                st.header(m.label)
+                common.note("These papers do not say which committee or meeting date they are for. Give them one on "
+                            "the Documents page, where papers with unknown details are listed first.")
+                _papers(m, expanded=False)
+                continue
+            if (m.council, m.committee) != current:
                 st.header(m.committee)
-                current = m.committee
+                if m.council:
+                    st.markdown(f"*{esc(m.council)}*", unsafe_allow_html=True)
+                current = (m.council, m.committee)
             n = len(m.papers)
             with st.expander(f"{long_date(m.date)} ({n} paper{'s' * (n != 1)})", expanded=len(shown) <= 3):
-                for p in m.papers:
-                    st.markdown(f"**{esc(p.title or 'Untitled')}** · {esc(p.doc_type)} · {p.passages} passages"
-                                + (f" · {p.page_count} pages" if p.page_count else ""), unsafe_allow_html=True)
-                    a, b = st.columns(2)
-                    with a:
-                        common.paper_link(p.doc_id, label=f"Read “{p.title or 'this paper'}”")
-                    with b:
-                        common.published_link(p.url)
+                _papers(m)
+
+
+def _papers(m: explore.Meeting, expanded: bool = True) -> None:
+    for p in m.papers:
+        st.markdown(f"**{esc(p.title or 'Untitled')}** · {esc(p.doc_type)} · {p.passages} passages"
+                    + (f" · {p.page_count} pages" if p.page_count else "")
+                    + (f" · {esc(Path(p.source).name)}" if not m.placed else ""), unsafe_allow_html=True)
+        a, b = st.columns(2)
+        with a:
+            common.paper_link(p.doc_id, label=f"Read “{p.title or 'this paper'}”")
+        with b:
+            common.published_link(p.url)
