@@ -216,10 +216,15 @@ def test_every_command_has_help(cli, name):
     assert ("--index" in r.out or name == "migrate") and "-h, --help" in r.out  # migrate names --from/--to
 
 
+# Named in the contract for work that is not built yet (saved searches and alerts: issue 26).
+NOT_YET = {"follow"}
+
+
 def test_every_contract_command_exists():
     contract = shared_file("CONTRACT.md").read_text()
     named = set(re.findall(r"`cs-archive (\w+)", contract)) | {"stats", "show", "remove", "check", "eval"}
-    assert named <= set(COMMANDS)
+    assert named - NOT_YET <= set(COMMANDS)
+    assert not NOT_YET & set(COMMANDS), "built now: take it out of NOT_YET"
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -415,7 +420,7 @@ def test_dev_questions_score(cli_subprocess, seed_index, real_env):
                        "--index", seed_index, python=True)
     assert r.code == 0, r.err
     m = re.search(r"^n=(\d+) R@1=([\d.]+) R@5=([\d.]+) R@10=([\d.]+) MRR@10=([\d.]+) "
-                  r"section=(\d+)/(\d+) filter-leaks=(\d+)$", r.out, re.M)
+                  r"section=(\d+)/(\d+) filter-leaks=(\d+)\b", r.out, re.M)
     assert m, r.out
     n, r5, sec_ok, sec_n, leaks = int(m[1]), float(m[3]), int(m[6]), int(m[7]), int(m[8])
     assert n >= 20
