@@ -107,6 +107,9 @@ EMBED_POOL = int(os.environ.get("CS_ARCHIVE_EMBED_POOL", "512"))
 SPOOL_CHUNKS = int(os.environ.get("CS_ARCHIVE_SPOOL_CHUNKS", "2000"))
 
 
+_CHUNK_FIELDS = [f.name for f in fields(Chunk)]
+
+
 class ChunkSpool:
     """A file's chunks, in the order they were cut, to be read back when the file is written:
     in memory while there are few, in an unnamed temporary file (gone when closed, or when the
@@ -148,9 +151,9 @@ class ChunkSpool:
             return
         self._file.seek(0)
         for line in self._file:
-            values = json.loads(line)
-            values[-1] = tuple(values[-1])  # topics
-            yield Chunk(*values)
+            values = dict(zip(_CHUNK_FIELDS, json.loads(line)))
+            values["topics"] = tuple(values["topics"])
+            yield Chunk(**values)
         self._file.seek(0, os.SEEK_END)
 
     def close(self) -> None:

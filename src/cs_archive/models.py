@@ -38,6 +38,7 @@ class LoadedText:
     dropped: dict = field(default_factory=dict)
     kind: str = "text"  # text, pdf, html
     ocr_pages: tuple[int, ...] = ()  # PDF pages with no text but a picture: scanned, need OCR
+    ocr_done: tuple[int, ...] = ()  # PDF pages whose text was read by OCR (chunking/ocr.py)
     # What the file's own structure says about the paper (a web page's title, breadcrumb and
     # meeting details): (field, value) pairs, read as printed in the paper.
     fields: tuple[tuple[str, str], ...] = ()
@@ -122,6 +123,7 @@ class Chunk:
     page: int | None = None
     page_end: int | None = None
     topics: tuple[str, ...] = ()
+    ocr: bool = False  # its text comes (partly) from a page read by OCR: check the original
 
     @property
     def embed_text(self) -> str:

@@ -145,8 +145,15 @@ def _cut(paper: Paper, loaded: LoadedText) -> Iterator[Chunk]:
                 page=loaded.page_at(abs_a),
                 page_end=loaded.page_at(abs_b - 1),
                 topics=tag_topics(f"{heading}\n{body}"),
+                ocr=_read_by_ocr(loaded, abs_a, abs_b),
             )
             seq += 1
+
+
+def _read_by_ocr(loaded: LoadedText, a: int, b: int) -> bool:
+    if not loaded.ocr_done:
+        return False
+    return any(loaded.page_at(a) <= p <= loaded.page_at(max(a, b - 1)) for p in loaded.ocr_done)
 
 
 def pieces(s: str) -> int:
