@@ -206,6 +206,7 @@ class _Reader:
         if self.kind in DOC_TYPES and self.kind != "other":
             self.set("doc_type", self.kind)
         self._key_values()
+        self._council(lines=3)  # a council printed at the very top is the paper's own, as printed there
         self._opening()
         self._council()
         self._date_line()
@@ -355,10 +356,10 @@ class _Reader:
             return self.set("doc_type", "strategy")
 
     # -- the council ----------------------------------------------------------------------
-    def _council(self) -> None:
+    def _council(self, lines: int = 12) -> None:
         if self.out.get("council"):
             return
-        for line in self.head[:12]:
+        for line in self.head[:lines]:
             if (found := councils_in(line)):
                 return self.set("council", found[0][2])
 
