@@ -57,3 +57,14 @@ def test_a_web_pages_own_fields_win_and_are_the_papers():
 ])
 def test_dates_as_papers_print_them(written, iso):
     assert parse_date(written) == iso
+
+
+def test_a_moderngov_meeting_page_reaches_the_papers_fields():
+    from cs_archive.chunking import read_file
+
+    rf = read_file(Path(__file__).parent / "fixtures" / "html" / "moderngov_meeting_minutes.html")
+    (paper,) = rf.papers
+    m = paper.meta
+    assert (m.council, m.committee, m.date, m.doc_type) == ("Kent County Council", "Cabinet", "2025-01-30", "minutes")
+    assert dict(m.provenance)["date"] == "paper"
+    assert len({c.section for c in rf.chunks if c.section}) >= 3  # each agenda item its own numbered unit
