@@ -28,7 +28,7 @@ from .exempt import _is_marking
 from .overrides import DOC_TYPES  # noqa: F401  (the types a paper can have)
 
 # Bump when what is read changes, so that files are read again at the next ingest.
-METADATA_VERSION = "2"
+METADATA_VERSION = "5"
 HEAD_LINES = 60  # non-empty lines read for the header block
 OPENING_LINES = 14  # where a paper's opening (minutes of..., summons) must start
 
@@ -54,7 +54,8 @@ _BODY_WORD = re.compile(
 # Words that never belong to a body's name: a body name is not a sentence.
 _NOT_BODY = re.compile(
     r"\b(?:is|are|was|were|will|would|should|has|have|had|the only|which|that|this|these|those|"
-    r"please|contact|tel|telephone|email|e-mail|www|http|page|dear|we|our|you|your|if|when)\b|[@£$%|]|\d{3,}", re.I)
+    r"please|contact|tel|telephone|email|e-mail|www|http|page|dear|we|our|you|your|if|when|present|apologies)\b"
+    r"|[@£$%|:]|\d{3,}", re.I)
 # Leading or trailing words that qualify a meeting rather than name its body.
 _QUALIFIER = re.compile(
     r"^(?:(?:the|a|an|above|this|its|their|ordinary|monthly|bi-monthly|special|extraordinary|reconvened|"
@@ -150,12 +151,13 @@ def _head(text: str, n: int = HEAD_LINES) -> list[str]:
     return [re.sub(r"[ \u00a0]+", " ", ln).strip() for ln in text.split("\n") if ln.strip()][:n]
 
 
-def read_meta(text: str, kind: str = "", fields: tuple[tuple[str, str], ...] = ()) -> PaperMeta:
-    """Metadata a paper states about itself. ``kind`` is what its title block suggested when
-    it was cut from a pack; ``fields`` what the file's own structure states (a web page's
-    meeting details), which wins over what is read from the words."""
+def read_meta(text: str, kind: str = "", fields: tuple[tuple[str, str], ...] = (), in_pack: bool = False) -> PaperMeta:
+    """Metadata a paper states about itself. ``kind`` is what its title block suggested;
+    ``in_pack`` when it was cut from a pack with others; ``fields`` what the file's own
+    structure states (a web page's meeting details), which wins over what is read from the
+    words."""
     head = _head(text)
-    found = _Reader(head, kind).read()
+    found = _Reader(head, kind, in_pack).read()
     if not found.get("council"):
         found["council"] = _council_named_most(text)
     meta = PaperMeta(council=found.get("council"), committee=found.get("committee"), date=found.get("date"),
@@ -188,9 +190,10 @@ def _council_named_most(text: str, limit: int = 60_000) -> str | None:
 class _Reader:
     """One paper's header block, read once; ``read`` gives the fields it is sure of."""
 
-    def __init__(self, head: list[str], kind: str):
+    def __init__(self, head: list[str], kind: str, in_pack: bool = False):
         self.head = head
         self.kind = kind
+        self.in_pack = in_pack
         self.top = head[:OPENING_LINES]
         self.flat = " ".join(self.top)
         self.out: dict[str, str] = {}
@@ -430,7 +433,7 @@ class _Reader:
         if self.out.get("title"):
             return
         doc_type = self.out.get("doc_type")
-        if self.kind in ("minutes", "agenda"):
+        if self.in_pack and self.kind in ("minutes", "agenda"):
             # A component cut from a pack at its "Minutes" or "AGENDA" line: that line is its
             # title; the committee and date after it are fields of their own.
             return self.set("title", self.kind.capitalize())
