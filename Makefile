@@ -8,9 +8,9 @@ PORT ?= 8501
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup browser index bench clean
+.PHONY: run test setup browser ocr index bench clean
 
-setup: $(STAMP) browser
+setup: $(STAMP) browser ocr
 
 # torch first: the CPU wheel on this machine's disk. Installed after sentence-transformers,
 # pip would fetch a multi-GB CUDA build instead.
@@ -28,6 +28,14 @@ browser:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  ($$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver) \
 	  || echo "Chromium could not be installed: the browser test will be skipped."; }
+
+# Scanned papers are read with Tesseract (pages rendered by poppler's pdftoppm); installed with
+# apt when missing. Without them scans are recorded as needing OCR and tests/test_ocr.py skips.
+ocr:
+	@command -v tesseract >/dev/null && command -v pdftoppm >/dev/null || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  ($$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q tesseract-ocr tesseract-ocr-eng poppler-utils) \
+	  || echo "Tesseract could not be installed: scanned pages will be recorded as needing OCR, and the OCR tests skipped."; }
 
 # Rebuilt when a seed, its manifest or the chunker changes; ingest itself skips unchanged files.
 index: $(INDEX)/manifest.json

@@ -171,3 +171,9 @@ def pg_url(pg_server, request):
     pg_server.drop(name)
     yield pg_server.url(name)
     pg_server.drop(name)
+
+
+@pytest.fixture(autouse=True)
+def _own_ocr_cache(tmp_path_factory, monkeypatch):
+    """Each test reads scans into a cache of its own, never the user's (~/.cache)."""
+    monkeypatch.setenv("CS_ARCHIVE_OCR_CACHE", str(tmp_path_factory.mktemp("ocr-cache")))

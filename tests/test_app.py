@@ -366,3 +366,57 @@ def test_meetings_page_puts_papers_of_no_known_meeting_last(monkeypatch, hash_ar
     headers = [h.value for h in at.header]
     assert headers[-1] == "Papers not yet placed in a meeting"
     assert "*Buckinghamshire Council*" in [m.value for m in at.markdown]
+
+
+def _scanned_archive(tmp_path) -> Path:
+    """A PDF of two passages, the first read by OCR from its scanned page 2, stored through the
+    writer (no Tesseract needed)."""
+    from cs_archive.embed import get_embedder
+    from cs_archive.index.store import writing
+    from cs_archive.models import Chunk, Paper, PaperMeta
+
+    pdf = tmp_path / "papers" / "part-scanned.pdf"
+    pdf.parent.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "bad" / "scanned_pages_among_text.pdf", pdf)
+    texts = ["2.1 The scanned minute records repairs to potholes on the high street.",
+             "2.2 The typed minute records repairs to potholes on the ring road."]
+    chunks = [Chunk(f"scanpdf:000{n}", "scanpdf", n, f"2.{n + 1}", None, None, "Highways", 0, len(t), t,
+                    page=n + 2, page_end=n + 2, ocr=(n == 0)) for n, t in enumerate(texts)]
+    paper = Paper("scanpdf", str(pdf), 0, 200, PaperMeta(committee="Cabinet", date="2024-01-04",
+                                                         title="Highways minutes", doc_type="minutes"), page_count=5)
+    emb, index = get_embedder(), tmp_path / "index"
+    with writing(index, emb.name, emb.dim) as w:
+        w.put_file(str(pdf), "sha", "m", 5, {}, [paper], chunks, ["h0", "h1"], emb.embed(texts))
+    return index
+
+
+def test_a_passage_read_by_ocr_says_so_on_its_card(monkeypatch, tmp_path, hash_env):
+    from cs_archive.ui.common import OCR_NOTE
+
+    at = run_app(monkeypatch, _scanned_archive(tmp_path), q="repairs to potholes")
+    shown = {c.split("**")[1]: c for c in cards(at)}
+    assert len(shown) == 2
+    scanned = next(c for title, c in shown.items() if "para 2.1" in title)
+    typed = next(c for title, c in shown.items() if "para 2.2" in title)
+    assert OCR_NOTE in scanned and OCR_NOTE not in typed
+
+
+def test_the_paper_marks_its_ocr_passages_and_shows_the_scanned_page(monkeypatch, tmp_path, hash_env):
+    from cs_archive.ui.common import OCR_NOTE
+
+    at = run_app(monkeypatch, _scanned_archive(tmp_path), page="paper", doc="scanpdf", at="scanpdf:0000")
+    paper = next(h.proto.body for h in at.get("html") if "scanpdf" not in h.proto.body and "passage-" in h.proto.body)
+    first, second = paper.split("id='passage-0001'")
+    assert OCR_NOTE in first and OCR_NOTE not in second
+    pages = at.selectbox[0]
+    assert pages.options == ["Page 2"] and pages.value == 2  # the cited passage's scanned page, drawn
+    assert len(at.get("image")) == 1
+    assert any("Page 2 of the original, as scanned" in m.value for m in at.markdown)
+
+
+def test_without_pdftoppm_the_paper_says_how_to_see_scanned_pages(monkeypatch, tmp_path, hash_env):
+    index = _scanned_archive(tmp_path)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
+    at = run_app(monkeypatch, index, page="paper", doc="scanpdf", at="scanpdf:0000")
+    assert not at.selectbox and not at.get("image")
+    assert any("install poppler-utils (pdftoppm)" in m.value for m in at.markdown)

@@ -68,7 +68,14 @@ def rows(index: Path, sql: str, *args) -> list[dict]:
         a.close()
 
 
-def test_each_bad_input_gets_one_line_and_the_rest_is_ingested(cli_subprocess, batch, tmp_path):
+@pytest.fixture
+def no_ocr(monkeypatch):
+    """These cases are about what a user is told when scanned pages cannot be read: OCR off
+    (tests/test_ocr.py covers reading them)."""
+    monkeypatch.setenv("CS_ARCHIVE_OCR", "0")
+
+
+def test_each_bad_input_gets_one_line_and_the_rest_is_ingested(no_ocr, cli_subprocess, batch, tmp_path):
     index = tmp_path / "index"
     paths = [batch / name for name, _ in CASES] + [batch / "seed_004.txt"]
     r = cli_subprocess("ingest", *paths, "--index", index, env={"CS_ARCHIVE_MODEL": "hash"})
@@ -142,7 +149,7 @@ def test_rebuild_where_every_file_fails_keeps_the_live_archive(cli, hash_env, tm
     assert cli("stats", "--json", "--index", index).json()["files"] == 1
 
 
-def test_scan_is_recorded_reported_again_and_replaced_by_its_ocr(cli, hash_env, tmp_path):
+def test_scan_is_recorded_reported_again_and_replaced_by_its_ocr(no_ocr, cli, hash_env, tmp_path):
     index = tmp_path / "index"
     folder = tmp_path / "papers"
     folder.mkdir()
@@ -373,7 +380,7 @@ def test_scanned_pages_among_text_pages_are_found_and_the_text_is_kept():
             assert loaded.page_at(at) == number, line
 
 
-def test_scanned_pages_are_said_listed_and_the_text_pages_searchable(cli, hash_env, tmp_path):
+def test_scanned_pages_are_said_listed_and_the_text_pages_searchable(no_ocr, cli, hash_env, tmp_path):
     folder = tmp_path / "papers"
     folder.mkdir()
     pdf = Path(shutil.copy(BAD / MIXED, folder / "fund.pdf"))

@@ -427,3 +427,21 @@ def test_dev_questions_score(cli_subprocess, seed_index, real_env):
     assert r5 >= 0.90, r.out
     assert sec_n > 0 and sec_ok == sec_n, r.out
     assert leaks == 0, r.out
+
+
+def test_search_json_hits_say_whether_their_text_was_read_by_ocr(cli, hash_env, tmp_path):
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.index.store import writing
+    from cs_archive.models import Chunk, Paper, PaperMeta
+
+    emb, index = HashEmbedder(), tmp_path / "index"
+    texts = {"scan:0000": "The scanned minute records repairs to potholes on the high street.",
+             "scan:0001": "The typed minute records repairs to potholes on the ring road."}
+    chunks = [Chunk(cid, "scan", n, str(n + 1), None, None, "Highways", 0, len(t), t, page=n + 1, page_end=n + 1,
+                    ocr=(n == 0)) for n, (cid, t) in enumerate(texts.items())]
+    paper = Paper("scan", "scan.pdf", 0, 200, PaperMeta(title="Highways minutes", doc_type="minutes"))
+    with writing(index, emb.name, emb.dim) as w:
+        w.put_file("scan.pdf", "sha", "m", 2, {}, [paper], chunks, ["h0", "h1"], emb.embed(list(texts.values())))
+    hits = search_json(cli, index, "repairs to potholes", "-k", "5", "--no-highlights")
+    assert {h["chunk_id"]: h["ocr"] for h in hits} == {"scan:0000": True, "scan:0001": False}
+    assert all(type(h["ocr"]) is bool for h in hits)

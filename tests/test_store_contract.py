@@ -521,3 +521,83 @@ def test_provenance_exemption_and_unknown_fields_round_trip(location):
     assert [p["doc_id"] for p in a.papers(order="source")] == ["solo"]
     a.close()
     assert check(location) == []
+
+
+# -- passages read by OCR -------------------------------------------------------------------------
+def _ocr_marks(a) -> dict[str, bool]:
+    return {r["chunk_id"]: bool(r["ocr"]) for r in all_rows(a).values()}
+
+
+def _scanned(ocr: bool) -> list:
+    """Two papers of one file; the second's passage read by OCR when ``ocr``."""
+    from dataclasses import replace
+
+    (p1, c1), (p2, c2) = (_paper(d, "scan.pdf", n, True, title=f"Paper {n}") for n, d in enumerate(("sc-1", "sc-2")))
+    return [(p1, c1), (p2, replace(c2, ocr=ocr))]
+
+
+def test_passages_read_by_ocr_are_marked_and_go_with_their_file(location):
+    from cs_archive.explore import hit_of, paper_passages
+    from cs_archive.search import search
+
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "scan.pdf", _scanned(ocr=True))
+        _put_papers(w, "loose.txt", [_paper("solo", "loose.txt", 0, False)])
+    a = open_archive(location)
+    assert _ocr_marks(a) == {"sc-1:0000": False, "sc-2:0000": True, "solo:0000": False}
+    assert hit_of(a.chunk_by_id("sc-2:0000")).ocr is True and hit_of(a.chunk_by_id("sc-1:0000")).ocr is False
+    assert [h.ocr for h in paper_passages(a, "sc-2")] == [True]
+    assert [bool(r["ocr"]) for r in a.neighbours(a.chunk_by_id("sc-2:0000"), 1)] == [True]
+    hits = search(a, EMB, "highways maintenance and potholes", k=5, highlights=False)
+    assert {h.chunk_id: h.ocr for h in hits} == _ocr_marks(a)
+    assert [h.to_json()["ocr"] for h in hits] == [h.ocr for h in hits]
+    a.close()
+    # Stored again read from a text layer: the mark goes with the old chunks (same chunk ids).
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "scan.pdf", _scanned(ocr=False))
+    a = open_archive(location)
+    assert _ocr_marks(a) == {"sc-1:0000": False, "sc-2:0000": False, "solo:0000": False}
+    a.close()
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "scan.pdf", _scanned(ocr=True))
+    with writing(location, EMB.name, EMB.dim) as w:
+        w.remove_file("scan.pdf")
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "scan.pdf", _scanned(ocr=False))
+    a = open_archive(location)
+    assert _ocr_marks(a) == {"sc-1:0000": False, "sc-2:0000": False, "solo:0000": False}
+    a.close()
+    assert check(location) == []
+
+
+def _drop_ocr_table(location) -> None:
+    """Make the archive look built before passages read by OCR were recorded."""
+    if isinstance(location, Path):
+        import sqlite3
+
+        gen = json.loads((location / store.MANIFEST).read_text())["generation"]
+        con = sqlite3.connect(location / gen / store.DB)
+        con.execute("DROP TABLE ocr_chunks")
+        con.commit()
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as con:
+            con.execute("DROP TABLE ocr_chunks")
+
+
+def test_an_archive_from_before_ocr_marks_reads_none_and_records_them_on_the_next_write(location):
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "loose.txt", [_paper("solo", "loose.txt", 0, False)])
+    _drop_ocr_table(location)
+    a = open_archive(location)
+    assert _ocr_marks(a) == {"solo:0000": False}
+    a.close()
+    assert check(location) == []
+    with writing(location, EMB.name, EMB.dim) as w:
+        _put_papers(w, "scan.pdf", _scanned(ocr=True))
+    a = open_archive(location)
+    assert _ocr_marks(a) == {"sc-1:0000": False, "sc-2:0000": True, "solo:0000": False}
+    a.close()
+    assert check(location) == []

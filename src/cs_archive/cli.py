@@ -255,7 +255,8 @@ def cmd_show(args) -> int:
         return 1
     rows = archive.neighbours(row, max(0, args.context))
     if args.json:
-        print(json.dumps([{k: r[k] for k in r.keys() if k not in ("vector", "norm")} for r in rows], indent=1))
+        print(json.dumps([{k: (bool(r[k]) if k == "ocr" else r[k]) for k in r.keys() if k not in ("vector", "norm")}
+                          for r in rows], indent=1))
         return 0
     print(f"{row['committee'] or 'Unknown committee'} · {long_date(row['date'])} · {row['title'] or 'Untitled'}"
           f" · {row['source']}")
@@ -278,6 +279,9 @@ def cmd_stats(args) -> int:
         print(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
     print("papers lacking a field: " + ", ".join(f"{k} {v}" for k, v in s["unknown"].items())
           + " (`cs-archive papers --unknown FIELD` lists them)")
+    print(f"read by OCR: {len(s['ocr_done'])}")
+    for r in s["ocr_done"]:
+        print(f"  {r['source']} ({r['pages']} pages)")
     print(f"needing OCR: {len(s['needs_ocr'])}")
     for r in s["needs_ocr"]:
         print(f"  {r['source']} ({r['pages']} pages): {r['reason']}")

@@ -82,14 +82,14 @@ class Meeting:
 
 
 def hit_of(row, rank: int = 0, score: float = 0.0, confident: bool = False,
-           highlights: tuple[str, ...] = ()) -> Hit:
-    """A stored chunk row (``Archive.chunk_rows``) as a Hit."""
+           highlights: tuple[str, ...] = (), also_in: tuple[dict, ...] = ()) -> Hit:
+    """A stored chunk row (``Archive.chunk_rows``) as a Hit (search's hits are made here too)."""
     return Hit(rank=rank, score=score, confident=confident, chunk_id=row["chunk_id"], doc_id=row["doc_id"],
                source=row["source"], url=row["url"], council=row["council"], committee=row["committee"],
                date=row["date"], doc_type=row["doc_type"], title=row["title"], section=row["section"],
                subsection=row["subsection"], part=row["part"], heading=row["heading"], page=row["page"],
                page_end=row["page_end"], text=row["text"], highlights=highlights,
-               topics=tuple(json.loads(row["topics"])))
+               topics=tuple(json.loads(row["topics"])), also_in=also_in, ocr=bool(row["ocr"]))
 
 
 def passage(archive: Archive, chunk_id: str) -> Hit | None:

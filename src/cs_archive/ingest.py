@@ -5,9 +5,15 @@ file replaces its chunks; a bad file is reported in one line and the rest go on.
 run is one generation of the archive: it lands complete, or not at all. A run in which every
 file fails changes nothing, and makes no archive where there was none.
 
-A scanned PDF (no text layer) is reported and recorded as needing OCR, so that ``stats`` lists
-it; it is never indexed empty. A PDF with scanned pages among its text pages is indexed, and
-its scanned pages are said (one line) and recorded as needing OCR. A paper marked exempt from publication (Schedule 12A of the
+Scanned pages (no text layer but a picture, or a junk text layer) are read by OCR first
+(``chunking.ocr``: Tesseract, in worker processes, before the archive's write lock is taken;
+each page's text cached by the file's content, so an interrupted ingest resumes), and the
+file is then read with that text in place: its passages cite their pages, marked as read by
+OCR, and ``stats`` lists the file as OCR'd. Where OCR is off (``CS_ARCHIVE_OCR=0``), not
+installed, or reads nothing on a page, a scanned PDF (no text layer) is reported and recorded
+as needing OCR, so that ``stats`` lists it; it is never indexed empty. A PDF with scanned
+pages among its text pages is indexed, and the pages left unread are said (one line, with
+why OCR failed on them) and recorded as needing OCR. A paper marked exempt from publication (Schedule 12A of the
 Local Government Act 1972; see ``chunking.exempt.exempt_marking``) is stored, flagged, and
 left out of search unless it is asked for.
 """
@@ -29,6 +35,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
+from .chunking.ocr import Scan, read_scans
 from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
 from .chunking.metadata import METADATA_VERSION
 from .chunking.overrides import read_overrides
@@ -173,7 +180,9 @@ class _Pending:
     updated: bool
     pages: int | None
     dropped: dict
-    ocr_pages: tuple[int, ...]
+    ocr_pages: tuple[int, ...]  # pages still needing OCR (scanned, unread)
+    ocr_done: tuple[int, ...]  # pages read by OCR
+    unread: dict[int, str]  # page -> why OCR read nothing on it
     papers: tuple
     chunks: ChunkSpool
     hashes: list[str]
@@ -190,12 +199,13 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
            progress: Callable[[str], None] = lambda s: None) -> IngestReport:
     report = IngestReport()
     files = expand(paths, report)
+    scans = read_scans(files, progress)  # OCR, before the lock: it may take minutes
     pending: list[_Pending] = []
     try:
         with writing(folder, embedder.name, embedder.dim, rebuild=rebuild) as w:
             waiting = 0  # texts pending files still need embedded
             for n, path in enumerate(files, 1):
-                job = _read(w, report, embedder, n, path, pending)
+                job = _read(w, report, embedder, n, path, pending, scans.get(path))
                 if job is None:
                     continue
                 pending.append(job)
@@ -232,9 +242,11 @@ def share_meetings(w) -> int:
     return len(changed)
 
 
-def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pending: list[_Pending]) -> _Pending | None:
+def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pending: list[_Pending],
+          scanned: Scan | None = None) -> _Pending | None:
     """Read and chunk one file, note which chunks the archive has vectors for: a file to
-    write, or None (unchanged, or failed: said in the report)."""
+    write, or None (unchanged, or failed: said in the report). ``scanned``: its pages that
+    needed OCR, and what OCR made of them."""
     source = os.path.normpath(str(path))
     try:
         sha = file_sha256(path)
@@ -245,27 +257,36 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
     meta_hash = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:16]
     state = w.file_state(source)
     scan = w.ocr_state(source)
-    if state and state["sha256"] == sha and state["meta_hash"] == meta_hash and state["chunker"] == READER_VERSION:
+    if scanned and scanned.sha256 != sha:
+        scanned = None  # the file changed since its pages were read
+    ocr_texts = scanned.texts if scanned else {}
+    unread = scanned.unread if scanned else {}
+    # Text read by OCR since the file was stored (OCR was off, or not installed, then): read it again.
+    ocr_new = bool(ocr_texts) and not ((done := w.ocr_done_state(source)) and done["sha256"] == sha)
+    if (state and state["sha256"] == sha and state["meta_hash"] == meta_hash and state["chunker"] == READER_VERSION
+            and not ocr_new):
         report.unchanged.append(source)
         if scan and scan["sha256"] == sha:  # scanned pages recorded: still not searchable, say so
             report.notes.append((source, f"{source}: {scan['reason']}. {OCR_PAGES_ADVICE}"))
         return None
-    if scan and scan["sha256"] == sha and not state:  # a whole scan recorded before: say so again
+    if scan and scan["sha256"] == sha and not state and not ocr_texts:  # a whole scan recorded before: say so again
         report.failed.append((source, f"{source}: {scan['reason']}. {NeedsOCR(0).advice}"))
         report.needs_ocr.append(source)
         return None
     spool = ChunkSpool()
     hashes: list[str] = []
     try:
-        rf = read_file(path, data_hash=sha, chunk=False)
-        titles = {p.doc_id: p.meta.title for p in rf.papers}
-        for c in iter_chunks(rf.papers, rf.loaded):
+        rf = read_file(path, data_hash=sha, chunk=False, ocr=ocr_texts)
+        loaded, papers = rf.loaded, rf.papers
+        titles = {p.doc_id: p.meta.title for p in papers}
+        for c in iter_chunks(papers, loaded):
             spool.add(c)
             hashes.append(content_hash(embedder.name, embed_text(c, titles.get(c.doc_id))))
     except NeedsOCR as e:
         spool.close()
-        w.put_needs_ocr(source, sha, e.pages, e.reason)
-        report.failed.append((source, e.line(source)))
+        reason = e.reason + (f"; OCR read nothing on {unread_said(unread)}" if unread else "")
+        w.put_needs_ocr(source, sha, e.pages, reason)
+        report.failed.append((source, f"{source}: {reason}. {e.advice}"))
         report.needs_ocr.append(source)
         return None
     except LoadError as e:
@@ -277,8 +298,8 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
         report.failed.append((source, f"{source}: could not be read ({type(e).__name__}: {_one_line(e)}). "
                                       "Please report this with the file; the rest of the batch goes on."))
         return None
-    if rf.papers:
-        doc_id = rf.papers[0].doc_id
+    if papers:
+        doc_id = papers[0].doc_id
         other = next((p.source for p in pending if p.papers and p.papers[0].doc_id == doc_id), None)
         other = other or w.source_of_doc(doc_id)
         if other and other != source:
@@ -292,12 +313,14 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
     for a in range(0, len(hashes), 500):
         known.update(w.known_vectors(hashes[a:a + 500]))
     todo = [i for i, h in enumerate(hashes) if h not in known]
-    found = {p.doc_id: mark for p in rf.papers
-             if (mark := exempt_marking(rf.loaded.text[p.start:p.end], p.meta.doc_type))}
-    exempt = hand_exemption(found, [p.doc_id for p in rf.papers], overrides)
-    loaded = rf.loaded
-    return _Pending(n, source, sha, meta_hash, bool(state), loaded.page_count, loaded.dropped, loaded.ocr_pages,
-                    rf.papers, spool, hashes, todo, known, exempt)
+    found = {p.doc_id: mark for p in papers
+             if (mark := exempt_marking(loaded.text[p.start:p.end], p.meta.doc_type))}
+    exempt = hand_exemption(found, [p.doc_id for p in papers], overrides)
+    # Pages OCR read nothing on stay in need of it, with those scanned pages the survey missed.
+    unread = {p: why for p, why in unread.items() if p not in loaded.ocr_done}
+    still = tuple(sorted(set(loaded.ocr_pages) | set(unread)))
+    return _Pending(n, source, sha, meta_hash, bool(state), loaded.page_count, loaded.dropped, still,
+                    loaded.ocr_done, unread, papers, spool, hashes, todo, known, exempt)
 
 
 def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending], total: int,
@@ -324,12 +347,16 @@ def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending],
                    chunker=READER_VERSION)
         job.chunks.close()
         if job.ocr_pages:
-            _note_scanned_pages(w, report, job.source, job.sha, job.ocr_pages)
+            _note_scanned_pages(w, report, job.source, job.sha, job.ocr_pages, job.unread)
+        if job.ocr_done:
+            w.put_ocr_done(job.source, job.sha, len(job.ocr_done))
         report.chunks += len(job.chunks)
         report.embedded += len(job.todo)
         report.exempt.extend((job.source, doc_id, mark) for doc_id, mark in job.exempt.items())
         withheld = f"; {len(job.exempt)} marked exempt, withheld from search" if job.exempt else ""
-        progress(f"[{job.n}/{total}] {job.source}: {len(job.papers)} paper(s), {len(job.chunks)} chunks{withheld}")
+        by_ocr = f"; {page_list(job.ocr_done)} read by OCR" if job.ocr_done else ""
+        progress(f"[{job.n}/{total}] {job.source}: {len(job.papers)} paper(s), {len(job.chunks)} chunks"
+                 f"{by_ocr}{withheld}")
 
 
 def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> Iterator[tuple[Chunk, np.ndarray]]:
@@ -361,16 +388,27 @@ def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> 
                 del made[h]
 
 
-def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, pages: tuple[int, ...]) -> None:
+def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, pages: tuple[int, ...],
+                        unread: dict[int, str]) -> None:
     """A PDF with scanned pages among its text pages: its text pages are indexed; the scanned
-    ones are said (one line) and recorded as needing OCR, so that ``stats`` lists them."""
-    reason = f"no text layer on {page_list(pages)} (scanned); its other pages are indexed"
+    ones OCR did not read are said (one line, with why) and recorded as needing OCR, so that
+    ``stats`` lists them."""
+    why = f"; OCR read nothing on {unread_said(unread)}" if unread else ""
+    reason = f"no text layer on {page_list(pages)} (scanned){why}; its other pages are indexed"
     report.partly_scanned.append((source, pages))
     report.notes.append((source, f"{source}: {reason}. {OCR_PAGES_ADVICE}"))
     w.put_ocr_pages(source, sha, len(pages), reason)
 
 
 OCR_PAGES_ADVICE = "Run OCR on it (e.g. ocrmypdf) and ingest the result to index those pages too."
+
+
+def unread_said(unread: dict[int, str]) -> str:
+    """ "page 1: no words found (…)", pages with the same problem together."""
+    by_problem: dict[str, list[int]] = {}
+    for page, problem in sorted(unread.items()):
+        by_problem.setdefault(problem, []).append(page)
+    return "; ".join(f"{page_list(pages)}: {problem}" for problem, pages in by_problem.items())
 
 
 def page_list(pages) -> str:

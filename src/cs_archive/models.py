@@ -155,6 +155,7 @@ class Hit:
     highlights: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     also_in: tuple[dict, ...] = ()
+    ocr: bool = False  # its text was read by OCR from a scanned page: check the original
 
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -23,7 +23,6 @@ in one batch and pick the two nearest the query; without highlights none of that
 from __future__ import annotations
 
 import functools
-import json
 import math
 import os
 import re
@@ -36,6 +35,7 @@ from .answer_kinds import answer_types, answers
 from .index.base import match_subterms, nothing_allowed
 from .index.store import Archive
 from .lexical import STOPWORDS, Phrase, normalise, query_variants, tokens
+from .explore import hit_of
 from .models import Hit
 
 POOL = 50  # candidates each arm contributes before fusion
@@ -160,14 +160,8 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
         r = rows[i]
         also = [{"chunk_id": rows[d]["chunk_id"], "source": rows[d]["source"], "date": rows[d]["date"],
                  "section": rows[d]["section"]} for d in dupes.get(i, []) if d in rows]
-        hits.append(Hit(
-            rank=rank, score=round(fused[i], 6), confident=marks[i],
-            chunk_id=r["chunk_id"], doc_id=r["doc_id"], source=r["source"], url=r["url"],
-            council=r["council"], committee=r["committee"], date=r["date"], doc_type=r["doc_type"],
-            title=r["title"], section=r["section"], subsection=r["subsection"], part=r["part"],
-            heading=r["heading"], page=r["page"], page_end=r["page_end"], text=r["text"],
-            highlights=tuple(light), topics=tuple(json.loads(r["topics"])), also_in=tuple(also),
-        ))
+        hits.append(hit_of(r, rank=rank, score=round(fused[i], 6), confident=marks[i], highlights=tuple(light),
+                           also_in=tuple(also)))
     return hits
 
 

@@ -38,12 +38,14 @@ class ReadFile:
     chunks: tuple[Chunk, ...]
 
 
-def read_file(path: str | Path, data_hash: str | None = None, chunk: bool = True) -> ReadFile:
+def read_file(path: str | Path, data_hash: str | None = None, chunk: bool = True,
+              ocr: dict[int, str] | None = None) -> ReadFile:
     """``chunk=False`` leaves ``chunks`` empty, for a caller that takes them one at a time
-    from ``iter_chunks(rf.papers, rf.loaded)`` (ingest: a paper of thousands of pages)."""
+    from ``iter_chunks(rf.papers, rf.loaded)`` (ingest: a paper of thousands of pages).
+    ``ocr``: text read by OCR for scanned pages (page -> text, ``chunking.ocr``)."""
     path = Path(path)
     digest = data_hash or hashlib.sha256(path.read_bytes()).hexdigest()
-    loaded = load(path)
+    loaded = load(path, ocr)
     papers = papers_of(loaded, str(path), digest, read_overrides(path), corrected_fields(path))
     chunks = tuple(iter_chunks(papers, loaded)) if chunk else ()
     return ReadFile(str(path), digest, loaded, tuple(papers), chunks)
@@ -66,7 +68,7 @@ def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | No
     papers: list[Paper] = []
     pack: PaperMeta | None = None
     for n, comp in enumerate(comps):
-        meta = read_meta(loaded.text[comp.start:comp.end], comp.kind, loaded.fields if n == 0 else ())
+        meta = read_meta(loaded.text[comp.start:comp.end], comp.kind, loaded.fields if n == 0 else (), in_pack=not whole)
         if pack is None:
             meta = from_names(meta, source, whole)
             pack = apply_overrides(meta, overrides, whole_file=True) if not whole else meta

@@ -2,11 +2,13 @@
 
 ``load`` raises nothing but ``LoadError`` (a reason and what to do), whatever the bytes:
 tests/test_properties.py fuzzes it with mutated PDFs, random bytes and odd encodings.
-A scanned PDF raises the ``NeedsOCR`` kind of LoadError, which the ingest records.
+A scanned PDF raises the ``NeedsOCR`` kind of LoadError, which the ingest records, unless the
+ingest passes the text its pages were read into by OCR (``chunking.ocr``).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from ..models import LoadedText, LoadError
 from .pdf import NeedsOCR
@@ -23,8 +25,9 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED
 
 
-def load(path: str | Path) -> LoadedText:
-    """Read one paper. Raises LoadError with a reason and what to do."""
+def load(path: str | Path, ocr: Mapping[int, str] | None = None) -> LoadedText:
+    """Read one paper. Raises LoadError with a reason and what to do. ``ocr``: a PDF's pages
+    read by OCR (page number -> text), used where the page has no text of its own."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -39,7 +42,7 @@ def load(path: str | Path) -> LoadedText:
     if suffix in PDF_SUFFIXES:
         from .pdf import load_pdf
 
-        loaded = load_pdf(path)
+        loaded = load_pdf(path, ocr)
     else:
         from .text import decode
 

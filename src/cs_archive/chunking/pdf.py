@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
 from ..models import LoadedText, LoadError
+from .ocr import junk_text
 
 # pypdf logs its own complaints ("invalid pdf header", "EOF marker not found") as warnings on
 # stderr, as extra lines naming no file. The one line the user gets carries the reason instead.
@@ -45,7 +46,7 @@ RELEASE_EVERY = 50  # pages read between emptyings of pypdf's object cache
 _EDGE = 2  # how many non-empty lines at the top and at the bottom may be boilerplate
 
 
-def load_pdf(path) -> LoadedText:
+def load_pdf(path, ocr: Mapping[int, str] | None = None) -> LoadedText:
     """Read ``path``; raise ``LoadError`` if it is not a PDF with text in it.
 
     The file is read through an open handle, not slurped: pypdf seeks to the objects it
@@ -53,14 +54,20 @@ def load_pdf(path) -> LoadedText:
     as one string (not a list of lines) until it is joined, and let go as it is; running
     headers are found from counts of edge lines taken as the pages are read.
 
-    Pages with no text but a picture on them (scanned pages among typed ones) are listed in
-    ``ocr_pages``; a PDF with no text on any page raises ``NeedsOCR``."""
+    ``ocr`` maps page numbers (from 1) to text read from them by OCR (``chunking.ocr``): a page
+    with no text of its own, or only junk (``ocr.junk_text``), takes its OCR text instead and is
+    listed in ``ocr_done``. Pages with no text but a picture on them (scanned pages among typed
+    ones) and no OCR text are listed in ``ocr_pages``; a PDF with no text on any page raises
+    ``NeedsOCR``."""
     head, tail = _ends(path)
     pages: list[str | None] = []  # each page's lines, joined by "\n" (one string, not a list)
     edges: Counter = Counter()  # edge lines (digits ignored), counted once per page with text
-    with_text, failed, has_text, ocr_pages = 0, 0, False, []
+    with_text, failed, has_text, ocr_pages, ocr_done = 0, 0, False, [], []
     with open(path, "rb") as stream:
         for number, (raw, pictured) in enumerate(_extract(_open(stream, head, tail)), 1):
+            if ocr and ocr.get(number) and (not (raw and raw.strip()) or junk_text(raw)):
+                raw, pictured = ocr[number], False
+                ocr_done.append(number)
             failed += raw is None
             has_text = has_text or bool(raw and raw.strip())
             if pictured:
@@ -87,7 +94,7 @@ def load_pdf(path) -> LoadedText:
 
     text, starts = _join(bodies())
     return LoadedText(text=text, page_starts=tuple(starts), dropped=dict(dropped), kind="pdf",
-                      ocr_pages=tuple(ocr_pages))
+                      ocr_pages=tuple(ocr_pages), ocr_done=tuple(ocr_done))
 
 
 def _open(stream, head: bytes, tail: bytes) -> PdfReader:

@@ -76,7 +76,7 @@ from ..models import META_FIELDS
 
 ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
             "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
-            "doc_type", "url", "vector")
+            "doc_type", "url", "vector", "ocr")
 FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
 
 
@@ -165,7 +165,8 @@ class ArchiveReader(Protocol):
 
     def stats(self) -> dict:
         """files, papers, chunks, by_type, by_committee, by_year, unknown (per metadata field, the
-        papers lacking it: ``UNKNOWN_SQL``), needs_ocr, exempt_withheld, manifest."""
+        papers lacking it: ``UNKNOWN_SQL``), needs_ocr, ocr_done (files with pages read by OCR:
+        source, pages), exempt_withheld, manifest."""
 
     # browsing, for the UI's pages and the commitments register
     def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[Mapping]:
@@ -216,6 +217,9 @@ class ArchiveWriter(Protocol):
     def ocr_state(self, source: str) -> Mapping | None:
         """A file recorded as needing OCR: source, sha256, pages, reason; or None."""
 
+    def ocr_done_state(self, source: str) -> Mapping | None:
+        """A stored file some of whose pages were read by OCR: source, sha256, pages; or None."""
+
     def source_of_doc(self, doc_id: str) -> str | None: ...
     def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]: ...
     def sources(self) -> list[str]: ...
@@ -227,6 +231,10 @@ class ArchiveWriter(Protocol):
         """Store one file's papers and chunks in place of its old ones."""
 
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None: ...
+
+    def put_ocr_done(self, source: str, sha256: str, pages: int) -> None:
+        """After ``put_file``: record that ``pages`` of the file's pages were read by OCR
+        (``stats``' ``ocr_done``); cleared when the file is stored again or removed."""
 
     def paper_metas(self) -> list[Mapping]:
         """Every paper's metadata as written so far: doc_id, source, idx, part_of_pack, the

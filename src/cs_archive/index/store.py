@@ -19,10 +19,12 @@ that finds its generation gone (a writer committed and removed it between readin
 manifest and opening the files) reads the manifest again.
 
 Besides papers and chunks, the store records files that need OCR before they can be read
-(``needs_ocr``: whole scans, and stored files with some scanned pages), papers marked exempt
+(``needs_ocr``: whole scans, and stored files with some scanned pages), files whose scanned
+pages were read by OCR at ingest (``ocr_done``: how many pages), papers marked exempt
 from publication (``exempt_papers``), which search leaves out unless asked, and where each
 paper's metadata came from (``paper_provenance``: JSON ``{field: origin}``, for ``cs-archive
-papers``).
+papers``), and the passages whose text was read by OCR (``ocr_chunks``), which hits mark so
+that a clerk checks the original.
 """
 from __future__ import annotations
 
@@ -73,14 +75,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', toke
 """ + "".join(f"CREATE TABLE IF NOT EXISTS {ddl};\n" for ddl in (
     "needs_ocr (source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, pages INTEGER, reason TEXT NOT NULL, "
     "recorded_at TEXT NOT NULL)",
+    "ocr_done (source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, pages INTEGER NOT NULL)",
     "exempt_papers (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), reason TEXT NOT NULL)",
     "paper_provenance (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), provenance TEXT NOT NULL)",
+    "ocr_chunks (chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id))",
 ))
 # Tables added after the first archives were built: a reader of an older archive sees them empty.
 LATER_TABLES = {
     "needs_ocr": "needs_ocr (source TEXT, sha256 TEXT, pages INTEGER, reason TEXT, recorded_at TEXT)",
+    "ocr_done": "ocr_done (source TEXT PRIMARY KEY, sha256 TEXT, pages INTEGER)",
     "exempt_papers": "exempt_papers (doc_id TEXT PRIMARY KEY, reason TEXT)",
     "paper_provenance": "paper_provenance (doc_id TEXT PRIMARY KEY, provenance TEXT)",
+    "ocr_chunks": "ocr_chunks (chunk_id TEXT PRIMARY KEY)",
 }
 
 
@@ -170,7 +176,8 @@ class Archive:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
-        q = ("SELECT c.*, p.source, p.council, p.committee, p.date, p.title, p.doc_type, p.url "
+        q = ("SELECT c.*, p.source, p.council, p.committee, p.date, p.title, p.doc_type, p.url, "
+             "EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id) AS ocr "
              "FROM chunks c JOIN papers p USING(doc_id) WHERE c.id IN (%s)" % ",".join("?" * len(ids)))
         return {r["id"]: r for r in self.db.execute(q, ids)}
 
@@ -206,6 +213,7 @@ class Archive:
             "unknown": {name: one(f"SELECT count(*) FROM papers p WHERE {t}") for name, t in UNKNOWN_SQL.items()},
             "needs_ocr": [dict(r) for r in self.db.execute(
                 "SELECT source, pages, reason FROM needs_ocr ORDER BY source")],
+            "ocr_done": [dict(r) for r in self.db.execute("SELECT source, pages FROM ocr_done ORDER BY source")],
             "exempt_withheld": [dict(r) for r in self.db.execute(
                 "SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
                 "JOIN papers p USING(doc_id) ORDER BY p.source, p.idx")],
@@ -309,6 +317,9 @@ class Writer:
     def ocr_state(self, source: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM needs_ocr WHERE source = ?", (source,)).fetchone()
 
+    def ocr_done_state(self, source: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM ocr_done WHERE source = ?", (source,)).fetchone()
+
     def paper_metas(self) -> list[dict]:
         rows = self.db.execute("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, "
                                "p.title, p.doc_type, p.url, v.provenance FROM papers p "
@@ -327,9 +338,12 @@ class Writer:
     # -- changes -----------------------------------------------------------------------
     def remove_file(self, source: str) -> int:
         n_ocr = self.db.execute("DELETE FROM needs_ocr WHERE source = ?", (source,)).rowcount
+        n_ocr += self.db.execute("DELETE FROM ocr_done WHERE source = ?", (source,)).rowcount
         for t in ("exempt_papers", "paper_provenance"):
             self.db.execute(f"DELETE FROM {t} WHERE doc_id IN (SELECT doc_id FROM papers WHERE source = ?)",
                             (source,))
+        self.db.execute("DELETE FROM ocr_chunks WHERE chunk_id IN (SELECT c.chunk_id FROM chunks c "
+                        "JOIN papers p USING(doc_id) WHERE p.source = ?)", (source,))
         ids = [r[0] for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.source = ?", (source,))]
         for i in range(0, len(ids), 500):
@@ -359,6 +373,12 @@ class Writer:
                         (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
         self.changed = True
 
+    def put_ocr_done(self, source: str, sha256: str, pages: int) -> None:
+        """Record that ``pages`` pages of a file just stored were read by OCR: listed by
+        ``stats`` as OCR'd, cleared when the file is next stored or removed."""
+        self.db.execute("INSERT OR REPLACE INTO ocr_done VALUES (?,?,?)", (source, sha256, pages))
+        self.changed = True
+
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list[Paper], chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
                  exempt: dict[str, str] | None = None, chunker: str = CHUNKER_VERSION) -> None:
@@ -380,6 +400,7 @@ class Writer:
                             [(p.doc_id, provenance_json(p)) for p in papers])
         ids: list[int] = []
         batch: list[np.ndarray] = []
+        ocr: list[tuple[str]] = []
         for c, h, v in zip(chunks, hashes, vectors):
             v = np.asarray(v, dtype="float32").reshape(self.dim)
             stems = index_text(f"{c.heading}\n{c.text}")
@@ -391,12 +412,15 @@ class Writer:
                  v.tobytes(), stems))
             ids.append(cur.lastrowid)
             batch.append(v)
+            if c.ocr:
+                ocr.append((c.chunk_id,))
             self.db.execute("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)", (cur.lastrowid, stems))
             if len(ids) == 1024:
                 self.vectors.add(np.array(ids, dtype="int64"), np.stack(batch))
                 ids, batch = [], []
         if ids:
             self.vectors.add(np.array(ids, dtype="int64"), np.stack(batch))
+        self.db.executemany("INSERT INTO ocr_chunks VALUES (?)", ocr)
         self.changed = True
 
     # -- finishing ---------------------------------------------------------------------

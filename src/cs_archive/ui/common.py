@@ -26,6 +26,7 @@ mark { background: #ffe45c; color: #111; padding: 0 .1em; }
 .csa-cited { background: #fff7cc; border-left: 6px solid #9a6700; }
 .csa-tags { color: #3d4350; font-size: .92em; }
 .csa-weak { color: #8a3b00; font-weight: 600; }
+.csa-ocr { color: #8a3b00; font-size: .92em; }
 a:focus-visible, button:focus-visible, [tabindex]:focus-visible { outline: 3px solid #1a5fb4 !important; outline-offset: 2px; }
 </style>
 """
@@ -145,6 +146,15 @@ def note(text: str) -> None:
     st.markdown(f"<span class='csa-note'>{esc(text)}</span>", unsafe_allow_html=True)
 
 
+# A passage whose text was read by OCR from a scanned page (``Hit.ocr``) may hold misread words.
+OCR_NOTE = "Scanned page: text read by OCR, check the original"
+
+
+def ocr_line(hit: Hit) -> str:
+    """The scanned-page note for a passage read by OCR (empty for any other)."""
+    return f"<div class='csa-ocr'>{esc(OCR_NOTE)}</div>" if hit.ocr else ""
+
+
 def tags_line(hit: Hit, link: bool = False) -> str:
     bits = [f"Type: {esc(hit.doc_type)}"]
     if hit.topics:
@@ -220,8 +230,8 @@ def card(hit: Hit, show_tools: bool = True):
     # (a rerun). Drawn hidden, their passages were most of the page's elements.
     with st.container(border=True):
         weak = " <span class='csa-weak'>(weak match)</span>" if not hit.confident else ""
-        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}\n\n{tags_line(hit, link=show_tools)}",
-                    unsafe_allow_html=True)
+        st.markdown(f"**{hit.rank}. {esc(hit.citation())}**{weak}\n\n{tags_line(hit, link=show_tools)}"
+                    f"{ocr_line(hit)}", unsafe_allow_html=True)
         passage = st.empty()
         show_passage(passage, hit)
         copy_citation(hit.citation(), key=f"csa-cite-{hit.chunk_id}")
@@ -245,7 +255,7 @@ def _show_context(hit: Hit) -> None:
     for n in context_of(hit.chunk_id):
         cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
         label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
-        st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>"
+        st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>{ocr_line(n)}"
                     f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
 
 
@@ -258,7 +268,7 @@ def _show_earlier(hit: Hit) -> None:
     if not before:
         st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
     for b in before:
-        st.markdown(f"**{esc(b.citation())}**", unsafe_allow_html=True)
+        st.markdown(f"**{esc(b.citation())}**\n\n{ocr_line(b)}", unsafe_allow_html=True)
         st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
         paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
 

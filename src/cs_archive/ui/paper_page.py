@@ -1,11 +1,13 @@
 """One paper: every passage in reading order, scrolled to and marking the cited one; for a
-PDF, the original file at the cited page (served by this app) and a download.
+PDF, the original file at the cited page (served by this app) and a download. Passages read by
+OCR from scanned pages are marked, and their pages can be seen as images above the text.
 
 Address: ``/paper?doc=DOC_ID&at=CHUNK_ID``.
 """
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import streamlit as st
@@ -69,6 +71,7 @@ def _paper(archive, info: explore.PaperInfo, at: str) -> None:
         with pdf_tab:
             _pdf(source, info, cited.page if cited else None)
         with text_tab:
+            _scanned_pages(source, info, passages, cited)
             _text(passages, cited)
     else:
         _text(passages, cited)
@@ -88,6 +91,7 @@ def _text(passages, cited) -> None:
         mark = p.chunk_id == (cited.chunk_id if cited else None)
         cls = "csa-passage csa-cited" if mark else "csa-passage"
         label = "<strong>Cited passage</strong><br>" if mark else ""
+        label += common.ocr_line(p)
         page = f"<span class='csa-tags'> (p. {p.page})</span>" if p.page else ""
         parts.append(f"<div id='passage-{_anchor(p)}' class='{cls}' "
                      f"style='margin:.6em 0'>{label}{passage_html(p.text)}{page}</div>")
@@ -100,6 +104,42 @@ def _text(passages, cited) -> None:
             if (el) {{ el.scrollIntoView({{block: 'center'}}); }} else if (n > 0) {{ setTimeout(function() {{ go(n - 1); }}, 150); }}
           }})(20);
         </script>""", unsafe_allow_javascript=True)
+
+
+def _scanned_pages(source: Path, info: explore.PaperInfo, passages, cited) -> None:
+    """For a PDF with passages read by OCR, the page they stand on as an image, drawn when a
+    clerk picks it (by pdftoppm, in memory: nothing is written where the app serves files)."""
+    pages = sorted({n for p in passages if p.ocr and p.page for n in range(p.page, (p.page_end or p.page) + 1)})
+    if not pages or info.exempt:
+        return
+    if shutil.which("pdftoppm") is None:
+        common.note("Some passages were read by OCR from scanned pages. To see those pages here, install "
+                    "poppler-utils (pdftoppm); meanwhile check them in the original PDF.")
+        return
+    at = pages.index(cited.page) if cited and cited.ocr and cited.page in pages else None
+    page = st.selectbox("Scanned page to check the OCR text against", pages, index=at,
+                        format_func=lambda n: f"Page {n}", placeholder="Choose a page to see it as scanned")
+    if page is None:
+        return
+    stat = source.stat()
+    png = page_image(str(source.resolve()), stat.st_size, stat.st_mtime_ns, page)
+    if png is None:
+        common.note(f"Page {page} could not be drawn; check it in the original PDF.")
+        return
+    common.note(f"Page {page} of the original, as scanned:")
+    st.image(png)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def page_image(path: str, size: int, mtime_ns: int, page: int) -> bytes | None:
+    """One page of a PDF as a PNG at 100 dpi (``size`` and ``mtime_ns`` key the cache to the
+    file's contents); None when pdftoppm fails."""
+    try:
+        done = subprocess.run(["pdftoppm", "-r", "100", "-f", str(page), "-l", str(page), "-png", "-singlefile", path],
+                              capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 and done.stdout.startswith(b"\x89PNG") else None
 
 
 def _anchor(p) -> str:
