@@ -15,8 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking.dates import parse_date
-from .chunking.overrides import CORRECTED, DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, yes_or_no
+from .chunking.overrides import (CORRECTED, DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, iso_date, one_line,
+                                  read_manifest, row_of, too_long, yes_or_no)
 from .config import index_dir, store_location
 from .ingest import IngestReport, ingest
 
@@ -39,31 +39,28 @@ class Correction:
 def read_row(paper: str | Path) -> dict:
     """The cells of this file's manifest.csv row (empty dict when it has none)."""
     path = Path(paper)
-    rows, _ = _read(path.parent / MANIFEST)
-    return next(({k: v for k, v in r.items() if k in OVERRIDE_FIELDS and v} for r in rows
-                 if (r.get("file") or "").strip() == path.name), {})
+    row = row_of(read_manifest(path.parent / MANIFEST), path.name) or {}
+    return {k: v for k, v in row.items() if k in OVERRIDE_FIELDS and v}
 
 
 def validate(changes: dict) -> dict:
-    """Normalised cells: ISO dates, known types, trimmed text. Raises CorrectionError."""
+    """Normalised cells: ISO dates, known types, one line of text of a bounded length
+    (``overrides.LIMITS``). Raises CorrectionError."""
     out = {}
     for key, value in changes.items():
         if key not in OVERRIDE_FIELDS:
             raise CorrectionError(f"'{key}' cannot be corrected here; use one of {', '.join(OVERRIDE_FIELDS)}")
-        value = " ".join(str(value or "").split())
+        value = " ".join(one_line(value or "").split())
+        if (why := too_long(key, value)):
+            raise CorrectionError(f"the {key} is {why}; shorten it")
         if key == "exempt" and value:
             try:
                 value = yes_or_no(value)
             except ValueError as e:
                 raise CorrectionError(f"{e} (empty: decided by the paper's own markings)") from None
         if key == "date" and value:
-            iso = value if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else parse_date(value)
-            try:
-                from datetime import date
-
-                date.fromisoformat(iso or "")
-            except ValueError:
-                raise CorrectionError(f"'{value}' is not a date; write it like 2024-01-04 or 4 January 2024") from None
+            if not (iso := iso_date(value)):
+                raise CorrectionError(f"'{value}' is not a date; write it like 2024-01-04 or 4 January 2024")
             value = iso
         if key == "doc_type" and value and value not in DOC_TYPES:
             raise CorrectionError(f"'{value}' is not a paper type; use one of {', '.join(DOC_TYPES)}")
@@ -76,14 +73,18 @@ def validate(changes: dict) -> dict:
 def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
     """Set this file's cells in the manifest.csv beside it (created when missing). A cell set
     to "" is cleared: the paper's own text decides that field again. Other rows, other
-    columns and the column order are kept. The file is replaced in one rename."""
+    columns and the column order are kept. The file is replaced in one rename; a manifest that
+    cannot be read is never replaced (CorrectionError), lest what it holds be lost."""
     path = Path(paper)
     if not path.is_file():
         raise CorrectionError(f"{path} is not where it was added from, so its manifest cannot be written; "
                               "put the file back, or add it again from its new place")
     cells = validate(changes)
     manifest = path.parent / MANIFEST
-    rows, fields = _read(manifest)
+    read = read_manifest(manifest)
+    if read.problem:
+        raise CorrectionError(f"{read.problem}, then correct this paper again")
+    rows, fields = read.rows, read.fields or list(COLUMNS)
     fields = list(fields) + [c for c in (*COLUMNS, *cells) if c not in fields]
     row = next((r for r in rows if (r.get("file") or "").strip() == path.name), None)
     if row is None:
@@ -130,11 +131,3 @@ def uploads_root(folder: Path | None = None) -> Path:
     $CS_ARCHIVE_UPLOADS, else the archive folder."""
     return Path(os.environ.get("CS_ARCHIVE_UPLOADS") or folder or index_dir())
 
-
-def _read(manifest: Path) -> tuple[list[dict], list[str]]:
-    if not manifest.exists():
-        return [], list(COLUMNS)
-    with manifest.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        rows = [dict(r) for r in reader]
-        return rows, list(reader.fieldnames or COLUMNS)

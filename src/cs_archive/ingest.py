@@ -38,7 +38,7 @@ from .chunking.load import SUPPORTED, NeedsOCR, is_supported
 from .chunking.ocr import Scan, read_scans
 from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
 from .chunking.metadata import METADATA_VERSION
-from .chunking.overrides import read_overrides
+from .chunking.overrides import supplied
 from .embed import Embedder
 from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import Chunk, LoadError
@@ -250,10 +250,12 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
     source = os.path.normpath(str(path))
     try:
         sha = file_sha256(path)
-        overrides = read_overrides(path)
+        overrides, skipped = supplied(path)
     except (OSError, ValueError) as e:
         report.failed.append((source, f"{source}: cannot read it ({e}). Check the file and its metadata files."))
         return None
+    said = {line for _, line in report.notes}
+    report.notes.extend((source, line) for line in skipped if line not in said)  # a bad manifest: once a batch
     meta_hash = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:16]
     state = w.file_state(source)
     scan = w.ocr_state(source)

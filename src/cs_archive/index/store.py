@@ -587,6 +587,12 @@ def check(folder: Path) -> list[str]:
                            ).fetchone()[0]
         if bad:
             problems.append(f"{bad} provenance records belong to no paper")
+        # A date that is no real day ("2024-02-30") breaks every search ranking that paper by date.
+        bad = [(r[0], r[1]) for r in a.db.execute("SELECT source, date FROM papers WHERE coalesce(date, '') != ''")
+               if not _real_iso(r[1])]
+        if bad:
+            problems.append(f"{len(bad)} papers have a date that is no real day ({bad[0][0]}: {bad[0][1]}): "
+                            "correct it beside the file and re-run ingest on it")
         if a.db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             problems.append("SQLite integrity check failed")
         if m.chunker_version != CHUNKER_VERSION:
@@ -599,3 +605,12 @@ def check(folder: Path) -> list[str]:
     finally:
         a.close()
     return problems
+
+
+def _real_iso(value: str) -> bool:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat() == value
+    except (TypeError, ValueError):
+        return False
