@@ -415,3 +415,51 @@ def test_page_lists_are_short(pages, said):
     from cs_archive.ingest import page_list
 
     assert page_list(pages) == said
+
+
+# -- queries too big to search (issue 22): one sentence, the same for the CLI, a batch and the UI --
+
+def test_oversized_queries_are_refused_with_one_sentence_and_at_the_limits_are_searched(seed_archive):
+    from cs_archive.search import MAX_QUERY_CHARS, MAX_QUERY_PHRASES, MAX_QUERY_WORDS, QueryTooLong
+
+    assert (MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_QUERY_PHRASES) == (1000, 100, 20)
+    emb = HashEmbedder()
+    a = Archive(seed_archive)
+    try:
+        refused = {
+            " ".join(f'"word{i} children"' for i in range(1000)): "the query is 18,889 characters long (at most 1,000)",
+            " ".join(f'"care {i}"' for i in range(21)): "the query has 21 quoted phrases (at most 20)",
+            " ".join(["children"] * 101): "the query has 101 words (at most 100)",
+            "x" * 1001: "the query is 1,001 characters long (at most 1,000)",
+        }
+        for query, said in refused.items():
+            with pytest.raises(QueryTooLong) as e:
+                search(a, emb, query, k=3)
+            assert str(e.value).startswith(said + ". ") and "\n" not in str(e.value)
+        for query in (" ".join(f'"care {i}"' for i in range(20)), " ".join(["children"] * 100), "x" * 1000):
+            assert isinstance(search(a, emb, query, k=3), list)
+    finally:
+        a.close()
+
+
+def test_cli_refuses_an_oversized_query_with_exit_2_and_no_traceback(cli, hash_env, seed_archive):
+    r = cli("search", "--json", " ".join(f'"care {i}"' for i in range(1000)), "--index", seed_archive)
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith("cs-archive: the query is 10,889 characters long (at most 1,000). ")
+    assert len(r.err.strip().splitlines()) == 1
+
+
+# -- a long unit with no numbering at all (issue 22) ------------------------------------------
+
+def test_a_unit_of_any_length_is_split_without_recursion(monkeypatch):
+    """Windows of 2,000 characters over 2 million: a thousand windows, more than Python's
+    recursion limit allows a function that recurses once per window."""
+    import cs_archive.chunking as chunking
+
+    monkeypatch.setattr(chunking, "WINDOW", 2_000)
+    line = "the council will review the placement sufficiency strategy and report back in due course\n"
+    text = line * (2_000_000 // len(line))
+    parts = chunking._parts(text, 0, len(text))
+    assert parts[0][0] == 0 and parts[-1][1] == len(text)
+    assert all(b == c for (_, b), (c, _) in zip(parts, parts[1:]))  # contiguous, nothing lost
+    assert len(parts) >= len(text) // 2_000 and max(b - a for a, b in parts) <= 2_000

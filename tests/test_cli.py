@@ -445,3 +445,68 @@ def test_search_json_hits_say_whether_their_text_was_read_by_ocr(cli, hash_env, 
     hits = search_json(cli, index, "repairs to potholes", "-k", "5", "--no-highlights")
     assert {h["chunk_id"]: h["ocr"] for h in hits} == {"scan:0000": True, "scan:0001": False}
     assert all(type(h["ocr"]) is bool for h in hits)
+
+
+# -- batch lines that must neither fail open nor stop the batch (issue 22) ---------------------
+
+@pytest.fixture
+def exempt_archive(tmp_path) -> Path:
+    from cs_archive.embed import HashEmbedder
+    from cs_archive.ingest import ingest
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "exempt.txt").write_text(
+        "Report to Cabinet\n\nDate: 4 January 2024\n\nNOT FOR PUBLICATION\n\n1. Purpose\n\n1.1 The preferred "
+        "bidder for the Riverside depot offered £1,234,567.\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert len(ingest([folder], index, HashEmbedder()).added) == 1
+    return index
+
+
+# (include_exempt as written in the line, exempt papers shown, or the error)
+EXEMPT_FLAGS = [(None, False), (True, True), (False, False), ("true", True), ("yes", True), ("false", False),
+                ("no", False), ("No", False),
+                ("maybe", "include_exempt must be true or false, not 'maybe'"),
+                ("", "include_exempt must be true or false, not ''"),
+                (1, "include_exempt must be true or false, not 1"),
+                (0, "include_exempt must be true or false, not 0"),
+                ([], "include_exempt must be true or false, not []")]
+
+
+def test_batch_include_exempt_is_read_strictly_and_never_fails_open(cli, hash_env, exempt_archive, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("".join(json.dumps({"query": "preferred bidder", "include_exempt": flag}) + "\n"
+                               for flag, _ in EXEMPT_FLAGS))
+    r = cli("search", "--queries", queries, "--index", exempt_archive)
+    assert r.code == 0, r.err
+    out = [json.loads(line) for line in r.out.splitlines()]
+    got = [o["error"] if "error" in o else "1,234,567" in json.dumps(o["hits"]) for o in out]
+    assert got == [expected for _, expected in EXEMPT_FLAGS]
+    assert all(o["query"] == "preferred bidder" for o in out)
+
+
+def test_batch_line_with_a_lone_surrogate_gets_an_error_line_and_the_batch_goes_on(cli, hash_env, small_archive,
+                                                                                   tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"query": "children \\ud800"}\n{"query": "children", "committee": "\\udfff"}\n'
+                       '{"query": "children", "k": 2}\n', encoding="utf-8")
+    r = cli("search", "--queries", queries, "--index", small_archive)
+    assert r.code == 0, r.err
+    out = [json.loads(line) for line in r.out.splitlines()]
+    assert [o.get("error") for o in out] == ["the line holds a lone surrogate (\\ud800), which is not text: "
+                                             "write the characters themselves or their \\u escapes in pairs",
+                                             "the line holds a lone surrogate (\\udfff), which is not text: "
+                                             "write the characters themselves or their \\u escapes in pairs", None]
+    assert [o["query"] for o in out] == ["children \ufffd", "children", "children"] and len(out[2]["hits"]) == 2
+
+
+def test_batch_oversized_query_gets_an_error_line(cli, hash_env, small_archive, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    many = " ".join(f'"care {i}"' for i in range(30))
+    queries.write_text(json.dumps({"query": many}) + "\n" + json.dumps({"query": "children", "k": 1}) + "\n")
+    r = cli("search", "--queries", queries, "--index", small_archive)
+    assert r.code == 0, r.err
+    bad, good = [json.loads(line) for line in r.out.splitlines()]
+    assert bad["query"] == many and bad["error"].startswith("the query has 30 quoted phrases (at most 20). ")
+    assert len(good["hits"]) == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -177,13 +178,28 @@ def _iso_date(value, name: str) -> str | None:
         raise ValueError(f"{name} {value!r} is not a date: write it as YYYY-MM-DD, e.g. 2024-01-31") from None
 
 
+_YES, _NO = ("true", "yes"), ("false", "no")
+
+
+def _flag(value, name: str, default: bool = False) -> bool:
+    """A batch line's true/false field: JSON true or false, or the words true/yes/false/no;
+    anything else is a ValueError, never read as true (``bool("false")`` is)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _YES + _NO:
+        return value.strip().lower() in _YES
+    raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
 def _filters(d: dict):
     from .search import Filters
 
     return Filters(since=_iso_date(d.get("since"), "since"), until=_iso_date(d.get("until"), "until"),
                    committee=d.get("committee"),
                    council=d.get("council"), topic=d.get("topic"), doc_type=d.get("type") or d.get("doc_type"),
-                   include_exempt=bool(d.get("include_exempt")))
+                   include_exempt=_flag(d.get("include_exempt"), "include_exempt"))
 
 
 def cmd_search(args) -> int:
@@ -232,13 +248,29 @@ def _batch(args, archive, embedder) -> int:
             q = json.loads(line)
             if not isinstance(q, dict) or not isinstance(q.get("query"), str):
                 raise ValueError('each line needs a "query" string')
+            _no_lone_surrogates(q)
             hits = search(archive, embedder, q["query"], k=int(q.get("k", args.k)), filters=_filters(q),
-                          highlights=q.get("highlights", not args.no_highlights) is not False)
+                          highlights=_flag(q.get("highlights"), "highlights", not args.no_highlights))
             out = {"query": q["query"], "hits": [h.to_json() for h in hits]}
         except (ValueError, TypeError) as e:
-            out = {"query": q.get("query") if isinstance(q, dict) else None, "error": str(e)}
+            query = q.get("query") if isinstance(q, dict) else None
+            out = {"query": _SURROGATE.sub("\ufffd", query) if isinstance(query, str) else query, "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(q: dict) -> None:
+    """JSON lets a line escape half a UTF-16 pair ("\\ud800"), which is no character: nothing
+    downstream (SQLite, the model, the output) can encode it."""
+    try:
+        json.dumps(q, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        half = e.object[e.start]
+        raise ValueError(f"the line holds a lone surrogate (\\u{ord(half):04x}), which is not text: write the "
+                         "characters themselves or their \\u escapes in pairs") from None
 
 
 def cmd_show(args) -> int:

@@ -49,6 +49,12 @@ CONFIDENT_COSINE = 0.44  # dense similarity that alone makes a hit confident
 LEXICAL_COSINE = 0.30  # ... or this, when the passage also covers the query's terms:
 LEXICAL_COVERAGE = 0.45  # IDF-weighted share of the query's terms the passage contains
 
+# The most a query may hold (a question, or a few phrases to look up, fits well inside these):
+# beyond them search refuses it with ``QueryTooLong`` rather than grind or fail on it.
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_WORDS = 100
+MAX_QUERY_PHRASES = 20  # each one quoted is a condition in the filter's SQL
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -61,15 +67,41 @@ class Filters:
     include_exempt: bool = False
 
 
+class QueryTooLong(ValueError):
+    """A query beyond the size limits; the message is one sentence to show the user."""
+
+
 _PHRASE = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+def check_query(query: str, long_query: bool = False) -> None:
+    """Raise ``QueryTooLong`` for a query beyond MAX_QUERY_CHARS, _WORDS or _PHRASES (a
+    ``long_query`` only beyond MAX_QUERY_PHRASES)."""
+    query = query.strip()
+    if len(query) > MAX_QUERY_CHARS and not long_query:
+        said = f"is {len(query):,} characters long (at most {MAX_QUERY_CHARS:,})"
+    elif len(query.split()) > MAX_QUERY_WORDS and not long_query:
+        said = f"has {len(query.split()):,} words (at most {MAX_QUERY_WORDS:,})"
+    elif len(_PHRASE.findall(query)) > MAX_QUERY_PHRASES:
+        said = f"has {len(_PHRASE.findall(query)):,} quoted phrases (at most {MAX_QUERY_PHRASES:,})"
+    else:
+        return
+    raise QueryTooLong(f"the query {said}. Shorten it to the words that matter, and quote only the phrases "
+                       "that must appear exactly.")
+
+
 _TEXT = ("id", "text")  # the columns read of a candidate whose text alone is looked at
 ARMS = ("dense", "lexical")
 
 
 def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters = Filters(),
-           highlights: bool = True, *, arms: tuple[str, ...] = ARMS, expand: bool = True) -> list[Hit]:
-    """Up to k hits, best first. ``arms`` and ``expand`` exist for the benchmark's baselines
-    (one arm alone; no vocabulary expansion)."""
+           highlights: bool = True, *, arms: tuple[str, ...] = ARMS, expand: bool = True,
+           long_query: bool = False) -> list[Hit]:
+    """Up to k hits, best first; ``QueryTooLong`` for a query beyond the size limits
+    (``check_query``). ``arms`` and ``expand`` exist for the benchmark's baselines (one arm
+    alone; no vocabulary expansion). ``long_query=True`` is for a query the program wrote
+    from a passage (a commitment's follow-up search), which may run past the length limits."""
+    check_query(query, long_query)
     query = query.strip()
     if not query or k <= 0:
         return []

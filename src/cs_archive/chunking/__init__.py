@@ -176,10 +176,18 @@ def _parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
     A unit longer than ``WINDOW`` characters (pages with no numbering at all) is cut into
     windows at paragraph or line breaks first, and each window is split on its own: the
-    work (tokens, sentences) is held for one window at a time, never for the whole unit."""
-    if b - a > WINDOW:
+    work (tokens, sentences) is held for one window at a time, never for the whole unit; a
+    loop, not recursion, so a unit of any length goes through."""
+    out = []
+    while b - a > WINDOW:
         cut = _window_end(text, a, b)
-        return _parts(text, a, cut) + _parts(text, cut, b)
+        out += _window_parts(text, a, cut)
+        a = cut
+    return out + _window_parts(text, a, b)
+
+
+def _window_parts(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """One window of a long unit (or a whole shorter one) split into parts of MAX_PIECES or fewer."""
     total = pieces(text[a:b])
     if total <= MAX_PIECES:
         return [(a, b)]

@@ -150,7 +150,7 @@ def find_follow_ups(archive: ArchiveReader, embedder, c: Commitment, paper: _Pap
         return []
     query = follow_up_query(c)
     filters = Filters(since=paper.meta.date, until=as_of, council=paper.meta.council)
-    hits = search(archive, embedder, query, k=12, filters=filters, highlights=False)
+    hits = search(archive, embedder, query, k=12, filters=filters, highlights=False, long_query=True)
     qvec = embedder.embed_query(query)
     own = normalise(c.text)
     out = []
