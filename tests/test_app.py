@@ -420,3 +420,82 @@ def test_without_pdftoppm_the_paper_says_how_to_see_scanned_pages(monkeypatch, t
     at = run_app(monkeypatch, index, page="paper", doc="scanpdf", at="scanpdf:0000")
     assert not at.selectbox and not at.get("image")
     assert any("install poppler-utils (pdftoppm)" in m.value for m in at.markdown)
+
+
+# -- metadata is shown as text, never as markdown -------------------------------------------
+LURE = "[sign in again](https://evil.example) ![](https://tracker.example/x.png)"
+LURE_COMMITTEE = "[Cabinet](https://evil.example)"
+
+
+@pytest.fixture
+def lure_archive(tmp_path, hash_env, monkeypatch):
+    """The seeds, one paper's title and committee set by manifest.csv to a disguised link and a
+    tracking image (as a clerk could type them on the Documents page)."""
+    from cs_archive.embed import get_embedder
+    from cs_archive.ingest import ingest
+
+    papers = tmp_path / "papers"
+    shutil.copytree(SEEDS, papers)
+    manifest = papers / "manifest.csv"
+    rows = list(csv.DictReader(manifest.open()))
+    rows[0].update(title=LURE, committee=LURE_COMMITTEE)
+    with manifest.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    index = tmp_path / "index"
+    assert not ingest([papers], index, get_embedder()).failed
+    monkeypatch.setenv("CS_ARCHIVE_UPLOADS", str(tmp_path / "uploads"))
+    return index
+
+
+def _shown_as_markdown(at) -> list[str]:
+    """Every string the browser renders as markdown: text, headings, notes, labels."""
+    shown = [e.value for group in (at.markdown, at.title, at.header, at.subheader, at.info, at.success,
+                                   at.warning, at.error) for e in group]
+    shown += [e.label for e in at.expander]
+    shown += [e.proto.label for kind in ("page_link", "download_button") for e in at.get(kind)]
+    return shown
+
+
+def _assert_no_live_markdown(shown: list[str]) -> None:
+    lure_seen = False
+    for s in shown:
+        assert "](https://evil.example" not in s and "![" not in s and "[sign in again]" not in s, s
+        assert "[Cabinet]" not in s, s
+        lure_seen |= "sign in again" in s
+    assert lure_seen  # the title is shown, as text
+
+
+@pytest.mark.parametrize("page", ["search", "meetings", "paper", "documents"])
+def test_markdown_in_a_title_or_committee_is_shown_as_text(monkeypatch, lure_archive, page):
+    from cs_archive import explore
+    from cs_archive.index.store import Archive
+
+    doc = next(p.doc_id for p in explore.papers(Archive(lure_archive)) if p.title == LURE)
+    params = {"search": {"q": "children's services update national and local developments"},
+              "meetings": {}, "paper": {"doc": doc}, "documents": {}}[page]
+    at = run_app(monkeypatch, lure_archive, page=None if page == "search" else page, **params)
+    if page == "documents":  # a correction typed with markdown in it, echoed back
+        _choose(at, "sign in again")
+        at.run()
+        {t.label: t for t in at.text_input}["Title"].input(LURE + " v2")
+        at.button[0].click()
+        at.run()
+        assert at.success, [e.value for e in at.error]
+    if page == "search":
+        for e in at.expander:  # the context and earlier papers too
+            e.proto.expanded = True
+    _assert_no_live_markdown(_shown_as_markdown(at))
+
+
+def test_commitments_csv_neutralises_formulas():
+    from cs_archive.ui_commitments import to_csv
+
+    rec = {"status": "open", "kind": "promise", "text": "=HYPERLINK(\"https://evil.example\",\"x\")", "owner": "@me",
+           "due": None, "due_text": "+1", "date": "2024-01-04", "committee": "-Cabinet", "council": "X",
+           "source": "=cmd|' /C calc'!A0", "section": "9.1", "page": None, "chunk_id": "a:0001", "id": "abc",
+           "follow_ups": []}
+    row = next(csv.DictReader(to_csv([rec]).splitlines()))
+    assert row["text"].startswith("'=") and row["owner"] == "'@me" and row["due_text"] == "'+1"
+    assert row["committee"] == "'-Cabinet" and row["source"] == "'=cmd|' /C calc'!A0"

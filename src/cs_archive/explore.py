@@ -258,25 +258,35 @@ def _export_row(h: Hit) -> dict:
 
 
 def to_csv(hits: list[Hit]) -> str:
+    """The hits for a spreadsheet. Every cell that a spreadsheet would run as a formula is
+    written as text; rows end in CRLF (RFC 4180), so a carriage return inside a cell is quoted."""
+    from .render import spreadsheet_cell
+
     out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    w = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
     w.writeheader()
     for h in hits:
-        w.writerow({k: ("" if v is None else v) for k, v in _export_row(h).items()})
+        w.writerow({k: ("" if v is None else spreadsheet_cell(v)) for k, v in _export_row(h).items()})
     return out.getvalue()
 
 
 def to_markdown(hits: list[Hit], query: str = "") -> str:
-    """A list a councillor can paste into a briefing: citation, passage as a quote, link."""
-    from .render import esc_markdown
+    """A list a councillor can paste into a briefing: citation, passage as a quote, link. All
+    of it is escaped; only an http(s) address becomes a link, any other is printed as text."""
+    from .render import esc_markdown, safe_url
 
-    lines = [f"# Search: {esc_markdown(query)}", ""] if query else []
+    def line(text: str) -> str:
+        return esc_markdown(" ".join(text.split()))
+
+    lines = [f"# Search: {line(query)}", ""] if query else []
     for h in hits:
         weak = " (weak match)" if not h.confident else ""
-        lines.append(f"{h.rank}. **{esc_markdown(h.citation())}**{weak}")
+        lines.append(f"{h.rank}. **{line(h.citation())}**{weak}")
         for para in h.text.splitlines():
             lines.append(f"   > {esc_markdown(para)}" if para.strip() else "   >")
-        if h.url:
-            lines.append(f"   <{h.url}>")
+        if safe_url(h.url):
+            lines.append(f"   <{safe_url(h.url)}>")
+        elif h.url:
+            lines.append(f"   {line(h.url)}")
         lines.append("")
     return "\n".join(lines)

@@ -1,5 +1,7 @@
-"""Safe HTML for passages shown in the UI. Paper text is untrusted: it is escaped as HTML and
-as markdown, so `<script>`, `<img onerror=…>`, links and images in a paper render as text."""
+"""Untrusted text made safe where it is shown or saved. Paper text and metadata (a title can be
+typed on the Documents page, or come from a manifest) are escaped as HTML and as markdown, so
+`<script>`, `<img onerror=…>`, links and images render as text; a spreadsheet cell cannot start
+a formula."""
 from __future__ import annotations
 
 import html
@@ -14,6 +16,21 @@ def esc(text: str | None) -> str:
     return html.escape(text or "", quote=False).translate(_MARKDOWN)
 
 
+def esc_line(text: str | None) -> str:
+    """Metadata for one line of markdown (a title, header, expander or link label): escaped, and
+    its line breaks made spaces, so it can neither start a block nor leave raw HTML in a label."""
+    return esc(" ".join((text or "").split()))
+
+
+_PLAIN_NAME = re.compile(r"[\w .,'()-]+")
+
+
+def esc_name(name: str) -> str:
+    """A file name for a label: kept as typed when it is only letters, digits, `_`, spaces and
+    `.,'()-` (no link, image or HTML can be made of those), else escaped like any metadata."""
+    return name if _PLAIN_NAME.fullmatch(name) else esc_line(name)
+
+
 def esc_attr(text: str | None) -> str:
     """For an HTML attribute value (quotes escaped too)."""
     return html.escape(text or "", quote=True)
@@ -23,6 +40,18 @@ def esc_markdown(text: str | None) -> str:
     """For plain markdown files (exports): backslash before every markdown character, and
     HTML's own characters as entities, so a pasted export renders the text as printed."""
     return _MD_PLAIN.sub(r"\\\1", (text or "").replace("&", "&amp;"))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: one that starts with = + - @ tab or carriage
+    return would be run as a formula (`=HYPERLINK(…)`, `=cmd|…`), so it gets a leading quote
+    (OWASP's rule). Numbers and booleans stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def safe_url(url: str | None) -> str | None:

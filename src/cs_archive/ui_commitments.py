@@ -17,6 +17,7 @@ from .commitments.register import STATUSES, Selection, register
 from .config import model_name
 from .index.base import generation_of, open_archive
 from .index.store import ArchiveError
+from .render import esc, spreadsheet_cell
 from .search import Filters
 from .ui import common
 from .ui.common import note
@@ -41,6 +42,7 @@ def _records(location: str, generation: str, kind, owner, status, since, until, 
 
 
 def to_csv(records: list[dict]) -> str:
+    """The register for a spreadsheet; a cell that would run as a formula is written as text."""
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
     w.writeheader()
@@ -48,7 +50,7 @@ def to_csv(records: list[dict]) -> str:
         row = dict(r)
         row["follow_ups"] = "; ".join(f"{f['date']} {f['source']} ({f['chunk_id']}, {f['score']})"
                                       for f in r["follow_ups"])
-        w.writerow(row)
+        w.writerow({k: spreadsheet_cell(v) for k, v in row.items()})
     return out.getvalue()
 
 
@@ -64,13 +66,13 @@ def render(location: str | Path) -> None:
         generation = generation_of(location)
         archive = open_archive(location)
     except ArchiveError as e:
-        st.error(f"The archive cannot be opened: {e}")
+        st.error(f"The archive cannot be opened: {esc(str(e))}")
         return
     try:
         archive.check_model(model_name())
         committees, councils = archive.distinct("committee"), archive.distinct("council")
     except ArchiveError as e:
-        st.error(f"The archive cannot be opened: {e}")
+        st.error(f"The archive cannot be opened: {esc(str(e))}")
         return
     finally:
         archive.close()

@@ -10,7 +10,7 @@ from ..corrections import uploads_root
 from ..index.store import ArchiveError
 from ..ingest import UPLOADS, ingest, save_upload
 from ..models import LoadError
-from ..render import esc
+from ..render import esc, esc_line
 from . import common
 
 
@@ -20,7 +20,7 @@ def render() -> None:
     with common.plain_errors():
         root = uploads_root()
         target = root / UPLOADS
-        st.write(f"Upload committee papers (PDF, HTML or text). They are kept in `{esc(str(target))}` and "
+        st.write(f"Upload committee papers (PDF, HTML or text). They are kept in {esc(str(target))} and "
                  "added to the archive; unchanged files are skipped. To fix a paper's date or committee "
                  "afterwards, use the Documents page.")
         files = st.file_uploader("Papers to add", accept_multiple_files=True, key=f"up{st.session_state.get('_up', 0)}",
@@ -44,7 +44,7 @@ def _add(root, files) -> None:
     def progress(line: str) -> None:
         m = re.match(r"\[(\d+)/(\d+)\]", line)
         done = int(m.group(1)) if m else 0
-        bar.progress(min(1.0, done / total), text=f"Read {done} of {total}: {line.split('] ', 1)[-1]}")
+        bar.progress(min(1.0, done / total), text=f"Read {done} of {total}: {esc_line(line.split('] ', 1)[-1])}")
 
     report = None
     if saved:
@@ -53,7 +53,7 @@ def _add(root, files) -> None:
             report = ingest(saved, common.location(), common.embedder(), progress=progress)
         except ArchiveError as e:
             bar.empty()
-            st.error(f"Nothing was added: {e}.")
+            st.error(f"Nothing was added: {esc(str(e))}.")
             return
         for path, line in report.failed:
             failed.append(line.replace(str(target) + "/", ""))
@@ -68,7 +68,7 @@ def _add(root, files) -> None:
         st.info(f"{len(report.unchanged)} file{'s were' if len(report.unchanged) != 1 else ' was'} already in the "
                 "archive, unchanged.")
     for _path, line in (report.notes if report else []):  # stored, with something to say (scanned pages)
-        st.warning(line.replace(str(target) + "/", ""))
-    for line in failed:
-        st.error(line)
+        st.warning(esc_line(line.replace(str(target) + "/", "")))
+    for line in failed:  # each names an uploaded file: text, not markdown
+        st.error(esc_line(line))
     st.session_state["_up"] = st.session_state.get("_up", 0) + 1  # a fresh, empty uploader next time

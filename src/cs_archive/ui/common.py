@@ -11,7 +11,7 @@ from ..config import model_name, store_location
 from ..index.base import ArchiveReader, generation_of, open_archive
 from ..index.store import ArchiveError, ArchiveMissing
 from ..models import Hit, long_date
-from ..render import esc, esc_attr, passage_html, safe_url
+from ..render import esc, esc_attr, esc_line, passage_html, safe_url
 
 PAGES: dict[str, st.Page] = {}  # filled by app.py: "search", "paper", "meetings", ...
 
@@ -115,17 +115,18 @@ def plain_errors():
         import logging
 
         logging.getLogger("cs_archive.ui").exception("page failed")
-        st.error(f"Something went wrong: {type(e).__name__}: {e}. Reload the page; if it happens again, "
+        st.error(f"Something went wrong: {type(e).__name__}: {esc(str(e))}. Reload the page; if it happens again, "
                  "run `cs-archive check` and tell whoever maintains the archive.")
 
 
 def paper_link(hit_or_doc, at: str | None = None, label: str = "Open the whole paper") -> None:
+    """A link to the paper page; ``label`` is plain text (it may hold a title), escaped here."""
     doc = hit_or_doc if isinstance(hit_or_doc, str) else hit_or_doc.doc_id
     params = {"doc": doc}
     if at:
         params["at"] = at
     if "paper" in PAGES:
-        st.page_link(PAGES["paper"], label=label, query_params=params)
+        st.page_link(PAGES["paper"], label=esc_line(label), query_params=params)
 
 
 def published_html(url: str | None) -> str:
@@ -270,7 +271,7 @@ def _show_earlier(hit: Hit) -> None:
     for b in before:
         st.markdown(f"**{esc(b.citation())}**\n\n{ocr_line(b)}", unsafe_allow_html=True)
         st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
-        paper_link(b, at=b.chunk_id, label=f"Open this {esc(long_date(b.date))} paper")
+        paper_link(b, at=b.chunk_id, label=f"Open this {long_date(b.date)} paper")
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)

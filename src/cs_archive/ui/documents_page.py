@@ -11,6 +11,7 @@ from ..chunking.overrides import DOC_TYPES
 from ..corrections import CorrectionError, correct
 from ..index.store import ArchiveError
 from ..models import META_FIELDS, long_date
+from ..render import esc, esc_line
 from . import common
 
 FIELDS = {"title": "Title", "committee": "Committee", "council": "Council", "date": "Meeting date",
@@ -52,7 +53,7 @@ def render() -> None:
         paper = st.selectbox("Paper to correct", papers, format_func=label, index=None,
                              placeholder="Choose a paper, or click its row above", key="doc_choice")
         if paper is not None:
-            st.markdown(f"File: `{paper.source}`")
+            st.markdown(f"File: {esc_line(paper.source)}")
             _form(paper)
 
 
@@ -108,16 +109,16 @@ def _form(p: explore.PaperInfo) -> None:
         with st.spinner("Saving the correction and reading the paper again…"):
             result = correct(p.source, changes, embedder=common.embedder())
     except CorrectionError as e:
-        st.error(f"The correction was not saved: {e}.")
+        st.error(f"The correction was not saved: {esc(str(e))}.")
         return
     except ArchiveError as e:
-        st.error(f"The correction was saved to the manifest, but the archive could not be updated: {e}.")
+        st.error(f"The correction was saved to the manifest, but the archive could not be updated: {esc(str(e))}.")
         return
     if result.report and result.report.failed:
-        st.error("The correction was saved, but the paper could not be read again: " + result.report.failed[0][1])
+        st.error("The correction was saved, but the paper could not be read again: " + esc(result.report.failed[0][1]))
         return
-    st.session_state["_corrected"] = (f"Saved to {result.manifest} and updated the archive: "
-                                      + ", ".join(f"{FIELDS[k].lower()} → {v or '(as the paper says)'}"
+    st.session_state["_corrected"] = (f"Saved to {esc(str(result.manifest))} and updated the archive: "
+                                      + ", ".join(f"{FIELDS[k].lower()} → {esc_line(v) or '(as the paper says)'}"
                                                   for k, v in changes.items()) + ". It stays when the archive is rebuilt.")
     st.session_state.pop("doc_choice", None)
     st.rerun()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import explore
 from ..models import long_date
-from ..render import esc
+from ..render import esc, esc_line
 from . import common
 
 
@@ -34,18 +34,18 @@ def render() -> None:
         current = None
         for m in shown:
             if not m.placed:
-                st.header(m.label)
+                st.header(esc_line(m.label))
                 common.note("These papers do not say which committee or meeting date they are for. Give them one on "
                             "the Documents page, where papers with unknown details are listed first.")
                 _papers(m, expanded=False)
                 continue
             if (m.council, m.committee) != current:
-                st.header(m.committee)
+                st.header(esc_line(m.committee))
                 if m.council:
                     st.markdown(f"*{esc(m.council)}*", unsafe_allow_html=True)
                 current = (m.council, m.committee)
             n = len(m.papers)
-            with st.expander(f"{long_date(m.date)} ({n} paper{'s' * (n != 1)})", expanded=len(shown) <= 3):
+            with st.expander(f"{esc_line(long_date(m.date))} ({n} paper{'s' * (n != 1)})", expanded=len(shown) <= 3):
                 _papers(m)
 
 

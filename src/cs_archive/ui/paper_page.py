@@ -14,7 +14,7 @@ import streamlit as st
 
 from .. import explore
 from ..models import long_date
-from ..render import esc, passage_html
+from ..render import esc, esc_line, esc_name, passage_html
 from . import common
 
 STATIC = Path(__file__).resolve().parents[3] / "static"  # beside app.py when run from a checkout
@@ -52,14 +52,14 @@ def _chooser(archive) -> None:
 def _paper(archive, info: explore.PaperInfo, at: str) -> None:
     passages = explore.paper_passages(archive, info.doc_id)
     cited = next((p for p in passages if p.chunk_id == at), None)
-    st.title(info.title or "Untitled paper")
+    st.title(esc_line(info.title or "Untitled paper"))
     st.markdown(esc(" · ".join(x for x in (info.committee or "Unknown committee", long_date(info.date),
                                             info.council, info.doc_type) if x)), unsafe_allow_html=True)
     common.published_link(info.url)
     source = Path(info.source)
     is_pdf = source.suffix.lower() == ".pdf"
     if source.is_file():
-        st.download_button(f"Download the original file ({source.name})", source.read_bytes(),
+        st.download_button(f"Download the original file ({esc_name(source.name)})", source.read_bytes(),
                            file_name=source.name, mime="application/pdf" if is_pdf else "text/plain",
                            on_click="ignore")
     else:

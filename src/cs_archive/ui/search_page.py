@@ -22,10 +22,12 @@ EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 
 
 def _date(s: str | None) -> date | None:
+    """A date the date boxes can hold, else None."""
     try:
-        return date.fromisoformat(s) if s else None
+        d = date.fromisoformat(s) if s else None
     except ValueError:
         return None
+    return d if d is None or EARLIEST <= d <= LATEST else None
 
 
 def _k(s) -> int:
@@ -41,6 +43,10 @@ def _from_url() -> None:
     url = {k: st.query_params.get(k, "") for k in URL_KEYS}
     if st.session_state.get("_written") == url and "w_q" in st.session_state:
         return
+    for name in ("since", "until"):
+        if url[name] and _date(url[name]) is None:  # left out, and so gone from the address
+            st.warning(f"The link's {name}={esc(url[name][:40])} is not a date the search can use, so it is left out: "
+                       "write it as YYYY-MM-DD, e.g. 2024-01-04.")
     st.session_state.update({
         "w_q": url["q"], "w_since": _date(url["since"]), "w_until": _date(url["until"]),
         "w_committee": url["committee"], "w_council": url["council"], "w_topic": url["topic"],
@@ -142,7 +148,13 @@ _lit: set[tuple] = set()
 
 def _results(archive, state: dict) -> None:
     from ..config import model_name
+    from ..search import QueryTooLong, check_query
 
+    try:
+        check_query(state["q"])  # (as search does: said here as a sentence, not a failure)
+    except QueryTooLong as e:
+        st.warning(esc(str(e)[:1].upper() + str(e)[1:]))
+        return
     filters = tuple(state[key] or None for key in ("since", "until", "committee", "council", "topic", "type"))
     k = int(state["k"])
     key = (*common.archive_key(archive), model_name(), state["q"], filters, k)
