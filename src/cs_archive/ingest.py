@@ -36,6 +36,7 @@ import numpy as np
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
 from .chunking.ocr import Scan, read_scans
+from .chunking.ocr import sha256_of as file_sha256  # the file's SHA-256, read in blocks
 from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
 from .chunking.metadata import METADATA_VERSION
 from .chunking.overrides import supplied
@@ -423,15 +424,6 @@ def page_list(pages) -> str:
             runs.append([p])
     parts = [f"{r[0]}-{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs]
     return ("page " if len(pages) == 1 else "pages ") + ", ".join(parts)
-
-
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256, read in blocks so that a large file costs no memory."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _one_line(e: Exception) -> str:

@@ -322,6 +322,7 @@ def read_scans(paths, progress=lambda line: None, workers: int | None = None) ->
 
 
 def sha256_of(path: Path) -> str:
+    """The file's SHA-256, read in blocks so that a large file costs no memory."""
     import hashlib
 
     h = hashlib.sha256()
