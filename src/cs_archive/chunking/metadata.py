@@ -180,11 +180,8 @@ def _council_named_most(text: str, limit: int = 60_000) -> str | None:
     """The one council a paper names, when it names one only and at least twice: the paper's
     own when no header names it. A paper naming several (a partner, another council's scheme
     it learns from) says nothing sure of its own."""
-    names = {name for _, _, name in councils_in(text[:limit])}
-    if len(names) != 1:
-        return None
-    name = names.pop()
-    return name if sum(1 for *_, n in councils_in(text[:limit]) if n == name) >= 2 else None
+    named = [name for _, _, name in councils_in(text[:limit])]
+    return named[0] if len(named) >= 2 and len(set(named)) == 1 else None
 
 
 class _Reader:
