@@ -14,7 +14,8 @@ from typing import Iterator
 from ..models import Chunk, LoadedText, Paper, PaperMeta
 from .filenames import hints
 from .load import load
-from .metadata import inherit, read_meta
+from .meetings import inherit
+from .metadata import read_meta
 from .overrides import apply_overrides, corrected_fields, read_overrides
 from .packs import split_pack
 from .sections import CHUNKER_VERSION, split_units, subsections_of
@@ -72,8 +73,6 @@ def papers_of(loaded: LoadedText, source: str, digest: str, overrides: dict | No
         if pack is None:
             meta = from_names(meta, source, whole)
             pack = apply_overrides(meta, overrides, whole_file=True) if not whole else meta
-            if pack.doc_type == "minutes" and not whole:
-                pack = replace(pack, date=None)
         else:
             meta = inherit(meta, pack)
         meta = apply_overrides(meta, overrides, whole_file=whole, corrected=corrected)

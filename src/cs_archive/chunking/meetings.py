@@ -55,6 +55,15 @@ def share(papers: list[Filed]) -> dict[str, PaperMeta]:
     return {p.doc_id: metas[p.doc_id] for p in papers if metas[p.doc_id] != p.meta}
 
 
+def inherit(meta: PaperMeta, cover: PaperMeta) -> PaperMeta:
+    """A component of a pack takes the cover's council, committee and meeting date where it
+    states none ("meeting"). Minutes keep their own date (they record an earlier meeting), and
+    a cover that is minutes gives no date."""
+    return meta.given("meeting", council=None if meta.council else cover.council,
+                      committee=None if meta.committee else cover.committee,
+                      date=None if meta.date or "minutes" in (meta.doc_type, cover.doc_type) else cover.date)
+
+
 def _packs(papers: list[Filed], metas: dict[str, PaperMeta]) -> None:
     by_source: dict[str, list[Filed]] = defaultdict(list)
     for p in papers:
@@ -64,11 +73,7 @@ def _packs(papers: list[Filed], metas: dict[str, PaperMeta]) -> None:
         parts.sort(key=lambda p: p.idx)
         cover = metas[parts[0].doc_id]
         for p in parts[1:]:
-            m = metas[p.doc_id]
-            metas[p.doc_id] = m.given("meeting", council=None if m.council else cover.council,
-                                      committee=None if m.committee else cover.committee,
-                                      date=None if m.date or m.doc_type == "minutes" or cover.doc_type == "minutes"
-                                      else cover.date)
+            metas[p.doc_id] = inherit(metas[p.doc_id], cover)
 
 
 def _words(name: str | None) -> frozenset[str]:

@@ -25,7 +25,7 @@ from ..models import PaperMeta
 from .councils import canonical, councils_in
 from .dates import DATE_PATTERN, MONTHS, MON3, dates_in, parse_date
 from .exempt import _is_marking
-from .overrides import DOC_TYPES  # noqa: F401  (the types a paper can have)
+from .overrides import DOC_TYPES
 
 # Bump when what is read changes, so that files are read again at the next ingest.
 METADATA_VERSION = "5"
@@ -618,11 +618,3 @@ def _title_like(line: str) -> bool:
                     r"report|decision|decision recording form)", line):
         return False
     return heading_like(line, 16)
-
-
-def inherit(meta: PaperMeta, pack: PaperMeta) -> PaperMeta:
-    """A component of a pack takes the pack's council, committee and meeting date where it
-    states none ("meeting"). Minutes keep their own date: they record an earlier meeting."""
-    return meta.given("meeting", council=None if meta.council else pack.council,
-                      committee=None if meta.committee else pack.committee,
-                      date=None if meta.date or meta.doc_type == "minutes" else pack.date)
