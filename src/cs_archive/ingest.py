@@ -279,7 +279,7 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
     spool = ChunkSpool()
     hashes: list[str] = []
     try:
-        rf = read_file(path, data_hash=sha, chunk=False, ocr=ocr_texts)
+        rf = read_file(path, data_hash=sha, chunk=False, ocr=ocr_texts, overrides=overrides)
         loaded, papers = rf.loaded, rf.papers
         titles = {p.doc_id: p.meta.title for p in papers}
         for c in iter_chunks(papers, loaded):

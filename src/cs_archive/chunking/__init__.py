@@ -40,14 +40,16 @@ class ReadFile:
 
 
 def read_file(path: str | Path, data_hash: str | None = None, chunk: bool = True,
-              ocr: dict[int, str] | None = None) -> ReadFile:
+              ocr: dict[int, str] | None = None, overrides: dict | None = None) -> ReadFile:
     """``chunk=False`` leaves ``chunks`` empty, for a caller that takes them one at a time
     from ``iter_chunks(rf.papers, rf.loaded)`` (ingest: a paper of thousands of pages).
-    ``ocr``: text read by OCR for scanned pages (page -> text, ``chunking.ocr``)."""
+    ``ocr``: text read by OCR for scanned pages (page -> text, ``chunking.ocr``);
+    ``overrides``: what people supplied beside the file, when the caller has read it already."""
     path = Path(path)
     digest = data_hash or hashlib.sha256(path.read_bytes()).hexdigest()
     loaded = load(path, ocr)
-    papers = papers_of(loaded, str(path), digest, read_overrides(path), corrected_fields(path))
+    supplied = read_overrides(path) if overrides is None else overrides
+    papers = papers_of(loaded, str(path), digest, supplied, corrected_fields(path))
     chunks = tuple(iter_chunks(papers, loaded)) if chunk else ()
     return ReadFile(str(path), digest, loaded, tuple(papers), chunks)
 
