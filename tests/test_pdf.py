@@ -12,6 +12,13 @@ REPORT = PDFS / "report_running_headers.pdf"
 MINUTES = PDFS / "minutes_layout.pdf"
 
 
+@pytest.fixture
+def pypdf_here(monkeypatch):
+    """pypdf run in this process, where the test patches it (not in read_pages's worker)."""
+    from cs_archive.chunking import pdf
+    monkeypatch.setattr(pdf, "read_pages", lambda path: pdf._read_pages(path, pdf.MAX_CHARS, pdf.PAGE_CHARS))
+
+
 @pytest.fixture(scope="module")
 def report():
     return load_pdf(REPORT)
@@ -138,7 +145,7 @@ def test_pdf_without_pages(tmp_path):
     assert caught.value.reason == "PDF has no pages"
 
 
-def test_page_whose_extraction_fails_is_left_empty(monkeypatch):
+def test_page_whose_extraction_fails_is_left_empty(monkeypatch, pypdf_here):
     real = pypdf.PageObject.extract_text
 
     def flaky(page, *args, **kwargs):
@@ -155,7 +162,7 @@ def test_page_whose_extraction_fails_is_left_empty(monkeypatch):
     assert loaded.text[loaded.page_starts[1]:loaded.page_starts[2]] == "\n"
 
 
-def test_every_page_failing_is_a_load_error(monkeypatch):
+def test_every_page_failing_is_a_load_error(monkeypatch, pypdf_here):
     def broken(page, *args, **kwargs):
         raise ValueError("bad content stream")
 

@@ -6,12 +6,24 @@ made plain; running headers and footers (lines at the top or bottom of most page
 ignored) and bare page numbers are dropped and counted. Pages are joined with "\\n", except
 that a sentence running over a page break is rejoined with a space, and a word hyphenated at
 the end of a line (on one page or across two) is rejoined without its hyphen.
+
+pypdf reads the file in a worker process, under limits (read when used), so that a malformed or
+hostile PDF fails alone, with its reason, instead of running for hours or growing without end
+while the ingest holds the archive's lock: ``CS_ARCHIVE_PDF_TIMEOUT`` seconds per 5 MB of file
+(at least once; default 60), ``CS_ARCHIVE_PDF_MEMORY_MB`` of address space (default 2048) and
+``CS_ARCHIVE_PDF_MAX_CHARS`` characters of text (default 50 million; and 200,000 on one page).
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
+import socket
+import subprocess
+import sys
+import threading
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping
 
 if TYPE_CHECKING:
@@ -26,6 +38,14 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 CHECK_FILE = "Check the file is a complete PDF."
 DOWNLOAD_AGAIN = "Download it again: this copy is not a complete PDF."
+RESAVE = "The PDF may be malformed: re-save it (e.g. print it to a new PDF)."
+MALFORMED = "The PDF may be malformed: re-save it (e.g. print it to a new PDF), or raise the limit."
+TIMEOUT = 60  # seconds to read a file's text, per 5 MB of it (at least once)
+MEMORY_MB = 2048  # address space of the process that reads it
+MAX_CHARS = 50_000_000  # characters of text in one file: 10,000 dense pages hold 37 million
+PAGE_CHARS = 200_000  # ... and on one page: a dense page of tables holds 10,000
+_worker = None  # (process, pipe): the process reading PDFs for this one, once started
+_worker_lock = threading.Lock()
 
 
 class NeedsOCR(LoadError):
@@ -41,6 +61,7 @@ _PLAIN = str.maketrans({
 })
 _PAGE_NUMBER = re.compile(r"page\s+\d{1,4}(?:\s+of\s+\d{1,4})?|\d{1,3}|-\s*\d{1,3}\s*-", re.IGNORECASE)
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")  # a letter, then a hyphen ending the line
+_INLINE_IMAGE = re.compile(rb"BI\s")  # the operator that begins an inline image (after a space)
 _SENTENCE_END = (".", "!", "?", ":", ";")
 RELEASE_EVERY = 50  # pages read between emptyings of pypdf's object cache
 _EDGE = 2  # how many non-empty lines at the top and at the bottom may be boilerplate
@@ -59,24 +80,24 @@ def load_pdf(path, ocr: Mapping[int, str] | None = None) -> LoadedText:
     listed in ``ocr_done``. Pages with no text but a picture on them (scanned pages among typed
     ones) and no OCR text are listed in ``ocr_pages``; a PDF with no text on any page raises
     ``NeedsOCR``."""
-    head, tail = _ends(path)
     pages: list[str | None] = []  # each page's lines, joined by "\n" (one string, not a list)
     edges: Counter = Counter()  # edge lines (digits ignored), counted once per page with text
     with_text, failed, has_text, ocr_pages, ocr_done = 0, 0, False, [], []
-    with open(path, "rb") as stream:
-        for number, (raw, pictured) in enumerate(_extract(_open(stream, head, tail)), 1):
-            if ocr and ocr.get(number) and (not (raw and raw.strip()) or junk_text(raw)):
-                raw, pictured = ocr[number], False
-                ocr_done.append(number)
-            failed += raw is None
-            has_text = has_text or bool(raw and raw.strip())
-            if pictured:
-                ocr_pages.append(number)
-            lines = _lines(raw or "")
-            if any(lines):
-                with_text += 1
-                edges.update({_key(lines[i]) for i in _edges(lines)})
-            pages.append("\n".join(lines))
+    extracted = read_pages(path)
+    for number, (raw, pictured) in enumerate(extracted, 1):
+        extracted[number - 1] = None  # let each page's raw text go once it is split into lines
+        if ocr and ocr.get(number) and (not (raw and raw.strip()) or junk_text(raw)):
+            raw, pictured = ocr[number], False
+            ocr_done.append(number)
+        failed += raw is None
+        has_text = has_text or bool(raw and raw.strip())
+        if pictured:
+            ocr_pages.append(number)
+        lines = _lines(raw or "")
+        if any(lines):
+            with_text += 1
+            edges.update({_key(lines[i]) for i in _edges(lines)})
+        pages.append("\n".join(lines))
     if failed == len(pages):
         raise LoadError("not a readable PDF (text extraction failed on every page)", CHECK_FILE)
     if not has_text:
@@ -97,6 +118,119 @@ def load_pdf(path, ocr: Mapping[int, str] | None = None) -> LoadedText:
                       ocr_pages=tuple(ocr_pages), ocr_done=tuple(ocr_done))
 
 
+def read_pages(path) -> list[tuple[str | None, bool] | None]:
+    """Each page's text (None when its extraction failed) and whether it is a scanned page;
+    ``LoadError`` when the file is not a readable PDF or breaks a limit.
+
+    pypdf runs in a worker process under the limits (``_serve``), started when first needed and
+    kept for the next file: a fresh one costs a second of imports. A worker that broke a limit,
+    or died, is killed and replaced. One file at a time: callers in other threads wait."""
+    global _worker
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0  # the worker says what is wrong with it
+    limit = round(_setting("CS_ARCHIVE_PDF_TIMEOUT", TIMEOUT) * max(1.0, size / (5 << 20)), 1)
+    memory_mb = _setting("CS_ARCHIVE_PDF_MEMORY_MB", MEMORY_MB)
+    max_chars = int(_setting("CS_ARCHIVE_PDF_MAX_CHARS", MAX_CHARS))
+    with _worker_lock:
+        if _worker is None or _worker[0].poll() is not None:  # (or it was killed from outside while idle)
+            _worker = _start_worker()
+        process, pipe = _worker
+        try:
+            pipe.send((os.fspath(path), limit, memory_mb, max_chars, PAGE_CHARS))
+            answer = pipe.recv() if pipe.poll(limit) else ("timeout",)
+        except (EOFError, OSError):  # it died: killed from outside, or a crash
+            answer = ("died",)
+        if answer[0] not in ("pages", "error"):
+            _worker = None
+            process.kill()
+            process.wait()
+            pipe.close()
+    if answer[0] == "pages":
+        return answer[1]
+    if answer[0] == "error":
+        raise LoadError(*answer[1:])
+    raise LoadError({"timeout": f"text extraction took over {limit:g} s (CS_ARCHIVE_PDF_TIMEOUT)",
+                     "memory": f"text extraction needed over {memory_mb:g} MB of memory (CS_ARCHIVE_PDF_MEMORY_MB)",
+                     "died": f"text extraction failed (its process ended with code {process.returncode})"}[answer[0]],
+                    MALFORMED)
+
+
+def _setting(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _start_worker():
+    """A fresh Python running ``_serve``, and a pipe to it: a plain subprocess, not a
+    multiprocessing one, which would import the caller's main script again (the Streamlit
+    app's, under Streamlit)."""
+    from multiprocessing.connection import Connection
+
+    here, there = socket.socketpair()
+    src = os.fspath(Path(__file__).resolve().parents[2])  # where this copy of cs_archive is
+    code = (f"import sys; sys.path.insert(0, {src!r}); "
+            f"from cs_archive.chunking.pdf import _serve; _serve({there.fileno()})")
+    process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               pass_fds=(there.fileno(),))
+    there.close()
+    return process, Connection(here.detach())
+
+
+def _serve(fd: int) -> None:
+    """The worker: read the file each request names, under its limits, and send back its pages
+    or the reason it could not be read, until the pipe is closed. Its own CPU-time limit ends it
+    should its caller die while it reads."""
+    import resource
+    from multiprocessing.connection import Connection
+
+    pipe = Connection(fd)
+    try:
+        while True:
+            try:
+                path, limit, memory_mb, max_chars, page_chars = pipe.recv()
+            except EOFError:
+                return
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            for which, soft in ((resource.RLIMIT_AS, memory_mb * 2**20),
+                                (resource.RLIMIT_CPU, used.ru_utime + used.ru_stime + 2 * limit + 1)):
+                try:
+                    resource.setrlimit(which, (int(soft), resource.getrlimit(which)[1]))
+                except (ValueError, OSError):
+                    pass  # over the hard limit: the caller's time limit still holds
+            try:
+                answer = ("pages", _read_pages(path, max_chars, page_chars))
+            except LoadError as e:
+                answer = ("error", e.reason, e.advice)
+            except MemoryError:
+                answer = ("memory",)
+            try:
+                pipe.send(answer)
+            except MemoryError:  # no room left to pack the pages up
+                pipe.send(("memory",))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the caller says so
+        return
+
+
+def _read_pages(path, max_chars: int, page_chars: int) -> list[tuple[str | None, bool]]:
+    head, tail = _ends(path)
+    total, pages = 0, []
+    with open(path, "rb") as stream:
+        for number, (raw, pictured) in enumerate(_extract(_open(stream, head, tail)), 1):
+            total += len(raw or "")
+            if len(raw or "") > page_chars:
+                raise LoadError(f"over {page_chars:,} characters of text on page {number} alone, more than a real "
+                                "page holds", RESAVE)
+            if total > max_chars:
+                raise LoadError(f"over {max_chars:,} characters of text (CS_ARCHIVE_PDF_MAX_CHARS)", MALFORMED)
+            pages.append((raw, pictured))
+    return pages
+
+
 def _open(stream, head: bytes, tail: bytes) -> PdfReader:
     if head and b"%PDF-" not in head:
         low = head.lower()
@@ -109,6 +243,8 @@ def _open(stream, head: bytes, tail: bytes) -> PdfReader:
         reader = PdfReader(stream)
         locked = reader.is_encrypted and not reader.decrypt("")
         count = 0 if locked else len(reader.pages)
+    except MemoryError:
+        raise
     except Exception as exc:  # pypdf raises PdfReadError and friends, but not only those
         if tail and b"%%EOF" not in tail:
             raise LoadError("not a readable PDF (truncated: it stops before its end-of-file marker)",
@@ -152,6 +288,10 @@ def _extract(reader: PdfReader) -> Iterator[tuple[str | None, bool]]:
         try:
             page = reader.pages[index]
             text = page.extract_text() or ""
+        except RecursionError:  # objects drawing themselves, or nested thousands deep
+            raise LoadError(f"page {index + 1} is nested too deeply to read (RecursionError)", RESAVE) from None
+        except MemoryError:
+            raise
         except Exception:
             page, text = None, None
         yield text, text is not None and not text.strip() and _has_picture(page)
@@ -160,11 +300,31 @@ def _extract(reader: PdfReader) -> Iterator[tuple[str | None, bool]]:
 
 
 def _has_picture(page) -> bool:
-    """An image on the page (an image XObject, also inside a form, or an inline image)."""
+    """An image on the page: an image XObject among its resources (also inside a form), or an
+    inline image (``BI``) in its content. Found in the resources and the raw content bytes, not
+    with pypdf's ``page.images``, which parses every operator: seconds on some scanned pages."""
     try:
-        return len(page.images) > 0
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+        inline = any(m.start() == 0 or data[m.start() - 1:m.start()].isspace() for m in _INLINE_IMAGE.finditer(data))
+        return inline or _has_image_xobject(page, set())
+    except MemoryError:
+        raise
     except Exception:
         return False
+
+
+def _has_image_xobject(holder, seen: set[int]) -> bool:
+    resources = holder.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources else None
+    for ref in xobjects.get_object().values() if xobjects else ():
+        xobject = ref.get_object()
+        if id(xobject) not in seen:
+            seen.add(id(xobject))
+            kind = xobject.get("/Subtype")
+            if kind == "/Image" or (kind == "/Form" and _has_image_xobject(xobject, seen)):
+                return True
+    return False
 
 
 def _forget_parsed_objects(reader: PdfReader) -> None:
