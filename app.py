@@ -4,6 +4,14 @@ Run with `make run` (or `streamlit run app.py`). A search is a link:
 /?q=children+in+care&since=2023-01-01 (parameter names in CONTRACT.md). The pages are thin
 scripts in src/cs_archive/ui/pages/ over the library; this file only wires them.
 
+Who may do what (docs/security.md): `streamlit run app.py` listens on this computer only
+(127.0.0.1, .streamlit/config.toml), and its one user is a clerk. To run it for others, either
+- configure sign-in (OpenID Connect: Microsoft Entra ID, Google, Keycloak) and roles in
+  .streamlit/secrets.toml (see .streamlit/secrets.example.toml), and serve it behind a TLS
+  reverse proxy; each visitor is then public until signed in, a member or a clerk after; or
+- `streamlit run app.py --server.address 0.0.0.0`, without sign-in: everyone is public and the
+  archive is read-only (no papers not for publication, no adding, correcting or removing).
+
 `streamlit run app.py` first imports this file (as the module ``app``) to find the server,
 ``app`` below; its start-up hook loads the model, the search code and the archive while the
 first browser is still loading Streamlit's own scripts. Streamlit then runs the file as
@@ -20,7 +28,7 @@ def main() -> None:
     warm.start()  # unless the server's hook has: the model loads on a thread while the page draws
 
     from cs_archive.config import store_location
-    from cs_archive.ui import common
+    from cs_archive.ui import auth, common
 
     st.set_page_config(page_title="Council papers search", page_icon=":material/search:", layout="wide")
 
@@ -38,6 +46,10 @@ def main() -> None:
         ui_commitments.render(store_location(None, None))
 
     pages["commitments"] = st.Page(commitments, title="Commitments", icon=":material/task_alt:", url_path="commitments")
+    if not auth.viewer().role.can_edit:
+        del pages["add"]
+    auth.sign_in_panel()
+    common.exempt_switch()
     common.PAGES.clear()
     common.PAGES.update(pages)
     st.navigation(list(pages.values())).run()
@@ -46,4 +58,7 @@ def main() -> None:
 if __name__ == "__main__":  # a visitor's run of the script
     main()
 else:  # `streamlit run app.py` looking for the server
-    app = st.App(__file__, lifespan=warm.lifespan)
+    from cs_archive.ui import originals
+
+    # Served beside the pages, checked in its handler: originals at the viewer's signed link.
+    app = st.App(__file__, lifespan=warm.lifespan, routes=[originals.ROUTE])

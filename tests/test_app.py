@@ -6,6 +6,7 @@ corrections).
 """
 import csv
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -328,11 +329,20 @@ def test_a_pdf_paper_offers_the_original_at_the_cited_page(monkeypatch, tmp_path
     assert [t.label for t in at.tabs] == ["Text in reading order", f"Original PDF (page {row['page']})"]
     download = at.get("download_button")[0]
     assert "report_running_headers.pdf" in download.proto.label
-    # static serving is on in .streamlit/config.toml: the app serves the file, opened at the page
-    url = f"/app/static/papers/{row['doc_id']}.pdf#page={row['page']}"
-    assert any(f'<iframe src="{url}"' in m.value for m in at.markdown)
-    served = ROOT / "static" / "papers" / f"{row['doc_id']}.pdf"
-    assert served.read_bytes() == (papers / "report_running_headers.pdf").read_bytes()
+    # the app serves the file through its checked route, at a link signed for this paper, opened at the page
+    from urllib.parse import parse_qs, urlsplit
+
+    from cs_archive.ui import originals
+
+    (src,) = [re.search(r'<iframe src="([^"]+)"', m.value).group(1) for m in at.markdown if "<iframe" in m.value]
+    parts = urlsplit(src.replace("&amp;", "&"))
+    assert parts.path == f"/original/{row['doc_id']}" and parts.fragment == f"page={row['page']}"
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert originals.valid(row["doc_id"], query["expires"], query["sig"])
+    assert not originals.valid(row["doc_id"] + "x", query["expires"], query["sig"])
+    assert not originals.valid(row["doc_id"], str(int(query["expires"]) + 1), query["sig"])
+    assert not originals.valid(row["doc_id"], query["expires"], query["sig"], now=int(query["expires"]) + 1)
+    assert not (ROOT / "static" / "papers" / f"{row['doc_id']}.pdf").exists()  # nothing copied to a public folder
 
 
 def test_upload_of_a_pdf_with_scanned_pages_says_which_pages_need_ocr(monkeypatch, hash_archive, tmp_path):

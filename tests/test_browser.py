@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -318,9 +319,15 @@ def test_a_pdf_opens_at_the_cited_page_served_by_the_app(browser, server, archiv
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", tab)
     frame = _wait(browser, 'iframe[title^="The original PDF"]', timeout=60)
     src = frame.get_attribute("src")
-    assert src.endswith(f"/app/static/papers/{row['doc_id']}.pdf#page={row['page']}")
+    assert f"/original/{row['doc_id']}?expires=" in src and src.endswith(f"#page={row['page']}")
     with urllib.request.urlopen(src.split("#")[0], timeout=10) as r:
         assert r.headers["Content-Type"] == "application/pdf" and r.read() == PDF.read_bytes()
+        assert "no-store" in r.headers["Cache-Control"]
+    for forged in (src.split("#")[0].replace("sig=", "sig=0"), f"{server}/original/{row['doc_id']}",
+                   f"{server}/app/static/papers/{row['doc_id']}.pdf"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=10)
+        assert refused.value.code in (403, 404), forged
     time.sleep(3)
     assert browser.execute_script("return arguments[0].contentDocument === null || "
                                   "arguments[0].contentDocument.contentType", frame) in (None, "application/pdf")

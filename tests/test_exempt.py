@@ -99,7 +99,7 @@ def archive(tmp_path) -> tuple[Path, Path]:
 
 
 def _find(index, query, **filters):
-    a = Archive(index)
+    a = Archive(index, exempt=filters.get("include_exempt", False))
     try:
         return search(a, HashEmbedder(), query, k=20, filters=Filters(**filters))
     finally:
@@ -170,7 +170,7 @@ def test_editing_the_marking_away_publishes_the_paper(archive):
     hits = _find(index, '"preferred bidder"')
     found = {Path(h.source).name for h in hits} | {Path(d["source"]).name for h in hits for d in h.also_in}
     assert "exempt.txt" in found  # (its text is a near-duplicate of public.txt's, so it may be in also_in)
-    assert [Path(e["source"]).name for e in Archive(index).stats()["exempt_withheld"]] == ["pack.txt"]
+    assert [Path(e["source"]).name for e in Archive(index, exempt=True).stats()["exempt_withheld"]] == ["pack.txt"]
     assert check(index) == []
 
 
@@ -182,7 +182,7 @@ def test_archive_built_before_exemptions_still_opens_and_searches(archive):
     db.execute("DROP TABLE needs_ocr")
     db.commit()
     db.close()
-    s = Archive(index).stats()
+    s = Archive(index, exempt=True).stats()
     assert s["exempt_withheld"] == [] and s["needs_ocr"] == []
     hits = _find(index, '"preferred bidder"')
     assert "exempt.txt" in {Path(h.source).name for h in hits} | {Path(d["source"]).name for h in hits
@@ -209,7 +209,7 @@ def test_show_withholds_an_exempt_passage_unless_asked(archive, cli, hash_env):
 
 # -- marking by hand: the `exempt` column of manifest.csv (or "exempt" in <file>.meta.json) --------
 def _withheld(index) -> list[tuple[str, str]]:
-    a = Archive(index)
+    a = Archive(index, exempt=True)
     try:
         return sorted((Path(e["source"]).name, e["reason"]) for e in a.stats()["exempt_withheld"])
     finally:

@@ -254,7 +254,7 @@ def test_earlier_papers_leave_out_exempt_ones_as_search_does(tmp_path, hash_env)
     (folder / "later.txt").write_text(paper("Is the report confidential? No", price="£950,000")
                                       .replace("4 January 2024", "5 March 2025"), encoding="utf-8")
     ingest([folder], tmp_path / "index", HashEmbedder())
-    archive = Archive(tmp_path / "index")
+    archive = Archive(tmp_path / "index", exempt=True)  # a member's reader: exempt only when asked
     later = next(r["chunk_id"] for r in archive.db.execute(
         "SELECT c.chunk_id, p.source FROM chunks c JOIN papers p USING(doc_id) WHERE c.text LIKE '%£950,000%'"))
     shown = explore.earlier(archive, later, k=10, min_cosine=-1.0)
@@ -262,6 +262,10 @@ def test_earlier_papers_leave_out_exempt_ones_as_search_does(tmp_path, hash_env)
     assert "public.txt" in sources and "exempt.txt" not in sources
     asked = explore.earlier(archive, later, k=10, min_cosine=-1.0, include_exempt=True)
     assert "exempt.txt" in {Path(h.source).name for h in asked}
+    assert all(h.exempt == (Path(h.source).name == "exempt.txt") for h in asked)
+    public = Archive(tmp_path / "index")  # asking cannot widen what a public reader shows
+    assert "exempt.txt" not in {Path(h.source).name
+                                for h in explore.earlier(public, later, k=10, min_cosine=-1.0, include_exempt=True)}
 
 
 # -- exports cannot be turned against whoever opens them ----------------------------------

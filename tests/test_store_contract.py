@@ -198,12 +198,50 @@ def test_exempt_papers_drop_out_of_filtered_paper_lists(location):
     secret = rf.papers[0].doc_id
     with writing(location, EMB.name, EMB.dim) as w:
         put(w, pack, exempt={secret: "Exempt: paragraph 3 of Schedule 12A"})
-    a = open_archive(location)
+    a = open_archive(location, exempt=True)
     every = {p["doc_id"] for p in a.papers()}
     assert secret in every
     assert {p["doc_id"] for p in a.papers(filters=Filters())} == every - {secret}
     assert {p["doc_id"] for p in a.papers(filters=Filters(include_exempt=True))} == every
     a.close()
+    public = open_archive(location)
+    assert {p["doc_id"] for p in public.papers()} == every - {secret}
+    assert {p["doc_id"] for p in public.papers(filters=Filters(include_exempt=True))} == every - {secret}
+    public.close()
+
+
+def test_a_reader_not_opened_for_exempt_papers_never_returns_them(location):
+    """The access rule lives in the reader: every read of a public reader leaves out a paper
+    marked exempt (rows, neighbours, the paper's chunks, lists, names, dates, counts), whatever
+    the filters ask; a reader opened with ``exempt=True`` returns it, each row marked."""
+    pack = max(SEED_FILES, key=lambda f: len(prepared_file(f)[0].papers))
+    rf, _, _ = prepared_file(pack)
+    secret = rf.papers[0].doc_id
+    with writing(location, EMB.name, EMB.dim) as w:
+        put(w, pack, exempt={secret: "Exempt: paragraph 3 of Schedule 12A"})
+        put(w, SEED_FILES[0])
+    member, public = open_archive(location, exempt=True), open_archive(location)
+    rows = all_rows(member)
+    hidden = {i: r for i, r in rows.items() if r["doc_id"] == secret}
+    assert hidden and all(r["exempt"] for r in hidden.values())
+    assert not any(r["exempt"] for i, r in rows.items() if i not in hidden)
+    some = next(iter(hidden.values()))
+    assert public.chunk_rows(list(rows)).keys() == rows.keys() - hidden.keys()
+    assert public.chunk_by_id(some["chunk_id"]) is None and member.chunk_by_id(some["chunk_id"]) is not None
+    assert public.paper_chunk_ids(secret) == [] and public.paper_chunks(secret) == []
+    assert len(member.paper_chunks(secret)) == len(hidden)
+    assert all(r["doc_id"] != secret for r in public.neighbours(some, 50))
+    assert public.papers(secret) == [] and [p["doc_id"] for p in member.papers(secret)] == [secret]
+    allowed = public.filtered_ids(Filters(include_exempt=True), [])
+    _, ids = public.dense(np.frombuffer(some["vector"], dtype="float32"), len(rows), allowed)
+    assert allowed is not None and len(ids) == len(rows) - len(hidden) and not set(map(int, ids)) & set(hidden)
+    s, t = public.stats(), member.stats()
+    assert s["papers"] == t["papers"] - 1 and s["chunks"] == t["chunks"] - len(hidden)
+    assert s["exempt_withheld"] == [] and [e["doc_id"] for e in t["exempt_withheld"]] == [secret]
+    only_secret = {c for c in member.distinct("committee")} - {p["committee"] for p in public.papers()}
+    assert not only_secret & set(public.distinct("committee"))
+    member.close()
+    public.close()
 
 
 # -- the search primitives ----------------------------------------------------------------------
@@ -433,7 +471,7 @@ def test_exempt_papers_are_left_out_unless_asked(location):
     secret = rf.papers[0].doc_id
     with writing(location, EMB.name, EMB.dim) as w:
         put(w, pack, exempt={secret: "Exempt: paragraph 3 of Schedule 12A"})
-    a = open_archive(location)
+    a = open_archive(location, exempt=True)
     rows = all_rows(a)
     allowed = set(map(int, a.filtered_ids(Filters(), [])))
     assert allowed == {i for i, r in rows.items() if r["doc_id"] != secret} and allowed
@@ -494,7 +532,7 @@ def test_provenance_exemption_and_unknown_fields_round_trip(location):
         _put_papers(w, "pack.txt", [_paper(d, "pack.txt", n, True, **m) for n, (d, m) in enumerate(PACK)],
                     exempt={"pk-2": "Exempt information: Paragraph 3"})
         _put_papers(w, "loose.txt", [_paper(LOOSE[0], "loose.txt", 0, False, **LOOSE[1])])
-    a = open_archive(location)
+    a = open_archive(location, exempt=True)
     every = a.papers(order="source")
     assert [(p["source"], p["idx"], p["doc_id"], p["exempt"], p["n"]) for p in every] == [
         ("loose.txt", 0, "solo", False, 1), ("pack.txt", 0, "pk-1", False, 1), ("pack.txt", 1, "pk-2", True, 1),
@@ -505,6 +543,9 @@ def test_provenance_exemption_and_unknown_fields_round_trip(location):
                                                  "doc_type": "correction", "title": "paper"}
     # stats: every stored paper, the exempt one too (as its other counts); type "other" is unknown
     assert a.stats()["unknown"] == {"council": 2, "committee": 2, "date": 1, "doc_type": 1, "title": 1}
+    a.close()
+    a = open_archive(location)  # a public reader counts what it may show
+    assert a.stats()["unknown"] == {"council": 1, "committee": 2, "date": 1, "doc_type": 1, "title": 1}
     a.close()
     # stored again with other values: the old provenance goes with the old papers
     with writing(location, EMB.name, EMB.dim) as w:

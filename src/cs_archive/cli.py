@@ -141,11 +141,12 @@ def _shown(location) -> str:
     return str(location)
 
 
-def _open(args):
+def _open(args, exempt: bool = False):
+    """The archive the options name, opened for papers marked exempt only when ``exempt``."""
     from .config import model_name
     from .index.base import open_archive
 
-    archive = open_archive(_folder(args))
+    archive = open_archive(_folder(args), exempt=exempt)
     archive.check_model(model_name())
     return archive
 
@@ -209,7 +210,8 @@ def cmd_search(args) -> int:
     from .embed import get_embedder
     from .search import search
 
-    archive = _open(args)
+    # A batch line asks for exempt papers itself (its filters narrow what the reader may show).
+    archive = _open(args, exempt=bool(args.include_exempt or args.queries))
     embedder = get_embedder()
     if args.queries:
         return _batch(args, archive, embedder)
@@ -276,19 +278,20 @@ def _no_lone_surrogates(q: dict) -> None:
 def cmd_show(args) -> int:
     from .models import long_date
 
-    archive = _open(args)
+    archive = _open(args, exempt=args.include_exempt)
     row = archive.chunk_by_id(args.chunk_id)
     if row is None:
-        print(f"cs-archive: no passage {args.chunk_id!r} in {archive.folder}; search to find chunk ids", file=sys.stderr)
-        return 1
-    if not args.include_exempt and row["doc_id"] in {e["doc_id"] for e in archive.stats()["exempt_withheld"]}:
-        print(f"cs-archive: {args.chunk_id} is in a paper marked exempt from publication; "
-              "add --include-exempt to show it", file=sys.stderr)
+        if not args.include_exempt and _open(args, exempt=True).chunk_by_id(args.chunk_id) is not None:
+            print(f"cs-archive: {args.chunk_id} is in a paper marked exempt from publication; "
+                  "add --include-exempt to show it", file=sys.stderr)
+        else:
+            print(f"cs-archive: no passage {args.chunk_id!r} in {archive.folder}; search to find chunk ids",
+                  file=sys.stderr)
         return 1
     rows = archive.neighbours(row, max(0, args.context))
     if args.json:
-        print(json.dumps([{k: (bool(r[k]) if k == "ocr" else r[k]) for k in r.keys() if k not in ("vector", "norm")}
-                          for r in rows], indent=1))
+        print(json.dumps([{k: (bool(r[k]) if k in ("ocr", "exempt") else r[k])
+                           for k in r.keys() if k not in ("vector", "norm")} for r in rows], indent=1))
         return 0
     print(f"{row['committee'] or 'Unknown committee'} · {long_date(row['date'])} · {row['title'] or 'Untitled'}"
           f" · {row['source']}")
@@ -301,7 +304,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    archive = _open(args)
+    archive = _open(args, exempt=True)  # counts everything, and lists what is withheld
     s = archive.stats()
     if args.json:
         print(json.dumps(s, indent=1))
@@ -330,7 +333,7 @@ _FIELD_WORDS = {"council": "a council", "committee": "a committee", "date": "a d
 def cmd_papers(args) -> int:
     from .explore import catalogue
 
-    found = catalogue(_open(args), include_exempt=args.include_exempt, unknown=args.unknown)
+    found = catalogue(_open(args, exempt=args.include_exempt), unknown=args.unknown)
     if args.json:
         print(json.dumps([p.to_json() for p in found], ensure_ascii=False, indent=1))
         return 0

@@ -114,14 +114,17 @@ def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
     return manifest, {k: v for k, v in row.items() if k in OVERRIDE_FIELDS and v}
 
 
-def correct(paper: str | Path, changes: dict, folder: Path | str | None = None, embedder=None) -> Correction:
-    """Write the correction beside the paper, then re-ingest that one file into the archive."""
+def correct(paper: str | Path, changes: dict, folder: Path | str | None = None, embedder=None,
+            source: str | None = None) -> Correction:
+    """Write the correction beside the paper (its file, ``paper``), then re-ingest that one file
+    into the archive, under ``source`` (the name the archive holds it by) when given."""
     manifest, written = write_correction(paper, changes)
     if embedder is None:
         from .embed import get_embedder
 
         embedder = get_embedder()
-    report = ingest([Path(paper)], folder or store_location(None, None), embedder)
+    report = ingest([Path(paper)], folder or store_location(None, None), embedder,
+                    stored_as={Path(paper): source} if source else None)
     return Correction(manifest, written, report)
 
 

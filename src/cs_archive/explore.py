@@ -5,6 +5,9 @@ the UI and any script call these, nothing here knows about Streamlit.
 
 Every passage comes back as a ``Hit`` (rank 0 and score 0 unless a similarity is meant), so
 one ``citation()`` serves the whole app.
+
+Papers marked exempt from publication appear here exactly when the archive's reader was
+opened for them (``open_archive(location, exempt=True)``): nothing here filters them again.
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ class PaperInfo:
     # paper stored before it was recorded.
     provenance: dict = field(default_factory=dict, hash=False)
     exempt: bool = False  # withheld from publication (Schedule 12A)
+    path: str = ""  # where its file is, absolute (for an archive from before that was recorded, the source)
 
     def lacks(self, name: str) -> bool:
         """Whether the metadata field is unknown (a type of "other" counts as unknown)."""
@@ -89,7 +93,8 @@ def hit_of(row, rank: int = 0, score: float = 0.0, confident: bool = False,
                date=row["date"], doc_type=row["doc_type"], title=row["title"], section=row["section"],
                subsection=row["subsection"], part=row["part"], heading=row["heading"], page=row["page"],
                page_end=row["page_end"], text=row["text"], highlights=highlights,
-               topics=tuple(json.loads(row["topics"])), also_in=also_in, ocr=bool(row["ocr"]))
+               topics=tuple(json.loads(row["topics"])), also_in=also_in, ocr=bool(row["ocr"]),
+               exempt=bool(row["exempt"]))
 
 
 def passage(archive: Archive, chunk_id: str) -> Hit | None:
@@ -118,20 +123,20 @@ def papers(archive: Archive) -> list[PaperInfo]:
     return _papers(archive, None)
 
 
-def catalogue(archive: Archive, include_exempt: bool = False, unknown: str | None = None) -> list[PaperInfo]:
-    """Every paper (a component of a pack is its own), by source path and then position in the
-    file; papers marked exempt only when ``include_exempt``; with ``unknown`` (one of
-    ``models.META_FIELDS``), only those lacking that field (``PaperInfo.lacks``)."""
+def catalogue(archive: Archive, unknown: str | None = None) -> list[PaperInfo]:
+    """Every paper the reader may see (a component of a pack is its own), by source path and
+    then position in the file; with ``unknown`` (one of ``models.META_FIELDS``), only those
+    lacking that field (``PaperInfo.lacks``)."""
     if unknown is not None and unknown not in META_FIELDS:
         raise ValueError(f"unknown field {unknown!r}: use one of {', '.join(META_FIELDS)}")
-    found = _papers(archive, None, filters=FilterValues(include_exempt=include_exempt), order="source")
+    found = _papers(archive, None, order="source")
     return [p for p in found if p.lacks(unknown)] if unknown else found
 
 
 def _papers(archive: Archive, doc_id: str | None, filters=None, order: str = "newest") -> list[PaperInfo]:
     return [PaperInfo(r["doc_id"], r["source"], r["council"], r["committee"], r["date"], r["title"], r["doc_type"],
                       r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"], r["idx"], r["provenance"],
-                      r["exempt"])
+                      r["exempt"], r.get("path") or r["source"])
             for r in reader(archive).papers(doc_id, filters=filters, order=order)]
 
 
@@ -139,8 +144,7 @@ def meetings(archive: Archive, committee: str | None = None) -> list[Meeting]:
     """Papers grouped into real meetings (council · committee · date), by council and committee
     name and newest meeting first; one committee printed under two names ("Transport and
     Connectivity Committee", "Transport & Connectivity Policy Committee") is one meeting, under
-    its fuller name. Papers lacking a committee or a date come last, in one group. Exempt
-    papers are not listed."""
+    its fuller name. Papers lacking a committee or a date come last, in one group."""
     from .chunking.meetings import same_body
 
     groups: dict[tuple[str, str, str], list[PaperInfo]] = defaultdict(list)
@@ -188,8 +192,9 @@ def topics_in(archive: Archive) -> list[str]:
 def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EARLIER_MIN_COSINE,
             include_exempt: bool = False) -> list[Hit]:
     """What was said before: passages like this one from papers of earlier meetings, newest
-    meeting first. Empty when the passage's paper has no date (nothing is 'earlier'). Papers
-    marked exempt are left out, as in search, unless ``include_exempt``."""
+    meeting first. Empty when the passage's paper has no date (nothing is 'earlier'). As in
+    search, papers marked exempt come back only when the reader was opened for them and
+    ``include_exempt`` asks."""
     archive = reader(archive)
     row = archive.chunk_by_id(chunk_id)
     if row is None or not row["date"]:

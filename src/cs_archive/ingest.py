@@ -190,6 +190,7 @@ class _Pending:
     todo: list[int]  # indexes of the chunks with no vector in the archive yet
     known: dict[str, np.ndarray]  # vectors the archive has for the other chunks
     exempt: dict[str, str]
+    path: str = ""  # where the file is, absolute (the source is the name it was given or is stored under)
 
     @property
     def titles(self) -> dict[str, str | None]:
@@ -197,7 +198,11 @@ class _Pending:
 
 
 def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: bool = False,
-           progress: Callable[[str], None] = lambda s: None) -> IngestReport:
+           progress: Callable[[str], None] = lambda s: None, stored_as: dict[Path, str] | None = None) -> IngestReport:
+    """Read the files and folders into the archive at ``folder``. A file's source is the path as
+    given (``stored_as`` names the source a file is already stored under, when it is read again
+    from elsewhere: a correction made in the app); where it is, absolute, is recorded beside it,
+    so the app finds it whatever folder it was started from."""
     report = IngestReport()
     files = expand(paths, report)
     scans = read_scans(files, progress)  # OCR, before the lock: it may take minutes
@@ -206,7 +211,7 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
         with writing(folder, embedder.name, embedder.dim, rebuild=rebuild) as w:
             waiting = 0  # texts pending files still need embedded
             for n, path in enumerate(files, 1):
-                job = _read(w, report, embedder, n, path, pending, scans.get(path))
+                job = _read(w, report, embedder, n, path, pending, scans.get(path), (stored_as or {}).get(path))
                 if job is None:
                     continue
                 pending.append(job)
@@ -244,11 +249,11 @@ def share_meetings(w) -> int:
 
 
 def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pending: list[_Pending],
-          scanned: Scan | None = None) -> _Pending | None:
+          scanned: Scan | None = None, stored_as: str | None = None) -> _Pending | None:
     """Read and chunk one file, note which chunks the archive has vectors for: a file to
     write, or None (unchanged, or failed: said in the report). ``scanned``: its pages that
     needed OCR, and what OCR made of them."""
-    source = os.path.normpath(str(path))
+    source = stored_as or os.path.normpath(str(path))
     try:
         sha = file_sha256(path)
         overrides, skipped = supplied(path)
@@ -323,7 +328,7 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
     unread = {p: why for p, why in unread.items() if p not in loaded.ocr_done}
     still = tuple(sorted(set(loaded.ocr_pages) | set(unread)))
     return _Pending(n, source, sha, meta_hash, bool(state), loaded.page_count, loaded.dropped, still,
-                    loaded.ocr_done, unread, papers, spool, hashes, todo, known, exempt)
+                    loaded.ocr_done, unread, papers, spool, hashes, todo, known, exempt, os.path.abspath(path))
 
 
 def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending], total: int,
@@ -347,7 +352,7 @@ def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending],
         with_chunks, with_vectors = tee(_vectors(job, embedder, made))
         w.put_file(job.source, job.sha, job.meta_hash, job.pages, job.dropped, list(job.papers),
                    (c for c, _ in with_chunks), job.hashes, (v for _, v in with_vectors), exempt=job.exempt,
-                   chunker=READER_VERSION)
+                   chunker=READER_VERSION, path=job.path)
         job.chunks.close()
         if job.ocr_pages:
             _note_scanned_pages(w, report, job.source, job.sha, job.ocr_pages, job.unread)

@@ -58,6 +58,7 @@ class LoadedText:
 # manifest.csv / .meta.json, or corrected in the UI.
 ORIGINS = ("paper", "filename", "folder", "meeting", "manifest", "correction")
 META_FIELDS = ("council", "committee", "date", "doc_type", "title")
+NOT_FOR_PUBLICATION = "Not for publication"  # the mark of a passage or paper marked exempt, wherever shown
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Hit:
     topics: tuple[str, ...] = ()
     also_in: tuple[dict, ...] = ()
     ocr: bool = False  # its text was read by OCR from a scanned page: check the original
+    exempt: bool = False  # its paper is marked exempt from publication: shown to members and clerks only
 
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -176,6 +178,8 @@ class Hit:
             bits.append(self.heading.split(" > ")[-1])
         if self.page:
             bits.append(f"p. {self.page}" if self.page_end in (None, self.page) else f"pp. {self.page}–{self.page_end}")
+        if self.exempt:
+            bits.append(NOT_FOR_PUBLICATION)
         return " · ".join(bits)
 
 

@@ -10,6 +10,13 @@ Two backends implement it:
 ``open_archive(location)`` and ``writing(location, …)`` pick the backend from the location.
 One contract suite (``tests/test_store_contract.py``) runs against both.
 
+Access
+    A reader is opened for a viewer: ``open_archive(location, exempt=False)`` withholds papers
+    marked exempt from publication from every read below (rows, neighbours, papers and their
+    chunks, names, dates, counts); ``exempt=True`` shows them (each row says ``exempt``), and
+    a search then still leaves them out unless its filters ask (``include_exempt``). Nothing
+    above the reader filters exempt papers again: this is where the rule lives.
+
 Rows
     ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
     ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
@@ -42,7 +49,7 @@ Browsing (the UI's pages, ``explore.py``, the commitments register)
         ``models.ORIGINS``; ``{}`` for papers stored before it was recorded); and ``exempt``,
         a bool. ``filters`` (when given) applies the paper-level filters (dates, committee,
         council, type; a topic is a chunk's, not a paper's) and leaves out papers marked exempt
-        unless ``include_exempt``; without filters every paper comes back. ``order``:
+        unless ``include_exempt``; without filters every paper the reader may see comes back. ``order``:
         ``"newest"`` (meeting date newest first, then committee and title, any case),
         ``"meeting"`` (oldest first, then source path and position in the file; undated papers
         last either way) or ``"source"`` (source path, then position in the file); text compares
@@ -76,7 +83,7 @@ from ..models import META_FIELDS
 
 ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
             "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
-            "doc_type", "url", "vector", "ocr")
+            "doc_type", "url", "vector", "ocr", "exempt")
 FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
 
 
@@ -153,6 +160,7 @@ class ArchiveReader(Protocol):
     """A read-only view of one archive. Safe to keep open; closing releases its connections."""
 
     folder: Any  # where it lives, for messages: a Path, or a URL without its password
+    exempt: bool  # opened for papers marked exempt (see "Access" above)
     manifest: Any  # .model, .dim, .chunker_version, .counts, .generation (changes on every commit), .to_json()
 
     def check_model(self, model: str) -> None:
@@ -269,16 +277,19 @@ def resolve(location: str | os.PathLike) -> str | Path:
     return Path(text)
 
 
-def open_archive(location: str | os.PathLike) -> ArchiveReader:
-    """The archive at a folder, ``faiss:///PATH`` or ``postgresql://…``, read-only."""
+def open_archive(location: str | os.PathLike, exempt: bool = False) -> ArchiveReader:
+    """The archive at a folder, ``faiss:///PATH`` or ``postgresql://…``, read-only. Papers
+    marked exempt from publication are withheld by every read unless ``exempt`` (a member's or
+    a clerk's view, ``access.Role.sees_exempt``); with it, a search still leaves them out unless
+    its filters ask for them (``include_exempt``)."""
     where = resolve(location)
     if isinstance(where, str):
         from .pg import PgArchive
 
-        return PgArchive(where)
+        return PgArchive(where, exempt=exempt)
     from .sqlite_primitives import FaissArchive
 
-    return FaissArchive(where)
+    return FaissArchive(where, exempt=exempt)
 
 
 def writing(location: str | os.PathLike, model: str, dim: int,

@@ -27,12 +27,12 @@ def filtered_ids(archive: Archive, filters: Any, phrases: Sequence[str] = ()) ->
     """Ids of the chunks that pass the filters and contain every phrase; None when nothing restricts."""
     f = FilterValues.of(filters)
     phrases = [p for p in phrases if p]
-    exempt = 0 if f.include_exempt else exempt_count(archive)
+    exempt = withheld(archive, f)
     if not f.restricts_papers and not phrases and not exempt:
         return None
     fac = facets_of(archive) if not phrases else None
     if fac is not None:  # in numpy (index/facets.py)
-        return fac.allowed(f, f.include_exempt)
+        return fac.allowed(f, not exempt)
     on_papers, paper_args = paper_conditions(f)
     # Paper-level conditions select papers first: SQLite then walks only their chunks (at 100k
     # chunks this is ~15x faster than testing the join row by row).
@@ -69,6 +69,12 @@ def paper_conditions(f: FilterValues) -> tuple[list[str], list]:
         on_papers.append("lower(p.doc_type) = ?")
         args.append(f.doc_type)
     return on_papers, args
+
+
+def withheld(archive: Archive, f: FilterValues) -> bool:
+    """Whether papers marked exempt are left out: the archive has some, and the reader was not
+    opened for them or the filters do not ask for them (a filter narrows, never widens)."""
+    return not (f.include_exempt and getattr(archive, "exempt", False)) and exempt_count(archive) > 0
 
 
 def exempt_count(archive: Archive) -> int:
@@ -251,9 +257,11 @@ PAPER_ORDER = {
     "meeting": "p.date IS NULL, p.date, p.source, p.idx",
     "source": "p.source, p.idx",
 }
-# A paper row: its columns, chunk count, provenance (JSON, read into a dict) and exemption.
+# A paper row: its columns, chunk count, provenance (JSON, read into a dict), where its file is
+# (absolute; the source as stored in an archive from before that was recorded) and exemption.
 PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
              "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
+             "coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source) AS path, "
              "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p ")
 
 
@@ -294,7 +302,8 @@ class FaissArchive(Archive):
 
     # -- browsing (the UI's pages and the commitments register), as PgArchive has them --------
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
-        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,))]
+        return [r[0] for r in self.db.execute(
+            f"SELECT id FROM chunks c WHERE doc_id = ? AND {self.visible('c.doc_id')} ORDER BY seq", (doc_id,))]
 
     def paper_chunks(self, doc_id: str) -> list:
         """The paper's chunk rows in reading order."""
@@ -310,8 +319,10 @@ class FaissArchive(Archive):
             f = FilterValues.of(filters)
             on_papers, paper_args = paper_conditions(f)
             where, args = where + on_papers, args + paper_args
-            if not f.include_exempt and exempt_count(self):
+            if withheld(self, f):
                 where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
+        elif self.withholds:
+            where.append(self.visible())
         rows = [dict(r) for r in self.db.execute(
             PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
         for r in rows:
@@ -320,14 +331,16 @@ class FaissArchive(Archive):
 
     def date_span(self) -> tuple[str | None, str | None]:
         """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
-        return tuple(self.db.execute("SELECT min(date), max(date) FROM papers").fetchone())
+        return tuple(self.db.execute(f"SELECT min(date), max(date) FROM papers p WHERE {self.visible()}").fetchone())
 
     def distinct(self, column: str) -> list[str]:
         """Values of committee, council, doc_type or topic that occur, in name order."""
         if column == "topic":
-            q = "SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j ORDER BY lower(j.value)"
+            q = (f"SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j WHERE {self.visible('c.doc_id')} "
+                 "ORDER BY lower(j.value)")
         elif column in ("committee", "council", "doc_type"):
-            q = f"SELECT DISTINCT {column} FROM papers WHERE coalesce({column}, '') != '' ORDER BY lower({column})"
+            q = (f"SELECT DISTINCT {column} FROM papers p WHERE coalesce({column}, '') != '' AND {self.visible()} "
+                 f"ORDER BY lower({column})")
         else:
             raise ValueError(column)
         return [r[0] for r in self.db.execute(q)]

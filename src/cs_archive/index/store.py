@@ -79,6 +79,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', toke
     "exempt_papers (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), reason TEXT NOT NULL)",
     "paper_provenance (doc_id TEXT PRIMARY KEY REFERENCES papers(doc_id), provenance TEXT NOT NULL)",
     "ocr_chunks (chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id))",
+    "file_paths (source TEXT PRIMARY KEY REFERENCES files(source), path TEXT NOT NULL)",
 ))
 # Tables added after the first archives were built: a reader of an older archive sees them empty.
 LATER_TABLES = {
@@ -87,6 +88,7 @@ LATER_TABLES = {
     "exempt_papers": "exempt_papers (doc_id TEXT PRIMARY KEY, reason TEXT)",
     "paper_provenance": "paper_provenance (doc_id TEXT PRIMARY KEY, provenance TEXT)",
     "ocr_chunks": "ocr_chunks (chunk_id TEXT PRIMARY KEY)",
+    "file_paths": "file_paths (source TEXT PRIMARY KEY, path TEXT)",
 }
 
 
@@ -138,11 +140,20 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     return con
 
 
-class Archive:
-    """A read-only view of the current generation. Cheap to keep open; never changes under you."""
+# SQL true of a chunk or paper (its doc_id column given) of a paper marked exempt.
+EXEMPT_SQL = "{col} IN (SELECT doc_id FROM exempt_papers)"
 
-    def __init__(self, folder: str | os.PathLike):
+
+class Archive:
+    """A read-only view of the current generation. Cheap to keep open; never changes under you.
+
+    Papers marked exempt from publication are withheld by every read (rows, neighbours,
+    papers, counts, names, dates) unless the reader was opened with ``exempt=True`` (a
+    member's or clerk's view): the access rule is enforced here, once (``access.py``)."""
+
+    def __init__(self, folder: str | os.PathLike, exempt: bool = False):
         self.folder = Path(folder)
+        self.exempt = bool(exempt)
         for _ in range(10):
             self.manifest = Manifest.read(self.folder)
             try:
@@ -161,6 +172,15 @@ class Archive:
                 self.db.execute(f"CREATE TEMP TABLE {ddl}")
         self.exempt_count = self.db.execute("SELECT count(*) FROM exempt_papers").fetchone()[0]
 
+    @property
+    def withholds(self) -> bool:
+        """Whether reads leave papers out: some are marked exempt and this reader may not see them."""
+        return not self.exempt and self.exempt_count > 0
+
+    def visible(self, col: str = "p.doc_id") -> str:
+        """SQL true of the rows this reader may return (``col``: their doc_id column)."""
+        return f"NOT {EXEMPT_SQL.format(col=col)}" if self.withholds else "1"
+
     def close(self) -> None:
         self.db.close()
 
@@ -176,9 +196,12 @@ class Archive:
         ids = [int(i) for i in ids]
         if not ids:
             return {}
+        is_exempt, visible = EXEMPT_SQL.format(col="c.doc_id"), self.visible("c.doc_id")
         q = ("SELECT c.*, p.source, p.council, p.committee, p.date, p.title, p.doc_type, p.url, "
-             "EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id) AS ocr "
-             "FROM chunks c JOIN papers p USING(doc_id) WHERE c.id IN (%s)" % ",".join("?" * len(ids)))
+             "EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id) AS ocr, "
+             f"{is_exempt} AS exempt "
+             f"FROM chunks c JOIN papers p USING(doc_id) WHERE {visible} AND c.id IN (%s)"
+             % ",".join("?" * len(ids)))
         return {r["id"]: r for r in self.db.execute(q, ids)}
 
     def vectors_of(self, ids) -> dict[int, np.ndarray]:
@@ -197,26 +220,31 @@ class Archive:
             "SELECT id FROM chunks WHERE doc_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
             (row["doc_id"], row["seq"] - n, row["seq"] + n))]
         rows = self.chunk_rows(ids)
-        return [rows[i] for i in ids]
+        return [rows[i] for i in ids if i in rows]
 
     def stats(self) -> dict:
+        """Counts of what this reader may see (a reader not opened for exempt papers counts
+        without them and lists none of them in ``exempt_withheld``)."""
         one = lambda q, *a: self.db.execute(q, a).fetchone()[0]  # noqa: E731
+        visible, visible_chunk = self.visible(), self.visible("c.doc_id")
         by = lambda col: {r[0] or "unknown": r[1] for r in self.db.execute(  # noqa: E731
-            f"SELECT {col}, count(*) FROM papers GROUP BY 1 ORDER BY 2 DESC, 1")}
+            f"SELECT {col}, count(*) FROM papers p WHERE {visible} GROUP BY 1 ORDER BY 2 DESC, 1")}
         return {
-            "files": one("SELECT count(*) FROM files"),
-            "papers": one("SELECT count(*) FROM papers"),
-            "chunks": one("SELECT count(*) FROM chunks"),
+            "files": one(f"SELECT count(DISTINCT source) FROM papers p WHERE {visible}" if self.withholds
+                         else "SELECT count(*) FROM files"),
+            "papers": one(f"SELECT count(*) FROM papers p WHERE {visible}"),
+            "chunks": one(f"SELECT count(*) FROM chunks c WHERE {visible_chunk}"),
             "by_type": by("doc_type"),
             "by_committee": by("committee"),
             "by_year": by("substr(date, 1, 4)"),
-            "unknown": {name: one(f"SELECT count(*) FROM papers p WHERE {t}") for name, t in UNKNOWN_SQL.items()},
+            "unknown": {name: one(f"SELECT count(*) FROM papers p WHERE {visible} AND {t}")
+                        for name, t in UNKNOWN_SQL.items()},
             "needs_ocr": [dict(r) for r in self.db.execute(
                 "SELECT source, pages, reason FROM needs_ocr ORDER BY source")],
             "ocr_done": [dict(r) for r in self.db.execute("SELECT source, pages FROM ocr_done ORDER BY source")],
             "exempt_withheld": [dict(r) for r in self.db.execute(
                 "SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
-                "JOIN papers p USING(doc_id) ORDER BY p.source, p.idx")],
+                "JOIN papers p USING(doc_id) ORDER BY p.source, p.idx")] if self.exempt else [],
             "manifest": self.manifest.to_json(),
         }
 
@@ -342,6 +370,7 @@ class Writer:
         for t in ("exempt_papers", "paper_provenance"):
             self.db.execute(f"DELETE FROM {t} WHERE doc_id IN (SELECT doc_id FROM papers WHERE source = ?)",
                             (source,))
+        self.db.execute("DELETE FROM file_paths WHERE source = ?", (source,))
         self.db.execute("DELETE FROM ocr_chunks WHERE chunk_id IN (SELECT c.chunk_id FROM chunks c "
                         "JOIN papers p USING(doc_id) WHERE p.source = ?)", (source,))
         ids = [r[0] for r in self.db.execute(
@@ -381,9 +410,11 @@ class Writer:
 
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list[Paper], chunks: list[Chunk], hashes: list[str], vectors: np.ndarray,
-                 exempt: dict[str, str] | None = None, chunker: str = CHUNKER_VERSION) -> None:
+                 exempt: dict[str, str] | None = None, chunker: str = CHUNKER_VERSION,
+                 path: str | None = None) -> None:
         """Store one file's papers and chunks in place of its old ones. ``exempt`` maps the
-        doc_id of each paper marked exempt from publication to the marking found.
+        doc_id of each paper marked exempt from publication to the marking found; ``path`` is
+        where the file is, absolute (default: ``source`` from the current folder).
 
         ``chunks``, ``hashes`` and ``vectors`` (rows of one array, or any iterable of vectors)
         are read in step, once, as they are written: a large file's may be produced as it goes."""
@@ -391,6 +422,7 @@ class Writer:
         self.db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?)",
                         (source, sha256, meta_hash, chunker, pages, json.dumps(dropped),
                          time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.db.execute("INSERT INTO file_paths VALUES (?, ?)", (source, path or os.path.abspath(source)))
         self.db.executemany("INSERT INTO exempt_papers VALUES (?, ?)", sorted((exempt or {}).items()))
         self.db.executemany(
             'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',

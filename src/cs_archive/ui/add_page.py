@@ -18,6 +18,8 @@ def render() -> None:
     common.setup()
     st.title("Add papers")
     with common.plain_errors():
+        if not common.clerk_only("Adding papers"):  # (app.py also leaves the page out of the menu)
+            return
         root = uploads_root()
         target = root / UPLOADS
         st.write(f"Upload committee papers (PDF, HTML or text). They are kept in {esc(str(target))} and "

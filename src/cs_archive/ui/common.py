@@ -10,7 +10,7 @@ from .. import explore
 from ..config import model_name, store_location
 from ..index.base import ArchiveReader, generation_of, open_archive
 from ..index.store import ArchiveError, ArchiveMissing
-from ..models import Hit, long_date
+from ..models import NOT_FOR_PUBLICATION, Hit, long_date
 from ..render import esc, esc_attr, esc_line, passage_html, safe_url
 
 PAGES: dict[str, st.Page] = {}  # filled by app.py: "search", "paper", "meetings", ...
@@ -45,8 +45,37 @@ def setup() -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _open(location: str, generation: str) -> ArchiveReader:
-    return open_archive(location)
+def _open(location: str, generation: str, exempt: bool) -> ArchiveReader:
+    return open_archive(location, exempt=exempt)
+
+
+def viewer():
+    """Whoever is using the app now (``access.Viewer``: their role, and who they are when signed in)."""
+    from . import auth
+
+    return auth.viewer()
+
+
+def sees_exempt() -> bool:
+    """Whether this page shows papers marked exempt from publication: the viewer's role allows
+    it and they have switched it on (``exempt_switch``); off until they do."""
+    return viewer().role.sees_exempt and bool(st.session_state.get("w_exempt"))
+
+
+def exempt_switch() -> None:
+    """For members and clerks, in the sidebar: the switch that shows papers not for publication."""
+    if viewer().role.sees_exempt:
+        st.sidebar.toggle(f"Show papers “{NOT_FOR_PUBLICATION.lower()}”", key="w_exempt",
+                          help="Papers marked exempt from publication (Schedule 12A). Each is marked "
+                               f"“{NOT_FOR_PUBLICATION}” wherever it is shown; do not share them.")
+
+
+def clerk_only(what: str) -> bool:
+    """True when the viewer may change the archive; else a one-line note that ``what`` is for clerks."""
+    if viewer().role.can_edit:
+        return True
+    note(f"{what} is for the archive's clerks. This archive is read-only for you.")
+    return False
 
 
 @st.cache_resource(show_spinner="Loading the language model (once)…")
@@ -71,14 +100,17 @@ def shown(where: Path | str) -> str:
     return str(where)
 
 
-def archive() -> ArchiveReader:
-    """The current generation of the archive, opened once per generation."""
+def archive(exempt: bool | None = None) -> ArchiveReader:
+    """The current generation of the archive as this viewer may read it (papers marked exempt
+    only when ``sees_exempt``: the reader withholds them otherwise), opened once per generation.
+    ``exempt=False``: the public's reader, for work done outside any visitor's session."""
     where = location()
+    exempt = sees_exempt() if exempt is None else exempt
     try:
         if isinstance(where, Path):  # a folder: each generation is a reader of its own
-            a = _open(str(where), generation_of(where))
+            a = _open(str(where), generation_of(where), exempt)
         else:  # PostgreSQL: one reader (and its pool of connections) reads the live archive
-            a = _open(where, "live")
+            a = _open(where, "live", exempt)
             if a.manifest.generation != a.generation():
                 a.refresh()
         a.check_model(model_name())
@@ -281,7 +313,7 @@ def _context(folder: str, gen: str, chunk_id: str) -> list[Hit]:
 
 @st.cache_data(show_spinner=False, max_entries=2000)
 def _earlier(folder: str, gen: str, chunk_id: str) -> list[Hit]:
-    return explore.earlier(archive(), chunk_id, k=4)
+    return explore.earlier(archive(), chunk_id, k=4, include_exempt=True)  # as the reader allows
 
 
 def context_of(chunk_id: str) -> list[Hit]:
@@ -293,10 +325,12 @@ def earlier_of(chunk_id: str) -> list[Hit]:
 
 
 def archive_key(a: ArchiveReader) -> tuple[str, str]:
-    """What identifies an archive's contents for caching: its place and generation (with the
-    time it was written, in case it was wiped and rebuilt from the first generation)."""
+    """What identifies what a reader shows, for caching: the archive's place and generation
+    (with the time it was written, in case it was wiped and rebuilt from the first generation)
+    and whether the reader shows papers marked exempt (a cache shared by every visitor must
+    never hand a member's results to the public)."""
     where = str(a.folder.resolve()) if isinstance(a.folder, Path) else str(a.folder)
-    return where, f"{a.manifest.generation}@{a.manifest.updated}"
+    return where, f"{a.manifest.generation}@{a.manifest.updated}" + ("+exempt" if a.exempt else "")
 
 
 def page_file(name: str) -> str:

@@ -10,7 +10,7 @@ from .. import explore
 from ..chunking.overrides import DOC_TYPES
 from ..corrections import CorrectionError, correct
 from ..index.store import ArchiveError
-from ..models import META_FIELDS, long_date
+from ..models import META_FIELDS, NOT_FOR_PUBLICATION, long_date
 from ..render import esc, esc_line
 from . import common
 
@@ -31,17 +31,22 @@ def render() -> None:
             return
         lacking = sum(1 for p in papers if _lacks(p))
         st.write(f"{len(papers)} papers; {lacking} lack a council, committee, meeting date, type or title and are "
-                 "listed first. Click a row to correct its details. A value marked (file name), (folder) or "
+                 "listed first. A clerk can click a row to correct its details. A value marked (file name), (folder) or "
                  "(meeting) was not printed in the paper: it was read from where the file sits, or from the other "
                  "papers of its meeting.")
+        clerk = common.viewer().role.can_edit
+        rows = [{"Unknown": ", ".join(FIELDS[k].split(" ")[0].lower() for k in META_FIELDS if p.lacks(k)),
+                 "Meeting date": _with_origin(p, "date"), "Committee": _with_origin(p, "committee"),
+                 "Title": _with_origin(p, "title") + (f" ({NOT_FOR_PUBLICATION})" if p.exempt else ""),
+                 "Type": _with_origin(p, "doc_type"), "Council": _with_origin(p, "council"),
+                 "Pages": p.page_count, "Passages": p.passages}
+                | ({"File": p.source} if clerk else {}) for p in papers]  # where files sit: the clerk's business
         event = st.dataframe(
-            [{"Unknown": ", ".join(FIELDS[k].split(" ")[0].lower() for k in META_FIELDS if p.lacks(k)),
-              "Meeting date": _with_origin(p, "date"), "Committee": _with_origin(p, "committee"),
-              "Title": _with_origin(p, "title"), "Type": _with_origin(p, "doc_type"),
-              "Council": _with_origin(p, "council"), "Pages": p.page_count, "Passages": p.passages,
-              "File": p.source} for p in papers],
-            width="stretch", hide_index=True, on_select="rerun", selection_mode="single-row", key="doc_table",
+            rows, width="stretch", hide_index=True, on_select="rerun" if clerk else "ignore",
+            selection_mode="single-row", key="doc_table",
             column_config={"File": st.column_config.TextColumn("File", width="large")})
+        if not common.clerk_only("Correcting a paper's details"):
+            return
         st.header("Correct a paper's details")
         label = lambda p: f"{p.title or 'Untitled'} · {p.committee or 'Unknown committee'} · {long_date(p.date)}"  # noqa: E731
         rows = getattr(getattr(event, "selection", None), "rows", None) or []
@@ -53,7 +58,7 @@ def render() -> None:
         paper = st.selectbox("Paper to correct", papers, format_func=label, index=None,
                              placeholder="Choose a paper, or click its row above", key="doc_choice")
         if paper is not None:
-            st.markdown(f"File: {esc_line(paper.source)}")
+            st.markdown(f"File: {esc_line(paper.path)}")
             _form(paper)
 
 
@@ -97,7 +102,7 @@ def _form(p: explore.PaperInfo) -> None:
             else:
                 new[key] = st.text_input(label, value=current[key], disabled=key in locked,
                                          help="For example 2024-01-04 or 4 January 2024" if key == "date" else None)
-        common.note(f"Saved to manifest.csv beside {p.source}. Leave a field empty to go back to what the paper "
+        common.note(f"Saved to manifest.csv beside {p.path}. Leave a field empty to go back to what the paper "
                    "itself says.")
         if not st.form_submit_button("Save correction", type="primary"):
             return
@@ -107,7 +112,7 @@ def _form(p: explore.PaperInfo) -> None:
         return
     try:
         with st.spinner("Saving the correction and reading the paper again…"):
-            result = correct(p.source, changes, embedder=common.embedder())
+            result = correct(p.path, changes, embedder=common.embedder(), source=p.source)
     except CorrectionError as e:
         st.error(f"The correction was not saved: {esc(str(e))}.")
         return

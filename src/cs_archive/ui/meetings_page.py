@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from .. import explore
-from ..models import long_date
+from ..models import NOT_FOR_PUBLICATION, long_date
 from ..render import esc, esc_line
 from . import common
 
@@ -51,7 +51,8 @@ def render() -> None:
 
 def _papers(m: explore.Meeting, expanded: bool = True) -> None:
     for p in m.papers:
-        st.markdown(f"**{esc(p.title or 'Untitled')}** · {esc(p.doc_type)} · {p.passages} passages"
+        mark = f" · **{NOT_FOR_PUBLICATION}**" if p.exempt else ""
+        st.markdown(f"**{esc(p.title or 'Untitled')}**{mark} · {esc(p.doc_type)} · {p.passages} passages"
                     + (f" · {p.page_count} pages" if p.page_count else "")
                     + (f" · {esc(Path(p.source).name)}" if not m.placed else ""), unsafe_allow_html=True)
         a, b = st.columns(2)

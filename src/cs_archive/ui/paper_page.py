@@ -1,6 +1,8 @@
 """One paper: every passage in reading order, scrolled to and marking the cited one; for a
-PDF, the original file at the cited page (served by this app) and a download. Passages read by
-OCR from scanned pages are marked, and their pages can be seen as images above the text.
+PDF, the original file at the cited page (through the app's checked, expiring link:
+``originals.py``) and a download. Passages read by OCR from scanned pages are marked, and their
+pages can be seen as images above the text. A paper marked exempt is found only by a viewer
+whose reader holds it (``common.archive``), and is marked "Not for publication" at the top.
 
 Address: ``/paper?doc=DOC_ID&at=CHUNK_ID``.
 """
@@ -13,11 +15,9 @@ from pathlib import Path
 import streamlit as st
 
 from .. import explore
-from ..models import long_date
+from ..models import NOT_FOR_PUBLICATION, long_date
 from ..render import esc, esc_line, esc_name, passage_html
-from . import common
-
-STATIC = Path(__file__).resolve().parents[3] / "static"  # beside app.py when run from a checkout
+from . import common, originals
 
 
 def render() -> None:
@@ -55,8 +55,11 @@ def _paper(archive, info: explore.PaperInfo, at: str) -> None:
     st.title(esc_line(info.title or "Untitled paper"))
     st.markdown(esc(" · ".join(x for x in (info.committee or "Unknown committee", long_date(info.date),
                                             info.council, info.doc_type) if x)), unsafe_allow_html=True)
+    if info.exempt:
+        st.error(f"**{NOT_FOR_PUBLICATION}.** This paper is marked exempt from publication "
+                 "(Schedule 12A, Local Government Act 1972): do not share it or quote it in public.")
     common.published_link(info.url)
-    source = Path(info.source)
+    source = Path(info.path)
     is_pdf = source.suffix.lower() == ".pdf"
     if source.is_file():
         st.download_button(f"Download the original file ({esc_name(source.name)})", source.read_bytes(),
@@ -69,7 +72,7 @@ def _paper(archive, info: explore.PaperInfo, at: str) -> None:
     if is_pdf and source.is_file():
         text_tab, pdf_tab = st.tabs(["Text in reading order", f"Original PDF{_page_word(cited)}"])
         with pdf_tab:
-            _pdf(source, info, cited.page if cited else None)
+            _pdf(info, cited.page if cited else None)
         with text_tab:
             _scanned_pages(source, info, passages, cited)
             _text(passages, cited)
@@ -110,7 +113,7 @@ def _scanned_pages(source: Path, info: explore.PaperInfo, passages, cited) -> No
     """For a PDF with passages read by OCR, the page they stand on as an image, drawn when a
     clerk picks it (by pdftoppm, in memory: nothing is written where the app serves files)."""
     pages = sorted({n for p in passages if p.ocr and p.page for n in range(p.page, (p.page_end or p.page) + 1)})
-    if not pages or info.exempt:
+    if not pages:
         return
     if shutil.which("pdftoppm") is None:
         common.note("Some passages were read by OCR from scanned pages. To see those pages here, install "
@@ -146,22 +149,12 @@ def _anchor(p) -> str:
     return p.chunk_id.rsplit(":", 1)[-1]
 
 
-def _pdf(source: Path, info: explore.PaperInfo, page: int | None) -> None:
-    """The original PDF at the page, served by this app from ``static/papers/`` (static
-    serving, on in .streamlit/config.toml) and opened at ``#page=N`` by the browser's own
-    viewer. Not ``st.iframe``: its sandbox stops Chromium from showing PDFs."""
+def _pdf(info: explore.PaperInfo, page: int | None) -> None:
+    """The original PDF at the page, through the app's checked link (``originals.link``: made
+    for this paper, which this viewer's reader returned, and expiring), opened at ``#page=N`` by
+    the browser's own viewer. Not ``st.iframe``: its sandbox stops Chromium from showing PDFs."""
     page = page or 1
-    if not (st.get_option("server.enableStaticServing") and STATIC.parent.joinpath("app.py").exists()):
-        st.write(f"The PDF viewer needs the app started with `make run` (static file serving). Download the "
-                 f"original above; the cited passage is on page {page}.")
-        return
-    target = STATIC / "papers" / f"{info.doc_id.split('-')[0]}.pdf"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
-    url = f"/app/static/papers/{target.name}#page={page}"
+    url = originals.link(info.doc_id, page)
     st.markdown(f'<a href="{url}" target="_blank" rel="noopener">Open the original PDF at page {page} in a new '
                 f'tab</a>', unsafe_allow_html=True)
     st.markdown(f'<iframe src="{url}" title="The original PDF, opened at page {page}" width="100%" height="820" '

@@ -118,12 +118,18 @@ def render() -> None:
 
 
 def _welcome(archive) -> None:
-    stats = archive.manifest.counts
-    first, last = archive.date_span()
+    papers, (first, last) = _size(*common.archive_key(archive))
     span = f", meetings from {long_date(first)} to {long_date(last)}" if first else ""
-    st.write(f"The archive holds {stats.get('papers', 0)} papers{span}. Ask a question in plain English, "
+    st.write(f"The archive holds {papers} papers{span}. Ask a question in plain English, "
              "for example “How many children are in care per 10,000?”, or put a phrase in quotes, "
              "like “\"Switch Bucks\"”, to find those exact words.")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _size(folder: str, generation: str) -> tuple[int, tuple]:
+    """How many papers this viewer's reader holds, and their meeting dates' span."""
+    archive = common.archive()
+    return archive.stats()["papers"], archive.date_span()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -133,8 +139,10 @@ def _search(folder: str, generation: str, model: str, query: str, filters: tuple
     from ..search import Filters, search
 
     names = ("since", "until", "committee", "council", "topic", "doc_type")
-    hits = search(common.archive(), common.embedder(), query, k=k, filters=Filters(**dict(zip(names, filters))),
-                  highlights=highlights)
+    # Exempt papers come back only where the viewer's reader holds them (common.archive; the
+    # generation in the key says which reader): the filter asks, the reader decides.
+    hits = search(common.archive(), common.embedder(), query, k=k,
+                  filters=Filters(**dict(zip(names, filters)), include_exempt=True), highlights=highlights)
     if highlights:
         _lit.add((folder, generation, model, query, filters, k))
     return hits
