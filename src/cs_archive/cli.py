@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=("followed_up", "open", "overdue", "undated"), help="only this status")
     _filter_args(p)
     p.add_argument("--as-of", metavar="DATE", help="judge due dates and follow-ups as of this date (default: today)")
+    p.add_argument("--procedural", action="store_true",
+                   help="include procedural items (minutes approved, apologies, declarations, next meeting)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
     _archive_args(p)
 
@@ -407,10 +409,11 @@ def cmd_commitments(args) -> int:
     from .search import Filters
 
     selection = Selection(kind=args.kind, owner=args.owner, status=args.status, as_of=args.as_of,
+                          procedural=args.procedural,
                           filters=Filters(since=args.since, until=args.until, committee=args.committee,
                                           council=args.council))
     selection.check()  # a bad date is a usage error before the model loads
-    records = register(_open(args), get_embedder(), selection)
+    records = register(_open(args), get_embedder, selection)  # the model loads only if the store is stale
     if args.json:
         print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
         return 0
@@ -421,8 +424,14 @@ def cmd_commitments(args) -> int:
         due = f"due {long_date(r.due)} ({r.due_text})" if r.due else "no due date"
         where = " · ".join(x for x in (r.committee or "Unknown committee", long_date(r.date),
                                        f"para {r.section}" if r.section else "", f"p. {r.page}" if r.page else "") if x)
-        print(f"[{r.status}] {r.kind} · {due} · owner: {r.owner or 'not stated'}")
+        print(f"[{r.status}] {r.kind} · {due} · owner: {r.owner or 'not stated'}"
+              + (" · procedural" if r.procedural else ""))
         print(f"   {r.text[:600]}")
+        decided = " · ".join(x for x in (f"decision {r.decision_number}" if r.decision_number else "",
+                                         f"by {r.decision_maker}" if r.decision_maker else "",
+                                         f"on report {r.report}" if r.report else "") if x)
+        if decided:
+            print(f"   {decided}")
         print(f"   {where} · {r.source} ({r.chunk_id})")
         for f in r.follow_ups:
             print(f"   followed up: {long_date(f['date'])} · {f['source']} ({f['chunk_id']}) · score {f['score']}")

@@ -227,6 +227,11 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
     finally:
         for job in pending:
             job.chunks.close()
+    # After the commit, what is derived from the papers this run added or changed: the
+    # commitments register.
+    from .commitments import store as commitments
+
+    commitments.after_ingest(folder, report, embedder)
     return report
 
 

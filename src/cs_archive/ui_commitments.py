@@ -1,8 +1,10 @@
 """The Commitments page: the register with the CLI's filters, status at a glance, CSV export.
 
 ``render(location)`` (a folder or a ``postgresql://`` URL) draws the page into the current Streamlit app; the app's
-navigation calls it. The register is computed by ``commitments.register`` (the same code as
-``cs-archive commitments``) and cached per archive generation and filter set.
+navigation calls it. The register is read by ``commitments.register`` (the same code as
+``cs-archive commitments``) from the store computed at ingest, so the page opens at once; the
+model is loaded only when that store is missing or stale. Each record links to its paper,
+opened at the passage it cites.
 """
 from __future__ import annotations
 
@@ -25,20 +27,29 @@ from .ui.common import note
 KINDS = ("action", "decision", "promise")
 STATUS_LABEL = {"followed_up": "Followed up", "open": "Open", "overdue": "Overdue", "undated": "Undated"}
 CSV_FIELDS = ["status", "kind", "text", "owner", "due", "due_text", "date", "committee", "council", "source",
-              "section", "page", "chunk_id", "id", "follow_ups"]
+              "section", "page", "chunk_id", "id", "decision_number", "decision_maker", "report", "procedural",
+              "follow_ups"]
 
 
-@st.cache_data(show_spinner="Reading commitments and looking for their follow-ups…", max_entries=32)
+@st.cache_data(show_spinner="Reading the commitments…", max_entries=32)
 def _records(location: str, generation: str, kind, owner, status, since, until, committee, council,
-             as_of) -> list[dict]:
+             as_of, procedural: bool = False) -> list[dict]:
     archive = open_archive(location)
     try:
         archive.check_model(model_name())
-        selection = Selection(kind=kind, owner=owner, status=status, as_of=as_of,
+        selection = Selection(kind=kind, owner=owner, status=status, as_of=as_of, procedural=procedural,
                               filters=Filters(since=since, until=until, committee=committee, council=council))
-        return [r.to_json() for r in register(archive, common.embedder(), selection)]
+        return [r.to_json() for r in register(archive, common.embedder, selection)]
     finally:
         archive.close()
+
+
+def paper_url(record: dict) -> str:
+    """The paper page, opened at the passage the record cites (and so at its page)."""
+    from urllib.parse import urlencode
+
+    doc = record["chunk_id"].rsplit(":", 1)[0]
+    return "paper?" + urlencode({"doc": doc, "at": record["chunk_id"]})
 
 
 def to_csv(records: list[dict]) -> str:
@@ -88,9 +99,11 @@ def render(location: str | Path) -> None:
     until = c6.date_input("Meetings until", value=None, format="YYYY-MM-DD", key="cm_until")
     committee = c7.selectbox("Committee", [""] + committees, format_func=lambda c: c or "Any", key="cm_committee")
     council = c8.selectbox("Council", [""] + councils, format_func=lambda c: c or "Any", key="cm_council")
+    procedural = st.checkbox("Show procedural items (minutes approved, apologies, declarations, next meeting)",
+                             key="cm_procedural")
 
     records = _records(str(location), generation, kind or None, owner.strip() or None, status or None,
-                       _iso(since), _iso(until), committee or None, council or None, _iso(as_of))
+                       _iso(since), _iso(until), committee or None, council or None, _iso(as_of), procedural)
 
     cols = st.columns(len(STATUSES))
     for col, s in zip(cols, STATUSES):
@@ -99,10 +112,18 @@ def render(location: str | Path) -> None:
         st.info("No commitments match (check the filters).")
         return
     st.dataframe(
-        [{"status": STATUS_LABEL[r["status"]], "kind": r["kind"], "due": r["due"] or "", "owner": r["owner"] or "",
+        [{"status": STATUS_LABEL[r["status"]], "kind": r["kind"],
+          "due": f"{r['due']} ({r['due_text']})" if r["due"] else "", "owner": r["owner"] or "",
           "commitment": r["text"], "committee": r["committee"] or "", "meeting": r["date"] or "",
-          "section": r["section"] or "", "follow-ups": len(r["follow_ups"]), "source": r["source"],
-          "chunk": r["chunk_id"]} for r in records],
+          "paper": paper_url(r), "page": r["page"], "follow-ups": len(r["follow_ups"]),
+          "decision": " · ".join(x for x in (r.get("decision_number"), r.get("decision_maker")) if x),
+          "source": r["source"]} for r in records],
+        column_config={
+            "due": st.column_config.TextColumn("due", width="medium"),
+            "owner": st.column_config.TextColumn("owner", width="medium"),
+            "commitment": st.column_config.TextColumn("commitment", width="large"),
+            "paper": st.column_config.LinkColumn("paper", display_text="Open at page"),
+        },
         use_container_width=True, hide_index=True)
     st.download_button("Download CSV", to_csv(records), file_name=f"commitments-{_iso(as_of)}.csv",
                        mime="text/csv", key="cm_csv")

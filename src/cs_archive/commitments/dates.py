@@ -52,6 +52,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
                             r"(?:year|month)|end of the year|later this year|this year|next year|this month|next month|"
                             r"(?:by\s+|before\s+)?the end of (?:the|this) financial year|this financial year|next financial year|"
                             r"the next academic year|end of the academic year)\b", re.I)),
+    ("christmas", re.compile(r"(?P<lead>(?i:(?:by|before|for|until|over)\s+))(?P<xmas>(?i:Christmas|Xmas))"
+                             r"(?:\s+(?P<year>(?:19|20)\d\d))?\b")),
     ("within", re.compile(r"(?P<lead>)(?P<within>(?:within|in|over)\s+(?:the\s+)?(?:next\s+)?(?:(?P<lo>\d+)\s*(?:-|–|to)\s*)?"
                           r"(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty)"
                           r"\s+(?P<unit>days?|weeks?|months?|years?))\b(?!\s+of\b)", re.I)),
@@ -67,8 +69,17 @@ _DONE = re.compile(r"(?<!\bbe )(?<!\bbeen )\b(?:published|dated|agreed|approved|
                    r"revised|updated|inspected|visited)\s*$", re.I)
 
 
+# "from 22.3% in 2020/21 to 20%": a baseline of a statistic; "the minutes of the meeting on
+# 9 January": the date of a meeting gone by.
+_BASELINE = re.compile(r"\bfrom\s+(?:[£$]?\d[\d.,]*\s*(?:%|per ?cent|m|bn|k)?|[a-z]+)\s*$|"
+                       r"\bminutes\s+of\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:meeting\s+)?(?:held\s+)?$", re.I)
+# "originally … in 2024 but will now report in May 2025": the date moved, the latest one holds.
+_MOVED = re.compile(r"\b(?:but\s+(?:will|is|are)\s+now|will\s+now|now\s+(?:expected|due|planned|scheduled)|"
+                    r"(?:has|have|had)\s+been\s+(?:moved|delayed|deferred|postponed|rescheduled|put back|pushed back)|"
+                    r"postponed|deferred|rescheduled|revised (?:date|timescale)|instead)\b", re.I)
+
 # A cheap test first: most sentences name no date at all.
-_ANY = re.compile(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|winter|year|month|"
+_ANY = re.compile(r"\d|christmas|xmas|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|fall|winter|year|month|"
                   r"week|quarter|day", re.I)
 
 
@@ -184,6 +195,10 @@ def _resolve(kind: str, g: dict, ref: date | None) -> date | None:
         if "month" in r:
             return _month_end(*divmod_month(ref, 1 if "next" in r else 0))
         return date(ref.year + ("next" in r), 12, 31)
+    if kind == "christmas":
+        if g.get("year"):
+            return date(int(g["year"]), 12, 25)
+        return date(ref.year, 12, 25) if ref is not None else None
     if kind == "within":
         if ref is None:
             return None
@@ -227,9 +242,10 @@ def find_all(text: str, paper_date: str | date | None) -> list[tuple[int, int, D
             if kind in ("month", "year", "fy") and not lead:
                 continue  # a bare month or year is rarely a deadline ("2023 figures")
             if kind == "season" and not (g.get("year") or g.get("fy1")) and (
-                    not lead or re.match(r"\s+(?!term\b|of\b)[a-z]", text[b:])):
+                    lead in ("", "the") or re.match(r"\s+(?!term\b|of\b)[A-Za-z]", text[b:])):
                 continue  # "the winter gritting routes": a season used as an adjective
-            if lead in NOT_A_DEADLINE or _PAST_CONTEXT.search(text[:a]) or _DONE.search(text[:a]):
+            if lead in NOT_A_DEADLINE or _PAST_CONTEXT.search(text[:a]) or _DONE.search(text[:a]) or \
+                    _BASELINE.search(text[:a]):
                 taken.append((a, b))
                 continue
             try:
@@ -253,6 +269,10 @@ def find_due(text: str, paper_date: str | date | None, after: int = 0, not_befor
         ref = date.fromisoformat(paper_date) if isinstance(paper_date, str) else paper_date
         floor = (ref - timedelta(days=31)).isoformat()
         found = [f for f in found if f[2].iso >= floor]
+    moved = _MOVED.search(text)
+    if moved and len(found) > 1:  # the date was moved: the one stated after the move, else the latest
+        since = [f for f in found if f[0] >= moved.start()]
+        return max(since or found, key=lambda f: f[2].iso)[2]
     later = [f for f in found if f[0] >= after]
     pick = later[0] if later else (found[0] if found else None)
     return pick[2] if pick else None

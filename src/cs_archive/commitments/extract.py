@@ -31,6 +31,8 @@ from ..models import Chunk, PaperMeta
 from .dates import find_due
 
 KINDS = ("action", "decision", "promise")
+# Bump when extraction changes what it finds: stored registers of another version are redone.
+EXTRACTOR_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Commitment:
     page: int | None
     heading: str
     lead: str | None = None  # the words introducing a list item ("We will:")
+    procedural: bool = False  # previous minutes approved, apologies, declarations, the next meeting's date
+    decision_number: str | None = None  # as printed ("Decision No: 24/00123"), decisions only
+    decision_maker: str | None = None  # as printed ("Decision maker: Cabinet Member for …"), decisions only
+    item: str | None = None  # the agenda item it falls under ("Workplace Parking Levy"): finds the report
 
 
 def commitment_id(chunk_id: str, text: str) -> str:
@@ -123,6 +129,20 @@ class _Paper:
             p += len(raw) + 1
         self.covered: list[tuple[int, int]] = []
         self.out: list[Commitment] = []
+        self.paragraphs: list[tuple[int, int]] | None = None
+        self.items = _item_titles(self.lines)
+        self.fields = _printed_fields(self.text)
+
+    def item_at(self, offset: int) -> str | None:
+        k = bisect_right([a for a, _ in self.items], offset) - 1
+        return self.items[k][1] if k >= 0 else None
+
+    def field_at(self, name: str, offset: int) -> str | None:
+        """The nearest printed form field (decision maker, number) before the offset, else the
+        first one after it on a one-decision form."""
+        found = [(a, v) for a, n, v in self.fields if n == name]
+        before = [v for a, v in found if a <= offset]
+        return before[-1] if before else (found[0][1] if len(found) == 1 else None)
 
     def chunk_at(self, offset: int) -> Chunk:
         return self.chunks[max(0, bisect_right(self.starts, offset) - 1)]
@@ -133,15 +153,22 @@ class _Paper:
     def add(self, kind: str, text: str, start: int, end: int, owner: str | None = None, lead: str | None = None,
             due_from: str | None = None) -> None:
         text = _clean(text)
-        if len(text) < 4:
-            return
+        if len(text) < 4 or not _HAS_CONTENT.search(_EMPTY_WORDS.sub("", text)):
+            return  # "that:", "RESOLVED –": a marker whose parts were not found
         self.covered.append((start, end))
-        due = find_due(due_from if due_from is not None else text, self.meta.date, not_before=True)
+        item = self.item_at(start)
+        line = next((ln.raw for ln in self.lines if ln.start <= start <= ln.end), "")
+        procedural = kind != "action" and is_procedural(text, line, item)  # an action on the minutes is work
+        due = None if procedural else find_due(due_from if due_from is not None else text, self.meta.date,
+                                               not_before=True)
         c = self.chunk_at(start)
+        decided = kind == "decision"
         self.out.append(Commitment(
             id=commitment_id(c.chunk_id, text), kind=kind, text=text, owner=_tidy_owner(owner),
             due=due.iso if due else None, due_text=due.text if due else None, chunk_id=c.chunk_id,
-            section=c.section, page=c.page, heading=c.heading, lead=_clean(lead) if lead else None))
+            section=c.section, page=c.page, heading=c.heading, lead=_clean(lead) if lead else None,
+            procedural=procedural, decision_number=self.field_at("number", start) if decided else None,
+            decision_maker=self.field_at("maker", start) if decided else None, item=item))
 
     def previous_text(self, i: int) -> str:
         """The nearest non-blank line before line i (what an ACTION follows on from)."""
@@ -149,6 +176,78 @@ class _Paper:
             if not self.lines[j].blank:
                 return self.lines[j].body
         return ""
+
+
+_HAS_CONTENT = re.compile(r"[A-Za-z]{3,}")
+_EMPTY_WORDS = re.compile(r"\b(?:that|resolved|agreed|decided|decision|approved|the|to)\b", re.I)
+
+# --------------------------------------------------------------------------------------
+# What a paper prints around its commitments: agenda items, form fields, procedure
+
+_ITEM_HEADING = re.compile(r"^[ \t]*(?:Item[ \t]+)?(?P<n>\d{1,4}(?:\.\d{1,2}){0,2})\.?[ \t]+(?P<t>[A-Z][^.!?]{2,90}?)[ \t:.-]*$")
+_SUBJECT_FIELD = re.compile(r"^[ \t]*(?:\([a-z]\)[ \t]*)?(?:Subject|Title|Item|Report title|Decision title)[ \t]*:[ \t]*"
+                            r"(?P<t>\S.{2,120}?)[ \t]*(?:\((?:agenda )?item[^)]*\))?[ \t]*$", re.I)
+
+
+def _item_titles(lines: list[_Line]) -> list[tuple[int, str]]:
+    """(offset, title) of each agenda item the paper heads: "10 Workplace Parking Levy Update
+    report", "(a) Subject: Workplace Parking Levy (agenda item 10)"; a subject field that runs
+    onto a second line is read whole."""
+    out = []
+    for i, ln in enumerate(lines):
+        m = _SUBJECT_FIELD.match(ln.raw)
+        if m:
+            title = m.group("t")
+            nxt = lines[i + 1].raw.strip() if i + 1 < len(lines) else ""
+            if nxt and nxt[:1].islower():
+                title += " " + re.sub(r"\s*\((?:agenda )?item[^)]*\)\s*$", "", nxt)
+            out.append((ln.start, _clean(title)))
+            continue
+        m = _ITEM_HEADING.match(ln.raw)
+        if m and len(m.group("t").split()) <= 12 and not re.search(r"\b(?:will|would|was|were|is|are|to)\b", m.group("t")):
+            out.append((ln.start, _clean(m.group("t"))))
+    return out
+
+
+_FIELD = [
+    ("maker", re.compile(r"(?im)^[ \t]*(?:\([a-z]\)[ \t]*)?Decision[ \t-]*(?:maker|taker|taken by|made by)[ \t]*[:\-–][ \t]*"
+                         r"(?P<v>[^\n]{3,120})$")),
+    ("maker", re.compile(r"(?i)\bDecision (?:determined|taken|made) (?:at|by)\s+(?P<v>[A-Z][^\n]{2,80}?(?:\n[^\n]{0,80}?)?)"
+                         r"(?=\s+(?:meeting\b|on\s+\d|held\b)|\s*\n\s*\n)")),
+    ("number", re.compile(r"(?im)\bDecision[ \t]+(?:No\.?|Number|Ref(?:erence)?\.?)[ \t]*[:\-–]?[ \t]*(?P<v>[A-Z0-9][\w/.-]{1,20})")),
+]
+
+
+def _printed_fields(text: str) -> list[tuple[int, str, str]]:
+    """(offset, name, value) of each decision maker and decision number the paper prints."""
+    out = []
+    for name, pat in _FIELD:
+        for m in pat.finditer(text):
+            value = _clean(m.group("v")).strip(" .,:;")
+            if value and not re.fullmatch(r"(?i)n/?a|none|tbc", value):
+                out.append((m.start(), name, value))
+    return sorted(out)
+
+
+_PROCEDURAL_TEXT = re.compile(
+    r"\b(?:correct|true|accurate)\s+record\b|\bminutes\b.{0,160}\b(?:approved|agreed|confirmed|signed|correct|accurate|"
+    r"true record|adopted)\b|\b(?:approved|agreed|signed|accepted)\b[^.]{0,30}\bas\s+(?:correct|accurate|a true)\b|"
+    r"\bapologies\b|\bdeclarations?\s+of\s+(?:interest|pecuniary)|\b(?:date|time) of (?:the )?next meeting\b|"
+    r"\bnext meeting (?:will|would|is to|shall) be held\b", re.I | re.S)
+_PROCEDURAL_ITEM = re.compile(r"^(?:approval of |to (?:confirm|receive|approve|sign) |confirmation of )?(?:the )?"
+                              r"(?:minutes\b(?!.*\b(?:arising|matters)\b)|apologies|declarations? of interest|"
+                              r"(?:date|time) of (?:the )?next meeting)", re.I)
+
+
+def is_procedural(text: str, line: str = "", item: str | None = None) -> bool:
+    """Previous minutes approved, apologies, declarations of interest, the next meeting's date:
+    true when the record's words, the line it starts on or the item it falls under say so."""
+    if _PROCEDURAL_TEXT.search(text):
+        return True
+    head = line.strip()
+    if head and head not in text and _PROCEDURAL_TEXT.search(head[:160]) and len(text) < 160:
+        return True
+    return bool(item and _PROCEDURAL_ITEM.match(item) and len(text) < 200)
 
 
 def _tidy_owner(owner: str | None) -> str | None:
@@ -274,14 +373,15 @@ _RESOLVED = re.compile(r"^[ \t]*(?:[-•·][ \t]*)?(?:\d+(?:\.\d+)*\.?[ \t]+)?(?
                        r"(?P<rest>.*)$")
 _INLINE_DECISION = re.compile(r"(?:\b[Ii]t was|\b(?:[Tt]he\s+)?(?:[A-Z][\w'’&-]*\s+){0,4}(?:Committee|Cabinet|Council|Board|"
                               r"Panel|Sub-Committee|Members))\s+(?:unanimously\s+)?(?:RESOLVED|AGREED)\b")
-_RECOMMEND_LABEL = re.compile(r"^[ \t]*(?:\d+\.?[ \t]+)?(?:Officer[ \t]+)?Recommendations?(?:[ \t]+\d+)?[ \t]*(?:[:–—-][ \t]*)?(?P<rest>.*)$")
+_RECOMMEND_LABEL = re.compile(r"^[ \t]*(?:\d+\.?[ \t]+)?(?:Officer[ \t]+)?Recommendations?(?:[ \t]+\d+)?[ \t]*(?:[:–—-][ \t]*)?"
+                              r"(?!(?:was|were|is|are|has|have)\b)(?P<rest>.*)$")
 _RECOMMEND_SENTENCE = re.compile(r"\bit is recommended that\b|\b(?:is|are) (?:asked|recommended|requested|invited) to\b", re.I)
 _LIST_LEAD = re.compile(r"(?:^|\b)(?:we|the council|the service|the authority|the local authority|the partnership|"
                         r"our (?:services?|teams?|partners))\s+will(?:\s+also)?\s*:-?\s*$|"
                         r"\b(?:actions|steps|measures)\s+(?:will|shall)\s+be\s+(?:taken|undertaken|delivered)\s*:-?\s*$|"
                         r"\bwe will take the following (?:actions|steps)\s*:-?\s*$", re.I)
-_DECISION_OWNER = re.compile(r"^(?:[Tt]hat\s+)?(?P<owner>(?:[Tt]he\s+)?(?:[A-Z][\w'’&-]*\s+){0,4}(?:Committee|Cabinet|Council|Board|"
-                             r"Panel|Sub-Committee))\s+(?:unanimously\s+)?(?:AGREED|RESOLVED|agree[sd]?|approve[sd]?|"
+_DECISION_OWNER = re.compile(r"^(?:[Tt]hat\s+)?(?P<owner>(?:[Tt]he\s+)?(?:[A-Z][\w'’&-]*\s+|(?:and|&)\s+){0,5}(?:Committee|Cabinet|Council|Board|"
+                             r"Panel|Sub-Committee)(?:\s+(?:for|of)\s+(?:[A-Z][\w'’&-]*|and|&)(?:\s+(?:[A-Z][\w'’&-]*|and|&))*?)?)\s+(?:unanimously\s+)?(?:AGREED|RESOLVED|agree[sd]?|approve[sd]?|"
                              r"note[sd]?|endorse[sd]?|accept(?:s|ed)?|support(?:s|ed)?|request(?:s|ed)?|ask(?:s|ed)?|to)\b")
 _DECISION_DELEGATE = re.compile(r"^[Tt]hat\s+(?P<owner>(?:the\s+)?(?:[A-Z][\w'’&,()-]*\s+|of\s+|and\s+|for\s+|in\s+)+?)"
                                 r"be\s+(?:authorised|asked|requested|instructed|delegated|directed)\b")
@@ -418,6 +518,151 @@ def _decisions(p: _Paper) -> None:
         i = last + 1
 
 
+# Decision notices ("(d) Decision taken", "Decision:") and "That the Committee …:" blocks of
+# minutes: one decision per numbered or lettered part; a part that only heads lettered
+# sub-parts ("2. Residents Parking") is context; a part the meeting did not approve is no decision.
+_BODY = (r"(?:[Tt]he\s+)?(?:[A-Z][\w'’&-]*\s+|(?:and|&|of|for)\s+){0,6}?(?:Committee|Cabinet|Council|Board|Panel|"
+         r"Sub-Committee|Forum|Executive|PC|Councillors|Members)(?:\s+(?:for|of|on)\s+(?:the\s+)?"
+         r"(?:[A-Z][\w'’&-]*|and|&)(?:\s+(?:[A-Z][\w'’&-]*|and|&))*)?")
+_DECISION_FIELD = re.compile(r"^[ \t]*(?:\([a-z]\)[ \t]*)?(?:Decisions?(?:[ \t]+(?:taken|made|agreed))?|"
+                             r"Decision of the [A-Za-z ]+|Resolution)[ \t]*[:\-–]?[ \t]*$", re.I)
+_BODY_LEAD = re.compile(rf"^[ \t]*(?:That[ \t]+)?(?P<owner>{_BODY})[ \t]*(?:\([^)]*\))?[ \t]*:[ \t-]*$")
+_FORM_FIELD = re.compile(r"^[ \t]*(?:\([a-z]\)[ \t]*(?:Subject|Ward|Declarations?|Decision|Exempt|Additional|Reasons?|"
+                         r"Alternative|Options?|Details|Any conflict|Dispensation)|Deadline for|Exempt Information|"
+                         r"Reasons? for (?:the )?decision|Alternative options|Background papers)", re.I)
+_NOT_APPROVED = re.compile(r"Recommendations?\s+(?P<which>[\w ,&]+?)\s+(?:was|were)\s+(?:not\s+(?:approved|agreed|carried)|"
+                           r"rejected|withdrawn|deferred)|\bwas\s+not\s+(?:approved|carried)\b", re.I)
+_SUB_LEAD = re.compile(r"^[ \t]*[A-Z][\w ,&'’-]{0,40}:[ \t]*$")
+_FURNITURE = re.compile(r"^[ \t]*(?:OFFICIAL(?:[ -]SENSITIVE)?|Page \d+(?: of \d+)?|\d{1,3})[ \t]*$")
+
+
+def _parts(p: _Paper, i: int, stop_at_paragraph: bool = True) -> tuple[list[tuple[str, int, int]], int]:
+    """The numbered and lettered parts from line i: (text, start, end) each, and the line after
+    them. Skips page furniture, sub-leads ("Contractual:"), heading parts, unapproved parts."""
+    lines, raw = p.lines, []
+    rejected: set[str] = set()
+    j = i
+    while j < len(lines):
+        ln = lines[j]
+        if ln.blank or _FURNITURE.match(ln.raw):
+            j += 1
+            continue
+        text = ln.raw.strip()
+        no = _NOT_APPROVED.search(text) if not ln.bullet or text.startswith("*") else None
+        if no:
+            rejected |= set(re.findall(r"\d+[a-z]?", no.group("which") or ""))
+            j += 1
+            continue
+        if _FORM_FIELD.match(ln.raw) or _DECISION_FIELD.match(ln.raw) or _RESOLVED.match(ln.raw):
+            break
+        b = ln.bullet
+        if b is None:
+            if _SUB_LEAD.match(ln.raw) and raw:
+                k = _next_nonblank(p, j + 1, 4)
+                nb = lines[k].bullet if k is not None else None
+                if nb and not _restarts(raw, nb.group("m").strip("().").strip()):
+                    j += 1  # "Contractual:" between parts 2 and 3
+                    continue
+                break
+            runs_on = raw and (not lines[j - 1].blank or text[:1].islower() or
+                               re.search(r"\b(?:with|and|of|the|to|for|in|or|by|on|a|an)$|,$", raw[-1][1].rstrip()))
+            if runs_on and not _FORM_FIELD.match(ln.raw):
+                mark, body, a, _ = raw[-1]  # a part that runs on
+                raw[-1] = (mark, body + " " + text, a, ln.end)
+                j += 1
+                continue
+            if raw or stop_at_paragraph:
+                break
+            j += 1
+            continue
+        mark = b.group("m").strip("().").strip()
+        if raw and _restarts(raw, mark):
+            break  # "1." again: another list
+        raw.append((mark, ln.raw[b.end():].strip(), ln.start, ln.end))
+        j += 1
+    out, number = [], ""
+    for k, (mark, body, a, e) in enumerate(raw):
+        cls = _marker_class(mark)
+        if cls == "num":
+            number = mark
+        key = number + mark if cls == "alpha" else mark
+        nxt = raw[k + 1][0] if k + 1 < len(raw) else None
+        if nxt and _marker_class(nxt) != cls and _marker_class(nxt) == "alpha" and len(body.split()) <= 16 \
+                and not body.rstrip().endswith((".", ";")):
+            continue  # "2. Residents Parking": a heading over its lettered parts
+        if key in rejected or (cls == "num" and mark in rejected):
+            continue
+        out.append((body, a, e))
+    return out, j
+
+
+def _restarts(raw: list, mark: str) -> bool:
+    """Whether a number marker starts the numbering again (a new list, not the next part)."""
+    if not mark.isdigit():
+        return False
+    last = next((m for m, *_ in reversed(raw) if m.isdigit()), None)
+    return last is not None and int(mark) <= int(last)
+
+
+def _decision_blocks(p: _Paper) -> None:
+    """Decisions printed in a form field or under "That the Committee …:" (minutes, notices)."""
+    if p.meta.doc_type not in ("minutes", "decision", "other", None) and not p.fields:
+        return
+    lines, i = p.lines, 0
+    while i < len(lines):
+        ln = lines[i]
+        if p.is_covered(ln.start, ln.end):
+            i += 1
+            continue
+        field, lead = _DECISION_FIELD.match(ln.raw), _BODY_LEAD.match(ln.raw)
+        if not field and not lead:
+            i += 1
+            continue
+        owner, j = (lead.group("owner") if lead else None), i + 1
+        if field:
+            k = _next_nonblank(p, i + 1)
+            while k is not None and (_RECOMMEND_LABEL.match(_clean(lines[k].raw)) or _FURNITURE.match(lines[k].raw)):
+                k = _next_nonblank(p, k + 1)  # "Officer Recommendations:" as the decision
+            if k is None:
+                i += 1
+                continue
+            sub = _BODY_LEAD.match(lines[k].raw) or re.match(r"^[ \t]*That[ \t]+(?P<owner>.{3,90}?)[ \t]*:[ \t]*$",
+                                                            lines[k].raw)
+            after_k = _next_nonblank(p, k + 1, 6)
+            bare_lead = not lines[k].bullet and after_k is not None and lines[after_k].bullet is not None and \
+                len(lines[k].raw.split()) <= 14 and not lines[k].raw.rstrip().endswith((".", ";"))
+            if (sub or bare_lead) and not lines[k].bullet:
+                owner, j = (sub.group("owner") if sub else _lead_owner(lines[k].raw)), k + 1
+            elif not lines[k].bullet:  # the decision as a paragraph
+                end_line = k
+                while end_line < len(lines) and not lines[end_line].blank and not _FORM_FIELD.match(lines[end_line].raw):
+                    end_line += 1
+                text = " ".join(x.raw.strip() for x in lines[k:end_line])
+                if not (re.match(r"(?:That|To)\s", text) or _decision_owner(text) or _inline_decision(text, p.meta)[0]):
+                    i += 1
+                    continue  # "Decision:" heading a summary, not the decision itself
+                p.add("decision", text, lines[k].start, lines[end_line - 1].end, owner=_decision_owner(text))
+                p.covered.append((ln.start, lines[end_line - 1].end))
+                i = end_line
+                continue
+            else:
+                j = k
+        parts, after = _parts(p, j)
+        if not parts:
+            i += 1
+            continue
+        for body, a, b in parts:
+            p.add("decision", body, a, b, owner=owner or _decision_owner(body),
+                  lead=lines[j - 1].raw if j > i + 1 or lead else None)
+        p.covered.append((ln.start, lines[max(i, after - 1)].end))
+        i = after
+
+
+def _lead_owner(lead: str) -> str | None:
+    m = re.match(rf"^\s*(?:That\s+)?(?P<owner>{_BODY})", _clean(lead))
+    return m.group("owner") if m else None
+
+
 def _decision_owner(text: str) -> str | None:
     text = _clean(text)
     m = _DECISION_OWNER.match(text) or _DECISION_DELEGATE.match(text)
@@ -461,7 +706,15 @@ def _recommendations(p: _Paper) -> None:
             i = after
             continue
         text, last, end = _paragraph(p, j)
-        owner = _recommendation_owner(text)
+        owner = _recommendation_owner(text) or _lead_owner(text)
+        k = _next_nonblank(p, last + 1, 6)
+        if k is not None and lines[k].bullet and len(text.split()) <= 14 and not text.rstrip().endswith((".", ";", ":")):
+            parts, after = _parts(p, k)  # "That the Committee for …" over its numbered parts
+            for body, a, b in parts:
+                p.add("promise", body, a, b, owner=owner, lead=text)
+            p.covered.append((lines[j].start, end))
+            i = max(after, last + 1)
+            continue
         if text.rstrip().endswith((":", ":-")):
             items, after = _items(p, last + 1)
             for body, a, b in items:
@@ -499,7 +752,7 @@ _OFFER = re.compile(
     rf"(?:(?:offered|undertook|agreed|promised|volunteered|undertakes|offers|agrees)\s+to\b|"
     rf"(?:confirmed|advised|said|stated|indicated|explained|reported|added|replied|responded|undertook)\s+(?:that\s+)?"
     rf"(?:he|she|they|officers|the service|the council)\s+would\b|"
-    rf"would be (?:happy|pleased|willing) to\b|(?:was|were) (?:happy|pleased|willing) (?:to|for)\b)")
+    rf"would be (?:happy|pleased|willing) to\b|(?:was|were) (?:happy|willing) (?:to|for)\b)")
 
 _FUTURE = re.compile(r"\b(?P<modal>will|shall|(?:is|are)?\s*due to)\b(?P<adv>(?:\s+(?:also|then|now|further|still|only|not|soon|shortly|"
                      r"jointly|closely|continue to|be continuing to|need to|have to|seek to|aim to|look to|work to|"
@@ -508,7 +761,8 @@ DELIVERY = set("""provided brought presented reported submitted taken circulated
 opened held shared monitored reviewed undertaken drafted produced made established completed delivered launched
 introduced rolled set commissioned prepared updated refreshed recruited appointed arranged issued sent tabled put
 explored evaluated carried refurbished built extended agreed finalised concluded sought scheduled piloted trialled
-expanded increased reduced recommissioned procured tendered written replaced relaunched restructured""".split())
+expanded increased reduced recommissioned procured tendered written replaced relaunched restructured tested defined
+assessed sought identified""".split())
 READY = {"in", "operational", "live", "ready", "complete", "available", "open", "fully", "finalised"}
 NOT_UNDERTAKINGS = set("""be have remain need face see receive become require experience depend struggle fail suffer
 lose grow mean cost vary affect impact result benefit gain likely help enable allow""".split())
@@ -529,6 +783,143 @@ METRIC = set("""number numbers rate rates proportion percentage cost costs spend
 funding investment demand level levels figure figures total gap impact outcome outcomes pressure pressures risk risks
 data trend trends trajectories times time""".split())
 _PREP = re.compile(r"\s(?:of|to|for|in|on|from|with|across|against|within|at|by|into|under|over|between|through)\s", re.I)
+
+
+# Minutes: "AS to place the order", "HL would contact …", "NO will attend …", "HL was asked to
+# investigate …", "Clerk report this to NRW", and an owner printed in a column at the line's end.
+_INITIALS = r"[A-Z]{2,3}(?:\s*/\s*[A-Z]{2,3})*"
+_NAMED = (rf"{_TITLE}\s*\.?\s*(?:[A-Z]\.?\s*){{0,2}}[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]+)?|"
+          r"(?:[Tt]he\s+)?(?:Parish\s+|Town\s+)?Clerk|[Oo]fficers|(?:[Tt]he\s+)?(?:[A-Z][\w'’&-]*\s+){0,4}(?:Officer|Manager|"
+          r"Director|Head of [A-Z][\w&]*(?:\s+[A-Z][\w&]*)*|Chair(?:man)?|Leader|Treasurer|Secretary|Adviser|Advisor)")
+_WHO = rf"(?P<owner>{_INITIALS}|{_NAMED})"
+_CLAUSE_START = r"(?:^|(?<=[;:–—])\s*|(?<=\.)\s+|(?<=-)\s+|(?<=,)\s+|(?<=\))\s+|(?<=\d)\s+)"
+_MINUTE_ACTION = re.compile(
+    _CLAUSE_START + _WHO + r"\s+(?:"
+    r"to\s+(?!be\b|have\b)[a-z][a-z-]+|"
+    r"(?:would|will)\s+(?:(?:again|also|now|then)\s+)?(?!(?:(?:again|also|now|then)\s+)?(?:be|have|not|need|like|require|"
+    r"probably|hope|continue|expect)\b)[a-z][a-z-]+|"
+    r"(?:was|were|has been|had been)\s+asked\s+to\s+[a-z]+|"
+    r"(?:report|write|contact|ask|send|circulate|email|e-mail|arrange|order|check|chase|reply|notify|obtain|investigate|"
+    r"forward|respond|book|inform|advise|liaise|request)\s+(?:this|the|to|with|them|him|her|all)\b)")
+_OWNER_COLUMN = re.compile(rf"\S(?P<gap>[ \t]{{3,}})(?P<col>{_INITIALS}|(?:Cllr|Councillor)s?\.?\s*\.?(?:[A-Z]\.?\s*){{0,2}}"
+                           r"[A-Z][a-z]+(?:\s*/\s*(?:Cllr\.?\s*)?(?:[A-Z]\.?\s*){0,2}[A-Z][a-z]+)*|Clerk)[ \t]*$")
+_UNDERTAKING = re.compile(r"\b(?:would|will|asked|offered|undertook)\b")
+_TITLED_ACTION = re.compile(rf"(?P<owner>{_TITLE}\s*\.?\s*(?:[A-Z]\.?\s*){{0,2}}[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]+)?)\s+"
+                            r"(?:would|will)\s+(?!(?:be|have|not|need|like|require|probably|hope)\b)[a-z]+")
+_INLINE_ACTION = re.compile(r"\(?\bACTIONS?\s*[:–-]\s*(?P<rest>[^)]+)")
+_TO_BE_DONE = re.compile(r"^(?:[A-Z][\w'’-]*)(?:\s+[\w'’-]+){0,4}\s+to\s+be\s+(?:placed|sent|circulated|arranged|obtained|"
+                         r"ordered|written|contacted|investigated|published|put|added|reported|raised|forwarded|chased|"
+                         r"requested|updated|drafted|prepared|emailed|e-mailed|booked|displayed)\b")
+
+
+def _to_owner(text: str) -> str | None:
+    o = _OWNER_TO.match(_clean(text))
+    return o.group("owner") if o and _looks_like_owner(o.group("owner")) else None
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences, with one cut after an initialism ("C.C.C. Highways") joined up again."""
+    out: list[tuple[int, int]] = []
+    for a, b in sentence_spans(text):
+        if out and re.search(r"\b(?:[A-Z]\.){2,}$", text[out[-1][0]:out[-1][1]]) and re.match(r"[A-Z][a-z]+\b(?!\s+(?:to|will|would)\b)", text[a:b]):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _minutes_like(meta: PaperMeta) -> bool:
+    return meta.doc_type in ("minutes", "other", None) or meta.doc_type == "decision"
+
+
+def _minute_actions(p: _Paper) -> None:
+    if not _minutes_like(p.meta):
+        return
+    for a, b in _paragraph_spans(p):
+        para = p.text[a:b]
+        flat = para.replace("\n", " ")
+        for sa, sb in _sentence_spans(flat):
+            sentence = flat[sa:sb]
+            m = _INLINE_ACTION.search(sentence)
+            if m and not p.is_covered(a + sa + m.start(), a + sb):
+                p.add("action", m.group("rest").strip(" .)"), a + sa + m.start("rest"), a + sb,
+                      owner=_to_owner(m.group("rest")))
+                continue
+            if _TO_BE_DONE.match(sentence.strip()) and not p.is_covered(a + sa, a + sb):
+                p.add("action", sentence.strip(), a + sa, a + sb)
+                continue
+            found = [m for m in _MINUTE_ACTION.finditer(sentence)]
+            found += [m for m in _TITLED_ACTION.finditer(sentence) if not any(f.start("owner") <= m.start("owner") < f.end()
+                                                                                for f in found)]
+            found.sort(key=lambda m: m.start("owner"))
+            for m in found:
+                start = a + sa + m.start("owner")
+                if p.is_covered(start, a + sb):
+                    continue
+                owner = m.group("owner")
+                prefix = sentence[:m.start("owner")]
+                decided, body = _inline_decision(prefix, p.meta)
+                if decided and not p.is_covered(a + sa, start):  # "… and agreed that …; Clerk to action."
+                    p.add("decision", _SECTION_LABEL.sub("", prefix.strip(" ;,–-")), a + sa, start, owner=body)
+                if owner.isupper() and owner.replace("/", "").replace(" ", "") in ("AND", "THE", "TO", "OF", "ACTION", "NO") \
+                        and not re.match(r"\s+(?:to|will|would)\s", sentence[m.end("owner"):]):
+                    continue
+                text = sentence[m.start("owner"):]
+                text = re.split(r"\s{3,}", text, maxsplit=1)[0]  # an owner column after it
+                p.add("action", text, start, a + sb, owner=owner)
+                break
+    for ln in p.lines:  # an owner column: "… would look into this issue.        HL"
+        m = _OWNER_COLUMN.search(ln.raw)
+        if not m or p.is_covered(ln.start + m.start("col"), ln.end):
+            continue
+        before = ln.raw[:m.start("gap") + 1]
+        para_start = ln.start
+        for a, b in _paragraph_spans(p):
+            if a <= ln.start <= b:
+                para_start = a
+                break
+        flat = p.text[para_start:ln.start + len(before)].replace("\n", " ")
+        spans = _sentence_spans(flat)
+        if not spans:
+            continue
+        sa, sb = spans[-1]
+        sentence = flat[sa:sb]
+        if not _UNDERTAKING.search(sentence) or p.is_covered(para_start + sa, para_start + sb) or \
+                _inline_decision(sentence, p.meta)[0]:
+            continue
+        p.add("action", _SECTION_LABEL.sub("", sentence.strip()), para_start + sa, ln.end, owner=m.group("col"))
+
+
+# Decisions in a sentence: "the Councillors resolved to …", "it was resolved to …", "proposed by …,
+# seconded by … and unanimously agreed that …", "The PC agrees in principle …".
+_INLINE_RESOLVED = re.compile(
+    rf"(?P<owner>\b{_BODY}|\b[Tt]he\s+members\s+of\s+(?:[A-Z][\w'’&-]*\s*)+|\bAll(?:\s+[Cc]ouncillors)?)\s+(?:\w+ly\s+)?"
+    r"(?:resolved|agreed|agrees|approved|RESOLVED|AGREED|APPROVED|DECIDED|decided)\b(?!\s+that\s+the\s+following\b)|"
+    r"\b(?:[Ii]t\s+was|and|then|were|was)\s+(?:\w+ly\s+)?(?:resolved|agreed|RESOLVED|AGREED|APPROVED|decided)\b"
+    r"(?=\s*,?\s*(?:that|to|on|the|as|:|;)\b|\s*[,:;.&]|\s+\w+ly\b)|"
+    r"^(?:Resolved|Agreed|RESOLVED|AGREED)\s+(?:to|that)\b")
+_NOTED = re.compile(rf"(?P<owner>\b{_BODY})\s+(?:\w+ly\s+)?(?:noted|NOTED|endorsed|approved|agreed|resolved)\s+"
+                    r"(?!that\b)(?:the|this|these|its|an?)\b")
+
+
+def _inline_decision(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
+    """Whether a sentence of minutes records a decision, and the body that took it."""
+    if not _minutes_like(meta):
+        return False, None
+    for pat in (_INLINE_RESOLVED, _NOTED):
+        m = pat.search(sentence)
+        if not m:
+            continue
+        before = sentence[:m.start()]
+        if re.search(r"\b(?:had|has|have|previously|already|if|whether|would|not)\s*$", before, re.I):
+            continue
+        if not _HAS_CONTENT.search(_EMPTY_WORDS.sub("", sentence[m.end():])) and len(before.split()) < 3:
+            continue  # "It was APPROVED that;": its parts follow
+        owner = (m.groupdict().get("owner") or "").strip() or None
+        if owner and (owner.lower().startswith("all") or owner.lower() in ("members", "councillors")):
+            owner = None if owner.lower().startswith("all") else owner
+        return True, owner
+    return False, None
 
 
 def _council_names(meta: PaperMeta) -> set[str]:
@@ -584,6 +975,8 @@ def _promise_in(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
     body = _SECTION_LABEL.sub("", sentence.strip())
     if not body or body.endswith("?") or _CONDITIONAL_START.match(body) or _CONDITIONAL.search(body):
         return False, None
+    if re.match(r"\d*\.?\s*That\s", body):
+        return False, None  # "That measures will be put in place": an assurance asked for, a motion
     for m in _FUTURE.finditer(body):
         adv = (m.group("adv") or "").lower()
         verb, verb2 = m.group("verb").lower(), (m.group("verb2") or "").lower()
@@ -629,25 +1022,44 @@ def _promise_in(sentence: str, meta: PaperMeta) -> tuple[bool, str | None]:
     return False, None
 
 
-def _sentences(p: _Paper) -> None:
-    agenda = p.meta.doc_type == "agenda"
+def _paragraph_spans(p: _Paper) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph: a line, and the lines it runs on into (the next starts in
+    lower case, even after a page break, or follows directly without a marker, a form field or
+    an owner column ending the line before)."""
+    if p.paragraphs is not None:
+        return p.paragraphs
     paragraphs: list[tuple[int, int]] = []
     lines, i = p.lines, 0
-    while i < len(lines):  # a paragraph broken by a page break goes on in lower case
+    while i < len(lines):
         if lines[i].blank:
             i += 1
             continue
         a, j = lines[i].start, i
         while True:
             k = _next_nonblank(p, j + 1, limit=4)
-            nxt = lines[k].raw.lstrip() if k is not None else ""
-            if k is not None and not lines[j].raw.rstrip().endswith((".", ":", "?", "!")) and nxt[:1].islower():
+            if k is None:
+                break
+            this, nxt = lines[j].raw.rstrip(), lines[k].raw.lstrip()
+            ends = this.endswith((".", ":", "?", "!")) or bool(_OWNER_COLUMN.search(this)) or bool(re.search(r"\S\s{4,}\S+$", this))
+            if not ends and nxt[:1].islower():
                 j = k
+                continue
+            if not ends and k == j + 1 and not lines[k].bullet and not _marker_line(lines[k].raw) and \
+                    not _FORM_FIELD.match(lines[k].raw) and not _ITEM_HEADING.match(lines[k].raw) and \
+                    len(this.split()) > 4 and nxt[:1].isalpha():
+                j = k  # a hard-wrapped line of a PDF
                 continue
             break
         paragraphs.append((a, lines[j].end))
         i = j + 1
-    for a, b in paragraphs:
+    p.paragraphs = paragraphs
+    return paragraphs
+
+
+def _sentences(p: _Paper) -> None:
+    agenda = p.meta.doc_type == "agenda"
+    minutes = p.meta.doc_type in ("minutes", "decision")
+    for a, b in _paragraph_spans(p):
         para = p.text[a:b].replace("\n", " ")
         for sa, sb in sentence_spans(para):
             s_a, s_b = a + sa, a + sb
@@ -656,6 +1068,10 @@ def _sentences(p: _Paper) -> None:
             sentence = para[sa:sb]
             if _INLINE_DECISION.search(sentence):
                 p.add("decision", _SECTION_LABEL.sub("", sentence.strip()), s_a, s_b, owner=_decision_owner(sentence))
+                continue
+            decided, body = _inline_decision(sentence, p.meta)
+            if decided and not agenda:
+                p.add("decision", _SECTION_LABEL.sub("", sentence.strip()), s_a, s_b, owner=body)
                 continue
             if agenda:
                 continue
@@ -667,6 +1083,8 @@ def _sentences(p: _Paper) -> None:
                 p.add("promise", _SECTION_LABEL.sub("", sentence.strip()), s_a, s_b, owner=_recommendation_owner(sentence))
                 continue
             ok, owner = _promise_in(sentence, p.meta)
+            if ok and minutes and not owner:
+                continue  # minutes report others' plans too: only an undertaking someone owns
             if ok:
                 p.add("promise", _SECTION_LABEL.sub("", sentence.strip()), s_a, s_b, owner=owner)
 
@@ -680,9 +1098,11 @@ def extract(meta: PaperMeta, chunks: Sequence[Chunk]) -> list[Commitment]:
         return []
     p = _Paper(meta, chunks)
     _actions(p)
+    _decision_blocks(p)
     _decisions(p)
     _recommendations(p)
     _lists(p)
+    _minute_actions(p)
     _sentences(p)
     seen: set[tuple[str, str]] = set()
     out = []

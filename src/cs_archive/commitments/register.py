@@ -1,15 +1,18 @@
 """The register: every commitment in the archive, with its status as of a date.
 
-Commitments are extracted when asked for, from the chunks the archive stores (extraction is
-a pure, fast function of the text, so a better extractor needs no re-ingest and the store
-needs no new table). The slow part is looking for follow-ups: one hybrid search per
-commitment (``search.search``: dense + BM25), restricted to the same council's papers dated
-after the commitment's meeting (or later parts of the same pack) and up to the as-of date.
-A hit is a follow-up when the passage's cosine similarity to the commitment's words reaches
-``FOLLOW_UP_COSINE``, and it is not the same words printed again.
+Extraction and the search for follow-ups happen at ingest (``store.after_ingest``) and are
+stored beside the archive, so listing the register reads the store and applies the selection;
+a missing or stale store (another generation of the archive, another extractor) is recomputed
+on first use and saved. Looking for follow-ups is one hybrid search per commitment
+(``search.search``: dense + BM25), restricted to the same council's papers dated after the
+commitment's meeting (or later parts of the same pack). A hit is a follow-up when the passage's
+cosine similarity to the commitment's words reaches ``FOLLOW_UP_COSINE``, and it is not the
+same words printed again.
 
-Status: ``followed_up`` (a follow-up found), else ``overdue`` (due date before the as-of
-date), ``open`` (due date not reached) or ``undated`` (no due date).
+Status as of a date: ``followed_up`` (a follow-up dated on or before it), else ``overdue``
+(due date before it), ``open`` (due date not reached) or ``undated`` (no due date).
+Procedural items (minutes approved, apologies, declarations, the next meeting) are left out
+unless the selection asks for them.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..index.base import ArchiveReader
+from ..index.base import ArchiveReader, FilterValues
 from ..index.sqlite_primitives import reader
 from ..lexical import normalise
 from ..models import Chunk, PaperMeta
@@ -50,6 +53,10 @@ class Record:
     section: str | None
     page: int | None
     chunk_id: str
+    procedural: bool = False
+    decision_number: str | None = None
+    decision_maker: str | None = None
+    report: str | None = None
 
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -66,6 +73,7 @@ class Selection:
     status: str | None = None
     filters: Filters = field(default_factory=Filters)
     as_of: str | None = None  # ISO date; today when None
+    procedural: bool = False  # include procedural items
 
     def check(self) -> None:
         if self.kind and self.kind not in KINDS:
@@ -182,27 +190,35 @@ def status_of(due: str | None, follow_ups: list, as_of: str) -> str:
     return "undated"
 
 
-def register(archive: ArchiveReader, embedder, selection: Selection = Selection(),
-             threshold: float = FOLLOW_UP_COSINE) -> list[Record]:
-    """The commitments the selection asks for, each with its status as of ``selection.as_of``."""
+def register(archive: ArchiveReader, embedder, selection: Selection = Selection()) -> list[Record]:
+    """The commitments the selection asks for, each with its status as of ``selection.as_of``.
+    ``embedder``: an embedder, or a function returning one (called only when the stored
+    register must be recomputed)."""
+    from . import store
+
     selection.check()
     archive = reader(archive)
     as_of = selection.as_of or date.today().isoformat()
-    embedder = _Remembering(embedder)
-    all_papers = {p.doc_id: p for p in _papers(archive)}
-    chosen = [(c, paper) for c, paper in commitments_in(archive, selection.filters)
-              if (not selection.kind or c.kind == selection.kind)
-              and (not selection.owner or selection.owner.lower() in (c.owner or "").lower())
-              and not (paper.meta.date and paper.meta.date > as_of)]  # not yet made on the as-of date
-    embedder.remember([follow_up_query(c) for c, _ in chosen])
+    f = selection.filters
+    allowed = {p.doc_id: p for p in _papers(archive, f)} if FilterValues.of(f).restricts_papers else None
+    papers = allowed if allowed is not None else {p.doc_id: p for p in _papers(archive)}
     out = []
-    for c, paper in chosen:
-        found = find_follow_ups(archive, embedder, c, paper, all_papers, as_of, threshold)
-        status = status_of(c.due, found, as_of)
+    for e in store.entries(archive, embedder):
+        paper = papers.get(e["doc_id"])
+        if paper is None:
+            continue  # filtered out, or withheld (exempt) since the store was written
+        if (selection.kind and e["kind"] != selection.kind) or (e["procedural"] and not selection.procedural) \
+                or (selection.owner and selection.owner.lower() not in (e["owner"] or "").lower()) \
+                or (paper.meta.date and paper.meta.date > as_of):  # not yet made on the as-of date
+            continue
+        found = [x for x in e["follow_ups"] if not x["date"] or x["date"] <= as_of]
+        status = status_of(e["due"], found, as_of)
         if selection.status and status != selection.status:
             continue
         out.append(Record(
-            id=c.id, kind=c.kind, text=c.text, owner=c.owner, due=c.due, due_text=c.due_text, status=status,
-            follow_ups=tuple(found), date=paper.meta.date, committee=paper.meta.committee,
-            council=paper.meta.council, source=paper.source, section=c.section, page=c.page, chunk_id=c.chunk_id))
+            id=e["id"], kind=e["kind"], text=e["text"], owner=e["owner"], due=e["due"], due_text=e["due_text"],
+            status=status, follow_ups=tuple(found), date=paper.meta.date, committee=paper.meta.committee,
+            council=paper.meta.council, source=paper.source, section=e["section"], page=e["page"],
+            chunk_id=e["chunk_id"], procedural=e["procedural"], decision_number=e["decision_number"],
+            decision_maker=e["decision_maker"], report=e["report"]))
     return out
