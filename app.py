@@ -37,6 +37,7 @@ def main() -> None:
         "meetings": st.Page(common.page_file("meetings"), title="Meetings", icon=":material/event:", url_path="meetings"),
         "paper": st.Page(common.page_file("paper"), title="Read a paper", icon=":material/description:", url_path="paper"),
         "documents": st.Page(common.page_file("documents"), title="Documents", icon=":material/folder_open:", url_path="documents"),
+        "following": st.Page(common.page_file("following"), title="Following", icon=":material/notifications:", url_path="following"),
         "add": st.Page(common.page_file("add"), title="Add papers", icon=":material/upload_file:", url_path="add"),
     }
 
@@ -58,7 +59,9 @@ def main() -> None:
 if __name__ == "__main__":  # a visitor's run of the script
     main()
 else:  # `streamlit run app.py` looking for the server
+    from cs_archive.follow import web as follow_web
     from cs_archive.ui import originals
 
-    # Served beside the pages, checked in its handler: originals at the viewer's signed link.
-    app = st.App(__file__, lifespan=warm.lifespan, routes=[originals.ROUTE])
+    # Served beside the pages, each checked in its handler: originals at the viewer's signed link,
+    # saved searches' feeds and unsubscribe links at their secret tokens.
+    app = st.App(__file__, lifespan=warm.lifespan, routes=[originals.ROUTE, *follow_web.routes()])

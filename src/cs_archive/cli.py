@@ -105,6 +105,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10, help="hits per question (default 10)")
     p.add_argument("--json", action="store_true", help="print the metrics and misses as JSON")
     _archive_args(p)
+
+    p = sub.add_parser("follow", help="saved searches that say when new papers mention a topic", description=(
+        "Save a search; after every ingest it runs over the papers that ingest added or changed, and its "
+        "confident new passages are recorded (`follow news`), put in its Atom feed and e-mailed (`follow send`)."),
+        epilog="Each action takes --index DIR or --store URL, as `search` does.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("add", help="save a search under a name")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("query", metavar="QUERY", help='the words, as for `search`; "quoted phrases" must match exactly')
+    _filter_args(a)
+    a.add_argument("--topic", metavar="TEXT", help="one of the documented topics")
+    a.add_argument("--type", dest="doc_type", metavar="TEXT", help="report, minutes, agenda, decision, strategy, appendix, other")
+    a.add_argument("--email", metavar="ADDRESS", help="send its new passages to this address (`follow send`)")
+    a.add_argument("--every", choices=("now", "daily", "weekly"), default="daily",
+                   help="how often its digest may go (default daily)")
+    a.add_argument("--include-exempt", action="store_true",
+                   help="run it as a member: include papers marked exempt, each marked not for publication")
+    _archive_args(a)
+    a = actions.add_parser("list", help="the saved searches, with their feed addresses")
+    a.add_argument("--json", action="store_true", help="print a JSON list of records")
+    _archive_args(a)
+    a = actions.add_parser("remove", help="forget a saved search, its news and its feed")
+    a.add_argument("name", metavar="NAME")
+    _archive_args(a)
+    a = actions.add_parser("news", help="new passages the saved searches found, newest first")
+    a.add_argument("name", metavar="NAME", nargs="?", help="only this saved search's")
+    a.add_argument("--since", metavar="DATE", help="first seen on or after this date (YYYY-MM-DD)")
+    a.add_argument("--json", action="store_true", help="print a JSON list of records")
+    _archive_args(a)
+    a = actions.add_parser("send", help="e-mail the digests that are due (from cron or a systemd timer)",
+                           description="E-mail each recipient one digest of the new passages of their saved searches "
+                                       "that are due, through the SMTP server named by CS_ARCHIVE_SMTP_HOST (README, "
+                                       "Following a topic). Exit 0 when all went (or none was due), 1 when a send "
+                                       "failed: it is tried again next time.")
+    _archive_args(a)
     return ap
 
 
@@ -462,8 +497,98 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_follow(args) -> int:
+    from . import follow
+    from .follow.settings import base_url
+
+    where = _folder(args)
+    try:
+        if args.action == "add":
+            return _follow_add(args, where)
+        if args.action == "list":
+            found = follow.follows(where)
+            if args.json:
+                print(json.dumps([f.to_json(base_url()) for f in found], ensure_ascii=False, indent=1))
+                return 0
+            if not found:
+                print("No saved searches: `cs-archive follow add NAME \"QUERY\"` saves one.")
+            for f in found:
+                _print_follow(f, base_url())
+            return 0
+        if args.action == "remove":
+            follow.remove(where, args.name)
+            print(f"removed: {args.name}", file=sys.stderr)
+            return 0
+        if args.action == "news":
+            return _follow_news(args, where)
+        return _follow_send(where)
+    except follow.FollowError as e:
+        print(f"cs-archive: {e}", file=sys.stderr)
+        return 1
+
+
+def _follow_add(args, where) -> int:
+    from . import follow
+    from .access import Role
+    from .follow.settings import base_url
+
+    filters = {"since": _iso_date(args.since, "--since"), "until": _iso_date(args.until, "--until"),
+               "committee": args.committee, "council": args.council, "topic": args.topic, "type": args.doc_type}
+    role = Role.MEMBER if args.include_exempt else Role.PUBLIC
+    try:
+        f = follow.add(where, args.name, args.query, filters, role, email=args.email, every=args.every)
+    except follow.FollowError as e:  # a usage error: nothing was saved
+        print(f"cs-archive: {e}", file=sys.stderr)
+        return 2
+    _print_follow(f, base_url())
+    return 0
+
+
+def _print_follow(f, base: str) -> None:
+    from .follow.store import FILTER_KEYS, feed_url
+
+    bits = ", ".join(f"{k} {f.filters[k]}" for k in FILTER_KEYS if f.filters.get(k))
+    print(f"{f.name}: {f.query}" + (f" ({bits})" if bits else "") + (" [includes exempt papers]" if f.role.sees_exempt else ""))
+    print(f"   feed: {feed_url(base, f)}")
+    if f.email:
+        print(f"   e-mail: {f.email}, {f.every}" + (f"; last sent {f.sent}" if f.sent else "")
+              + (f"; last send failed: {f.send_error}" if f.send_error else ""))
+
+
+def _follow_news(args, where) -> int:
+    from . import follow
+
+    found = follow.news(where, args.name, _iso_date(args.since, "--since"))
+    if args.json:
+        print(json.dumps([n.to_json() for n in found], ensure_ascii=False, indent=1))
+        return 0
+    if not found:
+        print("Nothing new" + (f" for {args.name}" if args.name else "") + ".")
+    for n in found:
+        hit = n.as_hit()
+        print(f"{n.first_seen} · {n.follow}: {n.citation()}")
+        print(f"   {hit.source}  ({hit.chunk_id})")
+        print("   " + hit.text.replace("\n", "\n   ")[:1200])
+        print()
+    return 0
+
+
+def _follow_send(where) -> int:
+    from .follow.mail import send
+
+    report = send(where)
+    for recipient, n in report.sent:
+        print(f"sent {n} passage{'s' * (n != 1)} to {recipient}", file=sys.stderr)
+    for recipient, why in report.failed:
+        print(f"not sent to {recipient}: {why}. It will be tried again next time.", file=sys.stderr)
+    if not report.sent and not report.failed:
+        print("nothing due", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
 COMMANDS["eval"] = cmd_eval
 COMMANDS["migrate"] = cmd_migrate
+COMMANDS["follow"] = cmd_follow
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -228,10 +228,12 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
         for job in pending:
             job.chunks.close()
     # After the commit, what is derived from the papers this run added or changed: the
-    # commitments register.
+    # commitments register, and what is new for each saved search.
     from .commitments import store as commitments
+    from .follow import watch
 
     commitments.after_ingest(folder, report, embedder)
+    watch.after_ingest(folder, report, embedder)
     return report
 
 

@@ -13,7 +13,7 @@ from .. import explore
 from ..chunking.overrides import DOC_TYPES
 from ..models import long_date
 from ..render import esc
-from . import common
+from . import common, following_page
 
 URL_KEYS = ("q", "since", "until", "committee", "council", "topic", "type", "sort", "k")
 DEFAULT_K = 10
@@ -171,6 +171,7 @@ def _results(archive, state: dict) -> None:
     with st.spinner("Searching…"):
         found = _search(*key, lit)
     hits = explore.sort_hits(found, state["sort"])
+    following_page.follow_control(state)  # "Follow this search": its new passages, on the Following page
     if not hits:
         st.warning("No passage matches these words and filters. Try fewer words, or clear some filters "
                    "in the sidebar.")

@@ -1,0 +1,3 @@
+from cs_archive.ui.following_page import render
+
+render()
