@@ -32,7 +32,7 @@ from .dates import find_due
 
 KINDS = ("action", "decision", "promise")
 # Bump when extraction changes what it finds: stored registers of another version are redone.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -578,6 +578,8 @@ def _parts(p: _Paper, i: int, stop_at_paragraph: bool = True) -> tuple[list[tupl
         mark = b.group("m").strip("().").strip()
         if raw and _restarts(raw, mark):
             break  # "1." again: another list
+        if raw and _marker_class(mark) != _marker_class(raw[-1][0]) and _heading(p, j, ln.raw[b.end():]):
+            break  # "- Receives a final report …" then "A. Narrative setting out the reasons": the next section
         raw.append((mark, ln.raw[b.end():].strip(), ln.start, ln.end))
         j += 1
     out, number = [], ""
@@ -594,6 +596,16 @@ def _parts(p: _Paper, i: int, stop_at_paragraph: bool = True) -> tuple[list[tupl
             continue
         out.append((body, a, e))
     return out, j
+
+
+def _heading(p: _Paper, j: int, body: str) -> bool:
+    """Whether line j, a marker with ``body``, heads a section: a short title with no closing
+    punctuation, followed by a paragraph rather than by parts of its own."""
+    body = body.strip()
+    if not body[:1].isupper() or len(body.split()) > 12 or body.endswith((".", ";", ":", ",")):
+        return False
+    k = _next_nonblank(p, j + 1, 4)
+    return k is not None and k > j + 1 and p.lines[k].bullet is None
 
 
 def _restarts(raw: list, mark: str) -> bool:
