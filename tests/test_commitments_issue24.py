@@ -91,6 +91,34 @@ def test_unapproved_recommendation_is_no_decision():
     assert [r.text for r in _extract(text, meta)] == ["Noted the report.", "Approved the consultation."]
 
 
+REPORT = PaperMeta(council="Westshire County Council", committee="Scrutiny Committee", date="2025-03-13",
+                   doc_type="report")
+
+
+@pytest.mark.parametrize("text", [
+    "5.1 Under the call-in procedure the Scrutiny Committee is asked to:\n\n(a) make no comments;\n"
+    "(b) express comments but not require reconsideration of the decision; or\n"
+    "(c) require the decision maker to reconsider the decision, setting out the reasons.\n",
+    "Recommendation:\n\nThat the Committee either:\n- makes no comments\n"
+    "- expresses comments but does not require reconsideration of the decision\n- requires reconsideration.\n",
+    "Recommendations\n\nThe Committee may:\n\na) make no comments\nb) express comments but not require "
+    "reconsideration of the decision\nc) refer the decision to full Council\n",
+])
+def test_the_options_of_a_call_in_are_no_promises(text):
+    """Alternatives to choose from (joined by "or", or offered by "either", "may:") are not
+    commitments until the meeting picks one; the meeting's resolution is the decision."""
+    assert _extract(text, REPORT) == []
+
+
+def test_a_list_of_parts_is_still_promised_and_a_chosen_option_is_a_decision():
+    parts = _extract("Recommendations\n\nThe Cabinet is asked to:\n\na) agree the budget;\n"
+                     "b) note the update; and\nc) ask officers to report back in May 2025.\n", REPORT)
+    assert [r.kind for r in parts] == ["promise"] * 3
+    chosen = _extract("RESOLVED that the County Council makes comments but does not require reconsideration "
+                      "of the decision.")
+    assert [r.kind for r in chosen] == ["decision"]
+
+
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory):
     """An archive of two meetings built with the stand-in model; the register stored at ingest."""

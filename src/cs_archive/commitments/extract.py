@@ -32,7 +32,7 @@ from .dates import find_due
 
 KINDS = ("action", "decision", "promise")
 # Bump when extraction changes what it finds: stored registers of another version are redone.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -468,6 +468,26 @@ def _follows(prev: str, mark: str) -> bool:
     return True
 
 
+_CHOICE_LEAD = re.compile(r"\beither\b|\bone of (?:the following|these)\b|\boptions?\b|\bwhether\b|\bmay\s*:-?\s*$",
+                          re.I)
+_OR_END = re.compile(r"(?:[,;]\s*|\s)or\s*$", re.I)
+
+
+def _choices(lead: str, items: list[tuple[str, int, int]]) -> bool:
+    """Whether the items are alternatives to choose from, not parts to do: a lead that offers a
+    choice ("either", "one of the following", "may:", "options") or items joined by "or" (the
+    options of a call-in: "make no comments; or express comments ...; or require ...").
+    None of them is a commitment until the meeting picks one."""
+    if len(items) < 2:
+        return False
+    return bool(_CHOICE_LEAD.search(lead)) or any(_OR_END.search(body) for body, _, _ in items[:-1])
+
+
+def _line_from(p: _Paper, offset: int) -> int | None:
+    """The index of the first line that starts at or after ``offset``."""
+    return next((n for n, ln in enumerate(p.lines) if ln.start >= offset), None)
+
+
 def _decisions(p: _Paper) -> None:
     lines = p.lines
     i = 0
@@ -701,7 +721,7 @@ def _recommendations(p: _Paper) -> None:
         if rest:  # "Recommendations:\tFor Cabinet to note …" (a header field)
             if rest.endswith((":", ":-")):
                 items, after = _items(p, i + 1)
-                for body, a, b in items:
+                for body, a, b in ([] if _choices(rest, items) else items):
                     p.add("promise", body, a, b, owner=_recommendation_owner(rest), lead=rest)
                 i = after
             else:
@@ -713,7 +733,7 @@ def _recommendations(p: _Paper) -> None:
             break
         if lines[j].bullet:
             items, after = _items(p, j)
-            for body, a, b in items:
+            for body, a, b in ([] if _choices("", items) else items):
                 p.add("promise", body, a, b, owner=_recommendation_owner(body))
             i = after
             continue
@@ -722,14 +742,14 @@ def _recommendations(p: _Paper) -> None:
         k = _next_nonblank(p, last + 1, 6)
         if k is not None and lines[k].bullet and len(text.split()) <= 14 and not text.rstrip().endswith((".", ";", ":")):
             parts, after = _parts(p, k)  # "That the Committee for …" over its numbered parts
-            for body, a, b in parts:
+            for body, a, b in ([] if _choices(text, parts) else parts):
                 p.add("promise", body, a, b, owner=owner, lead=text)
             p.covered.append((lines[j].start, end))
             i = max(after, last + 1)
             continue
         if text.rstrip().endswith((":", ":-")):
             items, after = _items(p, last + 1)
-            for body, a, b in items:
+            for body, a, b in ([] if _choices(text, items) else items):
                 p.add("promise", body, a, b, owner=owner, lead=text)
             p.covered.append((lines[j].start, end))
             i = after
@@ -1092,6 +1112,8 @@ def _sentences(p: _Paper) -> None:
                 p.add("action", sentence[o.start():], s_a + o.start(), s_b, owner=o.group("owner"))
                 continue
             if _RECOMMEND_SENTENCE.search(sentence) and p.meta.doc_type != "minutes":
+                if sentence.rstrip().endswith((":", ":-")) and _leads_choices(p, sentence, s_b):
+                    continue  # "The Committee is asked to:" over the call-in's options
                 p.add("promise", _SECTION_LABEL.sub("", sentence.strip()), s_a, s_b, owner=_recommendation_owner(sentence))
                 continue
             ok, owner = _promise_in(sentence, p.meta)
@@ -1099,6 +1121,15 @@ def _sentences(p: _Paper) -> None:
                 continue  # minutes report others' plans too: only an undertaking someone owns
             if ok:
                 p.add("promise", _SECTION_LABEL.sub("", sentence.strip()), s_a, s_b, owner=owner)
+
+
+def _leads_choices(p: _Paper, lead: str, end: int) -> bool:
+    j = _line_from(p, end)
+    k = _next_nonblank(p, j) if j is not None else None
+    if k is None or p.lines[k].bullet is None:
+        return False
+    items, _ = _items(p, k)
+    return _choices(lead, items)
 
 
 # --------------------------------------------------------------------------------------
