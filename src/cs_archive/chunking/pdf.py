@@ -41,6 +41,7 @@ DOWNLOAD_AGAIN = "Download it again: this copy is not a complete PDF."
 RESAVE = "The PDF may be malformed: re-save it (e.g. print it to a new PDF)."
 MALFORMED = "The PDF may be malformed: re-save it (e.g. print it to a new PDF), or raise the limit."
 TIMEOUT = 60  # seconds to read a file's text, per 5 MB of it (at least once)
+START_TIMEOUT = 120  # seconds for a fresh worker to import pypdf: not counted against a file
 MEMORY_MB = 2048  # address space of the process that reads it
 MAX_CHARS = 50_000_000  # characters of text in one file: 10,000 dense pages hold 37 million
 PAGE_CHARS = 200_000  # ... and on one page: a dense page of tables holds 10,000
@@ -178,7 +179,14 @@ def _start_worker():
     process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                pass_fds=(there.fileno(),))
     there.close()
-    return process, Connection(here.detach())
+    pipe = Connection(here.detach())
+    # Its imports take a second or more on a busy machine: a file's time limit starts after them.
+    try:
+        if pipe.poll(START_TIMEOUT):
+            pipe.recv()
+    except (EOFError, OSError):
+        pass  # it died starting: the request that follows says so
+    return process, pipe
 
 
 def _serve(fd: int) -> None:
@@ -189,6 +197,9 @@ def _serve(fd: int) -> None:
     from multiprocessing.connection import Connection
 
     pipe = Connection(fd)
+    import pypdf  # noqa: F401  (imported before the caller's clock starts)
+
+    pipe.send(("ready",))
     try:
         while True:
             try:
