@@ -14,20 +14,20 @@ or so in which the server waits for the first browser to load Streamlit's own sc
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from concurrent.futures import Future
+
+from ..config import settings
 
 _lock = threading.Lock()
 _loads: dict[tuple[str, str], Future] = {}
 
 
 def _key(name: str | None) -> tuple[str, str]:
-    """The model and $CS_ARCHIVE_BACKEND as set (resolved by ``get_embedder`` on the thread, so
-    that this thread need not import numpy and the embedding code first)."""
-    from ..config import model_name
-
-    return name or model_name(), os.environ.get("CS_ARCHIVE_BACKEND") or ""
+    """The model and backend to load (the settings' unless ``name`` is given), named here so
+    that this thread need not import numpy and the embedding code first."""
+    s = settings()
+    return name or s.model, s.backend
 
 
 def start(name: str | None = None) -> Future:
@@ -45,7 +45,7 @@ def _load(key: tuple[str, str], f: Future) -> None:
     try:
         from ..embed import get_embedder
 
-        e = get_embedder(key[0], key[1] or None)
+        e = get_embedder(*key)
         e.embed_query("warm up")
         f.set_result(e)
     except BaseException as exc:  # noqa: BLE001 — handed to whoever waits, who shows it
