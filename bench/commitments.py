@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def page(folder: str) -> None:
-    from cs_archive.ui_commitments import render
+    from cs_archive.ui.pages.commitments import render
 
     render(folder)
 

@@ -85,8 +85,8 @@ def steps() -> None:
     import streamlit  # noqa: F401
     lap("import streamlit")
     import cs_archive.ui.common  # noqa: F401
-    import cs_archive.ui.search_page  # noqa: F401
-    lap("import the app's modules (ui.common, ui.search_page)")
+    import cs_archive.ui.pages.search  # noqa: F401
+    lap("import the app's modules (ui.common, ui.pages.search)")
     from cs_archive.config import model_name
     from cs_archive.index.base import open_archive
     a = open_archive(os.environ["CS_ARCHIVE_INDEX"])
@@ -264,16 +264,16 @@ if __name__ == "__main__":
     import runpy
     runpy.run_path(%r, run_name="__main__")
 else:  # the server, as app.py's: its start-up hook, and when its work is done
-    from cs_archive.ui import warm
+    from cs_archive.ui import startup
 
-    def prepare(_prepare=warm.prepare):
+    def prepare(_prepare=startup.prepare):
         _prepare()
         seconds = time.time() - float(os.environ["CS_ARCHIVE_STARTUP_T0"])
         with open(os.environ["CS_ARCHIVE_STARTUP_LOG"], "a") as f:
-            f.write(f"server start-up hook done (warm.prepare)\\t{seconds:.3f}\\n")
+            f.write(f"server start-up hook done (startup.prepare)\\t{seconds:.3f}\\n")
 
-    warm.prepare = prepare
-    app = st.App(__file__, lifespan=warm.lifespan)
+    startup.prepare = prepare
+    app = st.App(__file__, lifespan=startup.lifespan)
 """
 
 

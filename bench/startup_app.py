@@ -41,9 +41,10 @@ def wrap(module, name: str, phase) -> None:
 
 
 mark("the script starts (the browser's session opened)")
-from cs_archive.ui import common, search_page  # noqa: E402
+from cs_archive.ui import common  # noqa: E402
+from cs_archive.ui.pages import search as search_page  # noqa: E402
 
-mark("ui.common and ui.search_page imported")
+mark("ui.common and ui.pages.search imported")
 wrap(common, "archive", "archive opened")
 wrap(common, "embedder", "embedder ready")
 wrap(search_page, "_search", lambda *a, **kw: f"search k={a[5]} highlights={'on' if a[6] else 'off'} done")

@@ -34,6 +34,21 @@ def shared_file(rel: str) -> Path:
     pytest.skip(f"shared/{rel} is not beside this checkout (set CS_ARCHIVE_SHARED)")
 
 
+def open_page(at, url_path: str):
+    """Have the app's next ``at.run()`` open its page at ``url_path`` ("paper", "add", …), as a
+    click in the menu would. ``AppTest.switch_page`` opens pages given as files; the app's pages
+    are functions (``st.Page(render, url_path=…)``), which Streamlit knows by the hash of their
+    url_path. Run the app once first; ValueError when its navigation holds no such page (the
+    Add page, for a viewer who may not edit)."""
+    from streamlit.util import calc_hash
+
+    page_hash = calc_hash(url_path)
+    if page_hash not in at._registered_pages:
+        raise ValueError(f"Could not find a navigation page at {url_path!r}")
+    at._page_hash = page_hash
+    return at
+
+
 @dataclass
 class CliResult:
     code: int

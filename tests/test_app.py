@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_page
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 SEEDS = ROOT / "seeds"
-PAGES = "src/cs_archive/ui/pages"
 CITATION = "Cabinet · 4 January 2024 · Children's Services Update · para 2.23"
 
 
@@ -27,7 +28,7 @@ def run_app(monkeypatch, index, page: str | None = None, *, env: str = "CS_ARCHI
     at = AppTest.from_file(APP, default_timeout=180)
     if page:
         at.run()
-        at.switch_page(f"{PAGES}/{page}.py")
+        open_page(at, page)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()
@@ -500,7 +501,7 @@ def test_markdown_in_a_title_or_committee_is_shown_as_text(monkeypatch, lure_arc
 
 
 def test_commitments_csv_neutralises_formulas():
-    from cs_archive.ui_commitments import to_csv
+    from cs_archive.ui.pages.commitments import to_csv
 
     rec = {"status": "open", "kind": "promise", "text": "=HYPERLINK(\"https://evil.example\",\"x\")", "owner": "@me",
            "due": None, "due_text": "+1", "date": "2024-01-04", "committee": "-Cabinet", "council": "X",

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import open_page
 from test_follow import ANSWER, CITATION, OLD, OTHER, QUERY
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = "src/cs_archive/ui/pages"
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def _app(page: str | None = None, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     if page:
         at.run()
-        at.switch_page(f"{PAGES}/{page}.py")
+        open_page(at, page)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

@@ -4,6 +4,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from cs_archive.config import settings
 from cs_archive.chunking.pdf import load_pdf
 from cs_archive.models import LoadError
 
@@ -16,7 +17,7 @@ MINUTES = PDFS / "minutes_layout.pdf"
 def pypdf_here(monkeypatch):
     """pypdf run in this process, where the test patches it (not in read_pages's worker)."""
     from cs_archive.chunking import pdf
-    monkeypatch.setattr(pdf, "read_pages", lambda path: pdf._read_pages(path, pdf.MAX_CHARS, pdf.PAGE_CHARS))
+    monkeypatch.setattr(pdf, "read_pages", lambda path: pdf._read_pages(path, settings().pdf_max_chars, pdf.PAGE_CHARS))
 
 
 @pytest.fixture(scope="module")

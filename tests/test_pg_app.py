@@ -79,7 +79,7 @@ def test_the_commitments_page_reads_postgresql(monkeypatch, both):
     folder, url = both
 
     def page(location: str) -> None:
-        from cs_archive.ui_commitments import render
+        from cs_archive.ui.pages.commitments import render
 
         render(location)
 

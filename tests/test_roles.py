@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import open_page
+
 from cs_archive.access import Role, Viewer
 from cs_archive.embed import HashEmbedder
 from cs_archive.index.store import Archive
 from cs_archive.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ROOT / "src" / "cs_archive" / "ui" / "pages"
 SECRET_TEXT = "The preferred bidder for the Riverside depot offered £1,234,567"
 SECRET_WORDS = ("1,234,567", "Riverside Depot Terms", "Property Board", "2019", "secret.txt")
 
@@ -58,7 +59,7 @@ def app(page: str | None = None, exempt_on: bool = False, **params) -> AppTest:
         at.session_state["w_exempt"] = True
     at.run()
     if page:
-        at.switch_page(str(PAGES / f"{page}.py"))
+        open_page(at, page)
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

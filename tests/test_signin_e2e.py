@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import open_page
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 PUBLIC_TITLE = "Library opening hours"
@@ -355,7 +357,7 @@ def _sidebar_says(at) -> str:
 
 def _has_add_page(at) -> bool:
     try:
-        at.switch_page("src/cs_archive/ui/pages/add.py")
+        open_page(at, "add")
     except ValueError as e:  # not in the navigation
         assert "Could not find a navigation page" in str(e)
         return False

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "sentence_transformers", "transformers", "pandas", "pyarrow", "altair", "pypdf",
-         "cs_archive.commitments", "cs_archive.ui_commitments")
+         "cs_archive.commitments")
 SCRIPT = """
 import json, sys
 from streamlit.testing.v1 import AppTest
@@ -76,10 +76,10 @@ def test_timeline_is_a_vega_lite_chart_of_the_meetings(hash_env, tmp_path):
 
 WARM = """
 import asyncio, json, sys, threading
-from cs_archive.ui import warm
+from cs_archive.ui import startup, warm
 
 async def serve():
-    async with warm.lifespan(None):  # as the server's start-up hook runs it
+    async with startup.lifespan(None):  # as the server's start-up hook runs it
         pass
 asyncio.run(serve())
 for t in threading.enumerate():
@@ -91,7 +91,7 @@ def not_again(*a, **kw):
     raise AssertionError("the archive was opened again")
 common.open_archive = not_again  # the page's archive() must find it open already
 print(json.dumps({
-    "loaded": [m for m in ("cs_archive.ui.search_page", "cs_archive.search", "nltk") if m in sys.modules],
+    "loaded": [m for m in ("cs_archive.ui.pages.search", "cs_archive.search", "nltk") if m in sys.modules],
     "model": warm.start().done() and warm.start().exception() is None,
     "archive open": common.archive().manifest.counts.get("papers", 0) > 0,
     "heavy": sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in %r)),
@@ -116,5 +116,5 @@ def test_the_server_prepares_the_first_search_before_any_visitor(hash_env, tmp_p
     r = subprocess.run([sys.executable, "-c", WARM], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     got = json.loads(r.stdout.strip().splitlines()[-1])
-    assert got == {"loaded": ["cs_archive.ui.search_page", "cs_archive.search", "nltk"], "model": True,
+    assert got == {"loaded": ["cs_archive.ui.pages.search", "cs_archive.search", "nltk"], "model": True,
                    "archive open": True, "heavy": []}

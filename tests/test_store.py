@@ -241,7 +241,7 @@ class FailsOnThirdFile(HashEmbedder):
 
 
 def test_embedder_failing_mid_ingest_leaves_previous_generation(tmp_path, idx, emb, monkeypatch):
-    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 1)  # two files written before the model fails
+    monkeypatch.setenv("CS_ARCHIVE_EMBED_POOL", "1")  # two files written before the model fails
     folder = _two_seed_archive(tmp_path, idx, emb)
     before = snapshot(idx)
     for name in SEED_NAMES[2:]:
@@ -265,10 +265,9 @@ DIES = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     from cs_archive.embed import HashEmbedder
-    from cs_archive import ingest as ingest_module
     from cs_archive.ingest import ingest
 
-    ingest_module.EMBED_POOL = 1  # one embedding call per new file: the second file's kills it
+    os.environ["CS_ARCHIVE_EMBED_POOL"] = "1"  # one embedding call per new file: the second file's kills it
 
     class Dies(HashEmbedder):
         calls = 0
@@ -302,7 +301,7 @@ def test_killed_ingest_leaves_previous_generation_and_next_ingest_sweeps(tmp_pat
 
 def test_failed_rebuild_leaves_previous_archive_current(tmp_path, idx, emb, monkeypatch):
     folder = _two_seed_archive(tmp_path, idx, emb)
-    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 1)
+    monkeypatch.setenv("CS_ARCHIVE_EMBED_POOL", "1")
     before = snapshot(idx)
     flaky = FailsOnThirdFile()
     flaky.calls = 1  # fail on the second file of the rebuild
@@ -502,7 +501,7 @@ def test_pooled_embedding_writes_what_file_by_file_embedding_writes(tmp_path, mo
     is the same as embedding each file on its own, and a text met twice is embedded once."""
     pooled, single = Counting(), Counting()
     ingest([SEEDS], tmp_path / "pooled", pooled)
-    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 1)
+    monkeypatch.setenv("CS_ARCHIVE_EMBED_POOL", "1")
     ingest([SEEDS], tmp_path / "single", single)
     assert len(single.seen) == len(SEED_NAMES) and len(pooled.seen) < len(single.seen)
     texts = [t for call in pooled.seen for t in call]
@@ -522,8 +521,8 @@ def test_a_large_file_is_spooled_and_embedded_a_pool_at_a_time(tmp_path, monkeyp
     spool_dir = tmp_path / "tmp"
     spool_dir.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(spool_dir))
-    monkeypatch.setattr("cs_archive.ingest.SPOOL_CHUNKS", 5)
-    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 7)
+    monkeypatch.setenv("CS_ARCHIVE_SPOOL_CHUNKS", "5")
+    monkeypatch.setenv("CS_ARCHIVE_EMBED_POOL", "7")
     spooled = Counting()
     report = ingest([SEEDS], tmp_path / "spooled", spooled)
     assert len(report.added) == len(SEED_NAMES) and report.chunks == len(vector_rows(tmp_path / "whole"))
@@ -542,8 +541,8 @@ def test_a_text_repeated_through_a_large_file_is_embedded_once(tmp_path, monkeyp
     para = " ".join(f"The committee considered the budget line number {n} and asked for detail." for n in range(6))
     paper = tmp_path / "long.txt"
     paper.write_text("Report to Cabinet\n\nBudget monitoring\n\n" + "\n\n".join([para] * 30) + "\n", encoding="utf-8")
-    monkeypatch.setattr("cs_archive.ingest.SPOOL_CHUNKS", 3)
-    monkeypatch.setattr("cs_archive.ingest.EMBED_POOL", 4)
+    monkeypatch.setenv("CS_ARCHIVE_SPOOL_CHUNKS", "3")
+    monkeypatch.setenv("CS_ARCHIVE_EMBED_POOL", "4")
     counting = Counting()
     report = ingest([paper], tmp_path / "idx", counting)
     texts = [t for call in counting.seen for t in call]

@@ -9,7 +9,7 @@ from conftest import SEEDS
 
 
 def page(folder: str) -> None:
-    from cs_archive.ui_commitments import render
+    from cs_archive.ui.pages.commitments import render
 
     render(folder)
 
@@ -67,7 +67,7 @@ def test_missing_archive_is_one_plain_sentence(monkeypatch, tmp_path):
 
 
 def test_csv_has_one_row_a_record():
-    from cs_archive.ui_commitments import to_csv
+    from cs_archive.ui.pages.commitments import to_csv
 
     rec = {"status": "open", "kind": "promise", "text": 'A "quoted", text', "owner": None, "due": "2024-08-31",
            "due_text": "in Summer 2024", "date": "2024-01-04", "committee": "Cabinet", "council": "X", "source": "a.txt",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .chunking.overrides import (CORRECTED, DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, iso_date, one_line,
                                   read_manifest, row_of, too_long, yes_or_no)
-from .config import index_dir, store_location
+from .config import index_dir, settings, store_location
 from .ingest import IngestReport, ingest
 
 MANIFEST = "manifest.csv"
@@ -132,5 +132,5 @@ def correct(paper: str | Path, changes: dict, folder: Path | str | None = None, 
 def uploads_root(folder: Path | None = None) -> Path:
     """The folder whose ``uploads/`` keeps uploaded papers (``ingest.save_upload``):
     $CS_ARCHIVE_UPLOADS, else the archive folder."""
-    return Path(os.environ.get("CS_ARCHIVE_UPLOADS") or folder or index_dir())
+    return settings().uploads or Path(folder or index_dir())
 

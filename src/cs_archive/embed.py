@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import model_name
+from .config import model_name, settings
 
 EXPORT_VERSION = "1"  # bump when export_onnx changes what it writes
 
@@ -162,10 +162,7 @@ def _st_config(model_dir: Path) -> dict:
 
 def cache_dir() -> Path:
     """$CS_ARCHIVE_CACHE, else $XDG_CACHE_HOME/cs-archive, else ~/.cache/cs-archive."""
-    explicit = os.environ.get("CS_ARCHIVE_CACHE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cs-archive"
+    return settings().cache
 
 
 def onnx_file(model_dir: Path) -> Path:
@@ -245,10 +242,7 @@ class HashEmbedder(Embedder):
 
 def backend_name() -> str:
     """$CS_ARCHIVE_BACKEND: "onnx" (default) or "torch" (sentence-transformers, the reference)."""
-    b = (os.environ.get("CS_ARCHIVE_BACKEND") or "onnx").lower()
-    if b not in ("onnx", "torch"):
-        raise ValueError(f"CS_ARCHIVE_BACKEND={b!r} is not a backend: use onnx or torch")
-    return b
+    return settings().backend
 
 
 @lru_cache(maxsize=4)

@@ -33,6 +33,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .config import settings
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
 from .chunking.load import SUPPORTED, NeedsOCR, is_supported
 from .chunking.ocr import Scan, read_scans
@@ -105,14 +106,13 @@ def embed_text(chunk, title: str | None) -> str:
     return f"{head}\n{chunk.text}" if head else chunk.text
 
 
-# Texts waiting to be embedded before the files holding them are written. Embedding in pools
-# of many files' chunks, sorted by length, keeps the model's batches full and evenly long:
-# embedding file by file (a small report is 20 chunks) made ingest 1.85× the model's own time.
-EMBED_POOL = int(os.environ.get("CS_ARCHIVE_EMBED_POOL", "512"))
-# A file's chunks are kept in memory up to this many; a larger file's go to a temporary file,
-# and its texts are embedded a pool at a time as it is written: however long the paper, its
-# chunks and vectors are never all in memory at once.
-SPOOL_CHUNKS = int(os.environ.get("CS_ARCHIVE_SPOOL_CHUNKS", "2000"))
+# settings().embed_pool: texts waiting to be embedded before the files holding them are
+# written. Embedding in pools of many files' chunks, sorted by length, keeps the model's batches
+# full and evenly long: embedding file by file (a small report is 20 chunks) made ingest 1.85×
+# the model's own time.
+# settings().spool_chunks: a file's chunks are kept in memory up to this many; a larger file's
+# go to a temporary file, and its texts are embedded a pool at a time as it is written: however
+# long the paper, its chunks and vectors are never all in memory at once.
 
 
 _CHUNK_FIELDS = [f.name for f in fields(Chunk)]
@@ -125,7 +125,7 @@ class ChunkSpool:
     costs no memory for its chunks. Read it one pass at a time."""
 
     def __init__(self, limit: int | None = None):
-        self.limit = SPOOL_CHUNKS if limit is None else limit
+        self.limit = settings().spool_chunks if limit is None else limit
         self._kept: list[Chunk] = []
         self._file = None
         self.count = 0
@@ -207,6 +207,7 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
     files = expand(paths, report)
     scans = read_scans(files, progress)  # OCR, before the lock: it may take minutes
     pending: list[_Pending] = []
+    pool = settings().embed_pool
     try:
         with writing(folder, embedder.name, embedder.dim, rebuild=rebuild) as w:
             waiting = 0  # texts pending files still need embedded
@@ -216,7 +217,7 @@ def ingest(paths: list[str | Path], folder: Path, embedder: Embedder, rebuild: b
                     continue
                 pending.append(job)
                 waiting += len(job.todo)
-                if waiting >= EMBED_POOL:
+                if waiting >= pool:
                     _flush(w, report, embedder, pending, len(files), progress)
                     pending, waiting = [], 0
             _flush(w, report, embedder, pending, len(files), progress)
@@ -376,14 +377,15 @@ def _flush(w, report: IngestReport, embedder: Embedder, pending: list[_Pending],
 
 def _vectors(job: _Pending, embedder: Embedder, made: dict[str, np.ndarray]) -> Iterator[tuple[Chunk, np.ndarray]]:
     """Each of the job's chunks with its vector, in order. Texts not yet in ``made`` (a large
-    file's) are embedded ``EMBED_POOL`` chunks at a time, each distinct text once; a vector
+    file's) are embedded ``settings().embed_pool`` chunks at a time, each distinct text once; a vector
     embedded here is kept only while a later chunk of the file still needs it."""
     todo = set(job.todo)
     later = Counter(job.hashes[i] for i in job.todo)  # uses still to come, of each new text
     own: set[str] = set()
     titles = job.titles
     numbered = enumerate(job.chunks)
-    while batch := list(islice(numbered, EMBED_POOL)):
+    pool = settings().embed_pool
+    while batch := list(islice(numbered, pool)):
         need: dict[str, str] = {}
         for i, c in batch:
             h = job.hashes[i]

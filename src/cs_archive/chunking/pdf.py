@@ -7,11 +7,12 @@ ignored) and bare page numbers are dropped and counted. Pages are joined with "\
 that a sentence running over a page break is rejoined with a space, and a word hyphenated at
 the end of a line (on one page or across two) is rejoined without its hyphen.
 
-pypdf reads the file in a worker process, under limits (read when used), so that a malformed or
-hostile PDF fails alone, with its reason, instead of running for hours or growing without end
-while the ingest holds the archive's lock: ``CS_ARCHIVE_PDF_TIMEOUT`` seconds per 5 MB of file
-(at least once; default 60), ``CS_ARCHIVE_PDF_MEMORY_MB`` of address space (default 2048) and
-``CS_ARCHIVE_PDF_MAX_CHARS`` characters of text (default 50 million; and 200,000 on one page).
+pypdf reads the file in a worker process, under limits (``config.settings()``, looked at for
+each file), so that a malformed or hostile PDF fails alone, with its reason, instead of running
+for hours or growing without end while the ingest holds the archive's lock: ``pdf_timeout``
+seconds per 5 MB of file (at least once; default 60), ``pdf_memory_mb`` of address space
+(default 2048) and ``pdf_max_chars`` characters of text (default 50 million; and 200,000 on one
+page).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping
 if TYPE_CHECKING:
     from pypdf import PdfReader
 
+from ..config import settings
 from ..models import LoadedText, LoadError
 from .ocr import junk_text
 
@@ -40,11 +42,8 @@ CHECK_FILE = "Check the file is a complete PDF."
 DOWNLOAD_AGAIN = "Download it again: this copy is not a complete PDF."
 RESAVE = "The PDF may be malformed: re-save it (e.g. print it to a new PDF)."
 MALFORMED = "The PDF may be malformed: re-save it (e.g. print it to a new PDF), or raise the limit."
-TIMEOUT = 60  # seconds to read a file's text, per 5 MB of it (at least once)
 START_TIMEOUT = 120  # seconds for a fresh worker to import pypdf: not counted against a file
-MEMORY_MB = 2048  # address space of the process that reads it
-MAX_CHARS = 50_000_000  # characters of text in one file: 10,000 dense pages hold 37 million
-PAGE_CHARS = 200_000  # ... and on one page: a dense page of tables holds 10,000
+PAGE_CHARS = 200_000  # characters of text on one page: a dense page of tables holds 10,000
 _worker = None  # (process, pipe): the process reading PDFs for this one, once started
 _worker_lock = threading.Lock()
 
@@ -131,9 +130,9 @@ def read_pages(path) -> list[tuple[str | None, bool] | None]:
         size = os.path.getsize(path)
     except OSError:
         size = 0  # the worker says what is wrong with it
-    limit = round(_setting("CS_ARCHIVE_PDF_TIMEOUT", TIMEOUT) * max(1.0, size / (5 << 20)), 1)
-    memory_mb = _setting("CS_ARCHIVE_PDF_MEMORY_MB", MEMORY_MB)
-    max_chars = int(_setting("CS_ARCHIVE_PDF_MAX_CHARS", MAX_CHARS))
+    limits = settings()
+    limit = round(limits.pdf_timeout * max(1.0, size / (5 << 20)), 1)
+    memory_mb, max_chars = limits.pdf_memory_mb, limits.pdf_max_chars
     with _worker_lock:
         if _worker is None or _worker[0].poll() is not None:  # (or it was killed from outside while idle)
             _worker = _start_worker()
@@ -156,14 +155,6 @@ def read_pages(path) -> list[tuple[str | None, bool] | None]:
                      "memory": f"text extraction needed over {memory_mb:g} MB of memory (CS_ARCHIVE_PDF_MEMORY_MB)",
                      "died": f"text extraction failed (its process ended with code {process.returncode})"}[answer[0]],
                     MALFORMED)
-
-
-def _setting(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name) or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 def _start_worker():

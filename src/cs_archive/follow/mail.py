@@ -56,7 +56,7 @@ def send(location: Path | str, smtp: Smtp | None = None, now: datetime | None = 
         if not waiting:
             return report
         try:
-            smtp = smtp or Smtp.from_env()
+            smtp = smtp or Smtp.configured()
         except MailNotSetUp as e:
             for recipient, sections in waiting.items():
                 state.mark_failed([f for f, _ in sections], str(e))

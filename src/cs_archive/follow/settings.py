@@ -1,21 +1,21 @@
-"""Where saved searches live and how digests are sent: read from the environment here, once.
+"""Where saved searches live and how digests are sent, from the settings (``config.settings()``):
 
-- ``CS_ARCHIVE_SMTP_HOST``, ``_PORT``, ``_TLS`` (``none``, ``starttls``, ``ssl``), ``_USER``,
-  ``_PASSWORD``, and ``CS_ARCHIVE_MAIL_FROM``: the SMTP server digests go through.
-- ``CS_ARCHIVE_BASE_URL``: the app's public address, for the links in digests and feeds.
-- ``CS_ARCHIVE_FOLLOW_DIR``: the folder of the saved searches of a PostgreSQL archive (an
-  embedded archive keeps them in its own folder).
+- ``smtp_host``, ``smtp_port``, ``smtp_tls`` (``none``, ``starttls``, ``ssl``), ``smtp_user``,
+  ``smtp_password`` and ``mail_from``: the SMTP server digests go through.
+- ``base_url``: the app's public address, for the links in digests and feeds.
+- ``follow_dir``: the folder of the saved searches of a PostgreSQL archive (an embedded archive
+  keeps them in its own folder).
 """
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import SettingError, settings
+
 STATE_FILE = "follow.sqlite"
 DEFAULT_BASE_URL = "http://localhost:8501"
-DEFAULT_FOLLOW_DIR = "follow"
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
@@ -31,7 +31,7 @@ def state_path(location: Path | str) -> Path:
         return where / STATE_FILE
     from ..index.pg import redact
 
-    folder = Path(os.environ.get("CS_ARCHIVE_FOLLOW_DIR") or DEFAULT_FOLLOW_DIR)
+    folder = settings().follow_dir
     tag = hashlib.sha256(redact(where).encode()).hexdigest()[:12]
     return folder / f"follow-{tag}.sqlite"
 
@@ -39,7 +39,7 @@ def state_path(location: Path | str) -> Path:
 def base_url(seen: str | None = None) -> str:
     """$CS_ARCHIVE_BASE_URL without its trailing slash; else ``seen`` (the address a page or a
     feed was asked for at), else http://localhost:8501."""
-    return (os.environ.get("CS_ARCHIVE_BASE_URL") or seen or DEFAULT_BASE_URL).rstrip("/")
+    return (settings().base_url or seen or DEFAULT_BASE_URL).rstrip("/")
 
 
 class MailNotSetUp(ValueError):
@@ -56,21 +56,16 @@ class Smtp:
     sender: str
 
     @classmethod
-    def from_env(cls) -> "Smtp":
-        env = os.environ.get
-        host = (env("CS_ARCHIVE_SMTP_HOST") or "").strip()
-        if not host:
+    def configured(cls) -> "Smtp":
+        """The SMTP server the settings name; ``MailNotSetUp`` says which variable to set or fix."""
+        try:
+            s = settings()
+        except SettingError as e:
+            raise MailNotSetUp(str(e)) from None
+        if not s.smtp_host:
             raise MailNotSetUp("CS_ARCHIVE_SMTP_HOST is not set: name the SMTP server digests go through "
                                "(README, Following a topic)")
-        tls = (env("CS_ARCHIVE_SMTP_TLS") or "starttls").strip().lower()
-        if tls not in TLS_MODES:
-            raise MailNotSetUp(f"CS_ARCHIVE_SMTP_TLS={tls!r} is not one of {', '.join(TLS_MODES)}")
-        port = (env("CS_ARCHIVE_SMTP_PORT") or "").strip()
-        if port and not port.isdigit():
-            raise MailNotSetUp(f"CS_ARCHIVE_SMTP_PORT={port!r} is not a port number")
-        sender = (env("CS_ARCHIVE_MAIL_FROM") or "").strip()
-        if not sender:
+        if not s.mail_from:
             raise MailNotSetUp("CS_ARCHIVE_MAIL_FROM is not set: give the address digests come from")
-        return cls(host=host, port=int(port) if port else DEFAULT_PORTS[tls], tls=tls,
-                   user=env("CS_ARCHIVE_SMTP_USER") or None, password=env("CS_ARCHIVE_SMTP_PASSWORD") or None,
-                   sender=sender)
+        return cls(host=s.smtp_host, port=s.smtp_port or DEFAULT_PORTS[s.smtp_tls], tls=s.smtp_tls,
+                   user=s.smtp_user, password=s.smtp_password, sender=s.mail_from)

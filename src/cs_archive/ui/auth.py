@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from ..access import Role, Viewer, auth_problem, forwarded, providers, unsigned_role, viewer_of
-from . import common
+from ..render import esc
 
 _log = logging.getLogger(__name__)
 ROLE_WORDS = {
@@ -64,17 +64,22 @@ def sign_in_panel() -> None:
                      f"fixed: {problem}.")
         elif settings.get("auth"):
             if who.signed_in:
-                common.note(f"Signed in as {who.name or who.email or 'you'} ({ROLE_WORDS[who.role]})")
+                _note(f"Signed in as {who.name or who.email or 'you'} ({ROLE_WORDS[who.role]})")
                 if st.button("Sign out", key="csa_sign_out"):
                     st.logout()
             else:
-                common.note("Public, read-only archive. Sign in to see more.")
+                _note("Public, read-only archive. Sign in to see more.")
                 names = providers(settings["auth"])
                 for name in names:
                     label = "Sign in" if len(names) == 1 else f"Sign in with {name.title()}"
                     if st.button(label, key=f"csa_sign_in_{name}"):
                         st.login(None if name == "default" else name)
         elif who.role is Role.PUBLIC:
-            common.note("Public, read-only archive")
+            _note("Public, read-only archive")
         elif who.role.can_edit:
-            common.note("On this computer only: you can add, correct and remove papers.")
+            _note("On this computer only: you can add, correct and remove papers.")
+
+
+def _note(text: str) -> None:
+    """As ``common.note`` (which imports this module, so it cannot be imported here)."""
+    st.markdown(f"<span class='csa-note'>{esc(text)}</span>", unsafe_allow_html=True)

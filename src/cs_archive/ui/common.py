@@ -12,6 +12,7 @@ from ..index.base import ArchiveReader, generation_of, open_archive
 from ..index.store import ArchiveError, ArchiveMissing
 from ..models import NOT_FOR_PUBLICATION, Hit, long_date
 from ..render import esc, esc_attr, esc_line, passage_html, safe_url
+from . import auth, warm
 
 PAGES: dict[str, st.Page] = {}  # filled by app.py: "search", "paper", "meetings", ...
 
@@ -51,8 +52,6 @@ def _open(location: str, generation: str, exempt: bool) -> ArchiveReader:
 
 def viewer():
     """Whoever is using the app now (``access.Viewer``: their role, and who they are when signed in)."""
-    from . import auth
-
     return auth.viewer()
 
 
@@ -80,8 +79,6 @@ def clerk_only(what: str) -> bool:
 
 @st.cache_resource(show_spinner="Loading the language model (once)…")
 def _embedder(name: str):
-    from . import warm
-
     return warm.embedder(name)  # loading since the app's first run (warm.start in app.py)
 
 
@@ -332,6 +329,3 @@ def archive_key(a: ArchiveReader) -> tuple[str, str]:
     where = str(a.folder.resolve()) if isinstance(a.folder, Path) else str(a.folder)
     return where, f"{a.manifest.generation}@{a.manifest.updated}" + ("+exempt" if a.exempt else "")
 
-
-def page_file(name: str) -> str:
-    return str(Path(__file__).parent / "pages" / f"{name}.py")

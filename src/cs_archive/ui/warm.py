@@ -7,27 +7,25 @@ the archive and drawing the search box and filters, instead of following them. A
 is not remembered: the next call tries again (as ``st.cache_resource`` would), and the page
 shows the error as it would have without the thread.
 
-``lifespan`` is the server's start-up hook (app.py's ``st.App``): before any browser connects it
-runs ``prepare()``, which also imports the pages and NLTK and opens the archive, in the second
-or so in which the server waits for the first browser to load Streamlit's own scripts.
+This module imports nothing of the app's (``common`` and the pages import it); the server's
+start-up hook that calls it is ``startup.lifespan``.
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from concurrent.futures import Future
+
+from ..config import settings
 
 _lock = threading.Lock()
 _loads: dict[tuple[str, str], Future] = {}
 
 
 def _key(name: str | None) -> tuple[str, str]:
-    """The model and $CS_ARCHIVE_BACKEND as set (resolved by ``get_embedder`` on the thread, so
-    that this thread need not import numpy and the embedding code first)."""
-    from ..config import model_name
-
-    return name or model_name(), os.environ.get("CS_ARCHIVE_BACKEND") or ""
+    """The model and backend to load (the settings' unless ``name`` is given), named here so
+    that this thread need not import numpy and the embedding code first."""
+    s = settings()
+    return name or s.model, s.backend
 
 
 def start(name: str | None = None) -> Future:
@@ -45,7 +43,7 @@ def _load(key: tuple[str, str], f: Future) -> None:
     try:
         from ..embed import get_embedder
 
-        e = get_embedder(key[0], key[1] or None)
+        e = get_embedder(*key)
         e.embed_query("warm up")
         f.set_result(e)
     except BaseException as exc:  # noqa: BLE001 — handed to whoever waits, who shows it
@@ -62,32 +60,3 @@ def embedder(name: str | None = None):
             if _loads.get(_key(name)) is f:
                 del _loads[_key(name)]
         raise
-
-
-def prepare() -> None:
-    """Load what the first search needs, before any browser asks: the model (on its thread),
-    the pages' modules, NLTK's stemmer and sentence splitter, and the archive (opened as the
-    pages open it, and searched once). Failures are left for the page to show."""
-    import logging
-
-    start()
-    try:
-        from .. import lexical
-        from ..chunking import sentences
-        from ..search import Filters, search
-        from . import common, search_page  # noqa: F401
-
-        lexical.tokens("warm up")
-        sentences.sentence_spans("Warm up. Twice.")
-        search(common.archive(exempt=False), embedder(), "warm up", k=1, filters=Filters(), highlights=False)
-    except Exception:  # noqa: BLE001 — the first page opens the archive again and says what is wrong
-        logging.getLogger("cs_archive.ui").debug("warm-up failed", exc_info=True)
-
-
-@contextlib.asynccontextmanager
-async def lifespan(app):
-    """The server's start-up hook (``st.App(lifespan=…)`` in app.py): ``prepare()`` on a thread,
-    while the server starts answering and the first browser loads Streamlit's scripts (a second
-    or so in which the server has nothing else to do)."""
-    threading.Thread(target=prepare, name="cs-archive-warm", daemon=True).start()
-    yield None

@@ -1,10 +1,10 @@
 """The Commitments page: the register with the CLI's filters, status at a glance, CSV export.
 
-``render(location)`` (a folder or a ``postgresql://`` URL) draws the page into the current Streamlit app; the app's
-navigation calls it. The register is read by ``commitments.register`` (the same code as
-``cs-archive commitments``) from the store computed at ingest, so the page opens at once; the
-model is loaded only when that store is missing or stale. Each record links to its paper,
-opened at the passage it cites.
+``render()`` draws the page for the archive the app opens (``render(location)``: a folder or a
+``postgresql://`` URL). The register is read by ``commitments.register`` (the same code as
+``cs-archive commitments``, imported when the page is opened, not for every search) from the
+store computed at ingest, so the page opens at once; the model is loaded only when that store
+is missing or stale. Each record links to its paper, opened at the passage it cites.
 """
 from __future__ import annotations
 
@@ -15,14 +15,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from .commitments.register import STATUSES, Selection, register
-from .config import model_name
-from .index.base import generation_of, open_archive
-from .index.store import ArchiveError
-from .render import esc, spreadsheet_cell
-from .search import Filters
-from .ui import common
-from .ui.common import note
+from ...config import model_name
+from ...index.base import generation_of, open_archive
+from ...index.store import ArchiveError
+from ...render import esc, spreadsheet_cell
+from .. import common
+from ..common import note
 
 KINDS = ("action", "decision", "promise")
 STATUS_LABEL = {"followed_up": "Followed up", "open": "Open", "overdue": "Overdue", "undated": "Undated"}
@@ -34,6 +32,9 @@ CSV_FIELDS = ["status", "kind", "text", "owner", "due", "due_text", "date", "com
 @st.cache_data(show_spinner="Reading the commitments…", max_entries=32)
 def _records(location: str, generation: str, kind, owner, status, since, until, committee, council,
              as_of, procedural: bool = False) -> list[dict]:
+    from ...commitments.register import Selection, register
+    from ...search import Filters
+
     archive = open_archive(location)
     try:
         archive.check_model(model_name())
@@ -69,7 +70,10 @@ def _iso(d) -> str | None:
     return d.isoformat() if isinstance(d, date) else None
 
 
-def render(location: str | Path) -> None:
+def render(location: str | Path | None = None) -> None:
+    from ...commitments.register import STATUSES
+
+    location = common.location() if location is None else location
     st.header("Commitments")
     note("Actions, decisions and promises printed in the papers, who owns them, when they are due, "
          "and whether a later paper of the same council came back to them.")
