@@ -128,6 +128,6 @@ def render(location: str | Path | None = None) -> None:
             "commitment": st.column_config.TextColumn("commitment", width="large"),
             "paper": st.column_config.LinkColumn("paper", display_text="Open at page"),
         },
-        use_container_width=True, hide_index=True)
+        width="stretch", hide_index=True)
     st.download_button("Download CSV", to_csv(records), file_name=f"commitments-{_iso(as_of)}.csv",
                        mime="text/csv", key="cm_csv")
