@@ -3,7 +3,10 @@
 A unit starts at a line that carries the paper's next paragraph label (``2.23``, ``27.``,
 ``5a.``, ``12 ITEM TITLE``, ``A.``) and runs to the next one. A label is only believed when
 it follows on from the labels before it, which keeps out tables of contents, agenda rows,
-numbered table rows and lists that restart their count inside a paragraph. A numbered line
+numbered table rows and lists that restart their count inside a paragraph. A number in a
+table is never a label, whatever its place in the sequence (see ``tables``): one whose line
+goes on with figures ("362.2 12.4 -8.1"), one alone on its line in a column of figures, and
+one that numbers the row right after the row numbered before it. A numbered line
 that is only a heading (``1. Executive Summary`` followed by ``1.1``) and unnumbered
 subheadings that stand right before a label join the heading path, and their words go into
 the unit they head, so every character of the paper lands in exactly one unit.
@@ -17,8 +20,9 @@ import re
 from dataclasses import dataclass
 
 from .lines import Lines
+from .tables import figures_only, reads_as_figures, row_number
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 _LABEL = re.compile(
     r"""^[ \t]*(?:
@@ -73,7 +77,7 @@ def parse_label(line: str) -> Label | None:
     if not m:
         return None
     rest = (m.group("rest") or "").strip()
-    if rest and _TIME.match(rest):
+    if rest and (_TIME.match(rest) or m.group("let") is None and reads_as_figures(rest)):
         return None
     page_tail = False
     if rest and _TOC_TAIL.search(rest) and len(rest.split()) <= 8 and not rest.endswith("."):
@@ -109,6 +113,8 @@ def heading_like(line: str, max_words: int = 14) -> bool:
     words = s.split()
     if len(words) > max_words or not re.search(r"[A-Za-z]{3}", s) or _DECISION_LINE.match(s):
         return False
+    if reads_as_figures(s):
+        return False  # a row of a table ("Total 1,024.5 637.1 39.9"), not a heading
     if s.endswith(":-") or s.endswith(":–"):
         return False  # "It is recommended that the Committee:-" leads into a list
     if s.endswith(":"):
@@ -202,13 +208,21 @@ def split_units(text: str, numbered: bool = True) -> list[Unit]:
     starts: list[tuple[int, Label | None]] = []  # (line index, label) of accepted labels
     labels = [parse_label(line) for _, _, line in lines] if numbered else []
     contents = _contents_lines(lines, labels)
+    figures = _figure_lines(lines, labels)
+    accepted: set[int] = set()
     for i, (_, _, line) in enumerate(lines if numbered else []):
-        lab = None if i in contents else labels[i]
+        lab = labels[i]
+        if lab is not None and (i in contents or i in figures):
+            lab = None
+        if lab is not None and _numbers_a_row(lines, i, accepted):
+            seq.reject(lab)  # like an item of a list: "1." "2." "3." lines are rows too
+            continue
         if lab is None:
             if seq.list_run is not None and line.strip() and not _BULLET.match(line) and _prev_blank(lines, i):
                 seq.list_run = None
             continue
         if seq.accepts(lab, started=bool(starts)):
+            accepted.add(i)
             seq.take(lab)
             starts.append((i, lab))
         else:
@@ -285,6 +299,43 @@ def _contents_lines(lines, labels) -> set[int]:
         if not any(lines[k][2].strip() for k in range(a + 1, b)):
             found |= {a, b}
     return found
+
+
+def _figure_lines(lines, labels) -> set[int]:
+    """Lines that hold a number alone in a column of figures: the nearest line of text above
+    or below holds only figures too ("361.9" / "362.2" / "418.7", a table read a cell to a
+    line). A number alone above a heading ("05.19.01" / "Apologies") stays a label."""
+    found: set[int] = set()
+    for i, lab in enumerate(labels):
+        if lab is None or lab.title or lab.kind == "let":
+            continue
+        for step in (-1, 1):
+            j = _next_text_line(lines, i, step)
+            if j is not None and figures_only(lines[j][2]):
+                found.add(i)
+                break
+    return found
+
+
+def _numbers_a_row(lines, i: int, accepted: set[int]) -> bool:
+    """Whether line i numbers a row of a table: the line of text right above it starts with
+    the number before, printed the same way ("59 Jo Sergeant Workplace Parking Levy" then
+    "60 MR SATYEN JOSHI STATEMENT ON ..."), and was not taken for a label, so that number has
+    no text of its own: the two are rows of a numbered table, not paragraphs."""
+    this = row_number(lines[i][2])
+    if this is None:
+        return False
+    j = _next_text_line(lines, i, -1)
+    if j is None or j in accepted:
+        return False
+    return row_number(lines[j][2]) == (this[0] - 1, this[1])
+
+
+def _next_text_line(lines, i: int, step: int) -> int | None:
+    j = i + step
+    while 0 <= j < len(lines) and not lines[j][2].strip():
+        j += step
+    return j if 0 <= j < len(lines) else None
 
 
 def _prev_blank(lines, i) -> bool:

@@ -1,0 +1,62 @@
+"""What a table looks like in a paper's extracted text, read from the cells it prints.
+
+pypdf gives a table either a row to a line ("Adult Social Care 361.9 579.1 35.0 418.7", and
+"362.2 12.4 -8.1 366.5" where the first cell is empty) or, where the file draws its table a
+column at a time, a cell to a line ("361.9" / "362.2" / "418.7"). Either way a number that
+starts such a line is a figure, not the paper's paragraph number: this module says which
+lines are figures so that the section splitter never takes them for labels.
+"""
+from __future__ import annotations
+
+import re
+
+# One cell of figures: 362.2, 1,024.5, -8.1, (35.0), £12k, 35%, 2024-25, 2024/25, a dash, n/a,
+# or a unit printed over a column (£m, £000).
+_FIGURE = re.compile(
+    r"""(?:\(?[-–+]?[£$€]?\d[\d,]*(?:\.\d+)?[km]?%?\)?
+      | \d{4}[-/–]\d{2,4}
+      | [-–—] | n/?a | nil | [£$€](?:m|k|bn|000s?)
+    )""", re.X | re.I)
+
+# "2017 – 2020" is one cell (a range), not two figures and a dash between them.
+_RANGE = re.compile(r"(?<=\d)(?:[ \t]+[-–—][ \t]+|[-–—])(?=\d)")
+
+# A numbered line: its number, and whether a dot follows it ("60 MR A JONES", "7. Finance").
+_NUMBERED = re.compile(r"[ \t]*(\d{1,3})(\.?)(?:[ \t]|$)")
+
+
+def is_figure(cell: str) -> bool:
+    return _FIGURE.fullmatch(cell) is not None
+
+
+def _cells(line: str) -> list[str]:
+    return _RANGE.sub("-", line).split()
+
+
+def figures_only(line: str) -> bool:
+    """A line of cells of figures and nothing else, at least one of them a number ("N/A"
+    alone is a paragraph's whole text as often as it is a cell)."""
+    cells = _cells(line)
+    return any(any(ch.isdigit() for ch in c) for c in cells) and all(is_figure(c) for c in cells)
+
+
+def trailing_figures(line: str) -> list[str]:
+    """The cells of figures that end the line."""
+    cells = _cells(line)
+    k = len(cells)
+    while k and is_figure(cells[k - 1]):
+        k -= 1
+    return cells[k:]
+
+
+def reads_as_figures(rest: str) -> bool:
+    """What follows a number on its line makes that line a row of a table: figures only
+    ("362.2 12.4 -8.1 366.5"), or words then two or more figures ("1.2 Staffing 362.2 579.1")."""
+    tail = trailing_figures(rest)
+    return figures_only(rest) or len(tail) >= 2 and figures_only(" ".join(tail))
+
+
+def row_number(line: str) -> tuple[int, str] | None:
+    """The number a line starts with and the dot after it, if any: ``(60, "")``, ``(7, ".")``."""
+    m = _NUMBERED.match(line)
+    return (int(m.group(1)), m.group(2)) if m else None

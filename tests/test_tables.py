@@ -1,0 +1,101 @@
+"""Tables in papers: figures in cells are never paragraph labels (issue 23).
+
+Named PDF fixtures (made by tests/fixtures/make_pdfs.py, read by real pypdf) are checked
+against tests/golden/tables.json: each chunk's section, heading path and first line. Run with
+``UPDATE_GOLDEN=1`` to rewrite the golden file after a change you can explain.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cs_archive.chunking import read_file
+from cs_archive.chunking.sections import heading_like, split_units
+from cs_archive.chunking.tables import figures_only, reads_as_figures
+
+PDFS = Path(__file__).parent / "fixtures" / "pdf"
+GOLDEN = Path(__file__).parent / "golden" / "tables.json"
+FIXTURES = ["budget_tables.pdf", "forum_statements_table.pdf"]
+
+
+def _outline(name: str) -> list[list]:
+    """[section, heading path, first line] of each chunk."""
+    return [[c.section, c.heading, c.text.split("\n", 1)[0]] for c in read_file(PDFS / name).chunks]
+
+
+def _dump(golden: dict) -> str:
+    return "{\n" + ",\n".join(
+        f"  {json.dumps(name)}: [\n" + ",\n".join(f"    {json.dumps(row, ensure_ascii=False)}" for row in rows) + "\n  ]"
+        for name, rows in golden.items()) + "\n}\n"
+
+
+def test_golden_file_names_every_table_fixture():
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(_dump({n: _outline(n) for n in FIXTURES}), encoding="utf-8")
+    assert sorted(json.loads(GOLDEN.read_text(encoding="utf-8"))) == sorted(FIXTURES)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_table_fixture_matches_golden(name):
+    assert _outline(name) == json.loads(GOLDEN.read_text(encoding="utf-8"))[name]
+
+
+def test_a_budget_column_read_a_cell_to_a_line_labels_nothing():
+    """The file draws its summary table a column at a time, before paragraph 1: "361.9" used to
+    be taken for the paper's first label, and the whole book became paragraph 361.9."""
+    chunks = read_file(PDFS / "budget_tables.pdf").chunks
+    assert [c.section for c in chunks] == [None, "1.1", "1.2", "2.1", "2.2", "3.1", "4.1", "5.1"]
+    assert "361.9\n362.2\n35.0" in chunks[0].text  # the figures stay, in the preamble
+
+
+def _sections(text: str) -> list[tuple[str | None, str]]:
+    return [(u.section, text[u.start:u.end].strip()) for u in split_units(text)]
+
+
+def test_a_row_of_figures_is_not_a_paragraph():
+    text = ("2.1 The table shows the budget.\n"
+            "Directorate 2023-24 Spending 2024-25\n"
+            "Adult Social Care 361.9 71.2 418.7\n"
+            "362.2 12.4 366.5\n"
+            "1.2 Staffing 362.2 579.1\n"
+            "2.2 Savings are planned.\n")
+    assert [s for s, _ in _sections(text)] == ["2.1", "2.2"]
+
+
+def test_a_number_alone_among_figures_is_a_cell():
+    text = "1. Budget\n\n1.1 Spending by year:\n2024-25\n£m\n579.1\n35.0\n1.2\n418.7\n\n1.2 Savings follow.\n"
+    got = _sections(text)
+    assert [s for s, _ in got] == ["1.1", "1.2"]
+    assert got[1][1] == "1.2 Savings follow."
+
+
+def test_a_number_alone_above_its_heading_is_still_a_label():
+    text = "Present: A. Smith\n\n05.19.01\nApologies\nNone.\n\n05.19.02\nDeclarations of interest\nNone.\n"
+    assert [s for s, _ in _sections(text)] == [None, "05.19.01", "05.19.02"]
+
+
+def test_a_numbered_row_right_after_the_row_before_is_not_an_item():
+    text = ("Public Forum\n\nStatements were received:\n"
+            "19 Jo Sergeant Workplace Parking Levy\n20 MR A JONES STATEMENT ON BUSES\n21 Sue Hughes Buses\n\n"
+            "The Committee noted the statements.\n")
+    assert all(s is None for s, _ in _sections(text))
+
+
+def test_minutes_items_with_text_between_stay_items():
+    text = ("11 APOLOGIES\nNone were received.\n\n12 MINUTES\nApproved.\n\n13 FINANCE\n"
+            "The accounts were approved.\n")
+    assert [s for s, _ in _sections(text)] == ["11", "12", "13"]
+
+
+def test_figures_and_rows():
+    assert figures_only("362.2 12.4 -8.1 (366.5) £m 2024-25 35% -")
+    assert not figures_only("Adult Social Care 361.9") and not figures_only("N/A")
+    assert reads_as_figures("Staffing 362.2 579.1") and reads_as_figures("12.4 -8.1")
+    assert not reads_as_figures("The budget for 2024/25 is 362.2")
+    assert not reads_as_figures("Minutes of the meeting on 26th May 2023")
+    assert not reads_as_figures("Costs - N/A") and not reads_as_figures("SEND Priorities 2017 – 2020")
+    assert not heading_like("Total 1,024.5 83.6 -22.5 1,085.6")
+    assert heading_like("Budget 2024-25")
