@@ -14,7 +14,7 @@ import pytest
 
 from cs_archive.chunking import read_file
 from cs_archive.chunking.sections import heading_like, split_units
-from cs_archive.chunking.tables import figures_only, reads_as_figures
+from cs_archive.chunking.tables import figures_only, header_above, reads_as_figures
 
 PDFS = Path(__file__).parent / "fixtures" / "pdf"
 GOLDEN = Path(__file__).parent / "golden" / "tables.json"
@@ -47,8 +47,23 @@ def test_a_budget_column_read_a_cell_to_a_line_labels_nothing():
     """The file draws its summary table a column at a time, before paragraph 1: "361.9" used to
     be taken for the paper's first label, and the whole book became paragraph 361.9."""
     chunks = read_file(PDFS / "budget_tables.pdf").chunks
-    assert [c.section for c in chunks] == [None, "1.1", "1.2", "2.1", "2.2", "3.1", "4.1", "5.1"]
+    assert [c.section for c in chunks if c.part in (None, 1)] == [None, "1.1", "1.2", "2.1", "2.2", "3.1", "4.1",
+                                                                 "5.1", "6.1", "6.2"]
     assert "361.9\n362.2\n35.0" in chunks[0].text  # the figures stay, in the preamble
+
+
+def test_a_long_table_cut_into_parts_keeps_its_column_headers():
+    """Each later part of a long table is headed by the table's header line and its units,
+    so a row is read (and found) with the columns it fills."""
+    rf = read_file(PDFS / "budget_tables.pdf")
+    parts = [c for c in rf.chunks if c.section == "6.1"]
+    assert len(parts) >= 3
+    assert parts[0].heading == "Savings by service"
+    assert "Service 2024-25 2025-26 2026-27\n£000 £000 £000" in parts[0].text
+    for p in parts[1:]:
+        assert p.heading == "Savings by service > Service 2024-25 2025-26 2026-27 £000 £000 £000"
+        # whole rows: a part starts and ends at a line's ends
+        assert rf.loaded.text[p.start - 1] == "\n" and rf.loaded.text[p.end] == "\n"
 
 
 def _sections(text: str) -> list[tuple[str | None, str]]:
@@ -99,3 +114,14 @@ def test_figures_and_rows():
     assert not reads_as_figures("Costs - N/A") and not reads_as_figures("SEND Priorities 2017 – 2020")
     assert not heading_like("Total 1,024.5 83.6 -22.5 1,085.6")
     assert heading_like("Budget 2024-25")
+
+
+def test_header_above_reads_the_columns_not_a_sentence_or_a_heading():
+    table = ("2.1 The table below.\nDirectorate 2023-24 2024-25\n£m £m\nAdult Social Care 361.9 418.7\n"
+             "362.2 12.4\n")
+    assert header_above(table, table.index("362.2")) == "Directorate 2023-24 2024-25 £m £m"
+    assert header_above(table, table.index("Directorate")) is None  # not a row
+    payments = "12. ACCOUNTS FOR PAYMENT\ni) Clerk, Chq No 1206 £400.00\nii) Hall, Chq No 1207 £25.00\n"
+    assert header_above(payments, payments.index("ii)")) is None
+    grants = "Grant (Valencia) £48,702 must draw down funds by end Dec 2023\n£68,106\n"
+    assert header_above(grants, grants.index("£68,106")) is None

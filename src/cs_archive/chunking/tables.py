@@ -18,6 +18,12 @@ _FIGURE = re.compile(
       | [-–—] | n/?a | nil | [£$€](?:m|k|bn|000s?)
     )""", re.X | re.I)
 
+# Cells that head a column rather than fill it: a year ("2024-25") or a unit ("£000", "£m").
+_COLUMN_HEAD = re.compile(r"(?:19|20)\d{2}(?:[-/–]\d{2,4})?|[£$€](?:m|k|bn|000s?)|%", re.I)
+
+# "12. ACCOUNTS FOR PAYMENT", "3.1 Budget": a numbered heading, not a table's header line.
+_NUMBERED_HEADING = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]?[ \t]")
+
 # "2017 – 2020" is one cell (a range), not two figures and a dash between them.
 _RANGE = re.compile(r"(?<=\d)(?:[ \t]+[-–—][ \t]+|[-–—])(?=\d)")
 
@@ -60,3 +66,52 @@ def row_number(line: str) -> tuple[int, str] | None:
     """The number a line starts with and the dot after it, if any: ``(60, "")``, ``(7, ".")``."""
     m = _NUMBERED.match(line)
     return (int(m.group(1)), m.group(2)) if m else None
+
+
+def is_row(line: str) -> bool:
+    """A row of a table read a row to a line, holding data: figures only, or a name then two or
+    more figures, at least one of them not a year or a unit (those head columns)."""
+    s = line.strip()
+    return bool(s) and reads_as_figures(s) and any(_is_data(c) for c in trailing_figures(s))
+
+
+def _is_data(cell: str) -> bool:
+    """A figure that fills a column: a number, not a year or a unit heading it."""
+    return is_figure(cell) and any(ch.isdigit() for ch in cell) and not _COLUMN_HEAD.fullmatch(cell)
+
+
+def header_above(text: str, pos: int, floor: int = 0) -> str | None:
+    """The column headers of the table whose row starts at ``pos`` (a line start), read from
+    the line right above its first row ("Directorate 2023-24 Spending Savings 2024-25"), with
+    a line of units under it ("£m £m £m") joined on; None where ``pos`` starts no row, or the
+    table's top is not in ``text[floor:pos]`` or prints no header line."""
+    if pos > floor and text[pos - 1] != "\n":
+        return None
+    end = text.find("\n", pos)
+    if not is_row(text[pos:end if end >= 0 else len(text)]):
+        return None
+    top = pos
+    above = _line_above(text, top, floor)
+    while above is not None and is_row(above[1]):
+        top = above[0]
+        above = _line_above(text, top, floor)
+    heads: list[str] = []
+    while above is not None and len(heads) < 2:
+        line = above[1].strip()
+        cells = _cells(line)
+        if not 2 <= len(cells) <= 16 or line[-1] in ".:;," or _NUMBERED_HEADING.match(line) \
+                or any(_is_data(c) for c in cells):
+            break  # a sentence, a numbered heading, or a line holding figures heads no column
+        heads.insert(0, line)
+        if not all(_COLUMN_HEAD.fullmatch(c) for c in cells):
+            return " ".join(heads)  # the header line, with the units under it if any
+        above = _line_above(text, above[0], floor)
+    return None
+
+
+def _line_above(text: str, start: int, floor: int) -> tuple[int, str] | None:
+    """(start, text) of the line before the one starting at ``start``, if it lies after ``floor``."""
+    if start - 1 <= floor:
+        return None
+    a = text.rfind("\n", 0, start - 1) + 1
+    return (a, text[a:start - 1]) if a >= floor else None
