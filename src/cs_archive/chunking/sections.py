@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from .lines import Lines
-from .tables import figures_only, reads_as_figures, row_number
+from .tables import figures_only, holds_amounts, reads_as_figures, row_number
 
 CHUNKER_VERSION = "3"
 
@@ -113,7 +113,7 @@ def heading_like(line: str, max_words: int = 14) -> bool:
     words = s.split()
     if len(words) > max_words or not re.search(r"[A-Za-z]{3}", s) or _DECISION_LINE.match(s):
         return False
-    if reads_as_figures(s):
+    if holds_amounts(s):
         return False  # a row of a table ("Total 1,024.5 637.1 39.9"), not a heading
     if s.endswith(":-") or s.endswith(":–"):
         return False  # "It is recommended that the Committee:-" leads into a list

@@ -62,6 +62,14 @@ def reads_as_figures(rest: str) -> bool:
     return figures_only(rest) or len(tail) >= 2 and figures_only(" ".join(tail))
 
 
+def holds_amounts(line: str) -> bool:
+    """A row of a table whose figures are amounts: it ends in two or more figures, one of them
+    printed as an amount (362.2, 1,024, £35, 12%), or is figures only. Bare whole numbers
+    alone ("Mobile : 07989 398 838") do not make a row."""
+    tail = trailing_figures(line)
+    return reads_as_figures(line) and any(re.search(r"[.,£$€%]\d|\d[.,%]|[£$€]", c) for c in tail)
+
+
 def row_number(line: str) -> tuple[int, str] | None:
     """The number a line starts with and the dot after it, if any: ``(60, "")``, ``(7, ".")``."""
     m = _NUMBERED.match(line)
