@@ -1,4 +1,5 @@
-"""Tables in papers: figures in cells are never paragraph labels (issue 23).
+"""Layouts in papers (issue 23): figures in table cells are never paragraph labels, a long
+table's later parts keep its column headers, and each question keeps its answer.
 
 Named PDF fixtures (made by tests/fixtures/make_pdfs.py, read by real pypdf) are checked
 against tests/golden/tables.json: each chunk's section, heading path and first line. Run with
@@ -18,7 +19,7 @@ from cs_archive.chunking.tables import figures_only, header_above, reads_as_figu
 
 PDFS = Path(__file__).parent / "fixtures" / "pdf"
 GOLDEN = Path(__file__).parent / "golden" / "tables.json"
-FIXTURES = ["budget_tables.pdf", "forum_statements_table.pdf"]
+FIXTURES = ["budget_tables.pdf", "forum_statements_table.pdf", "questions_and_answers.pdf"]
 
 
 def _outline(name: str) -> list[list]:
@@ -125,3 +126,35 @@ def test_header_above_reads_the_columns_not_a_sentence_or_a_heading():
     assert header_above(payments, payments.index("ii)")) is None
     grants = "Grant (Valencia) £48,702 must draw down funds by end Dec 2023\n£68,106\n"
     assert header_above(grants, grants.index("£68,106")) is None
+
+
+def test_each_question_keeps_its_answer_and_supplementary():
+    """pypdf prints the paper without blank lines; each question is one unit up to the next."""
+    chunks = read_file(PDFS / "questions_and_answers.pdf").chunks
+    assert [c.heading for c in chunks] == ["", "Question 1 from Mr J Smith", "Question 2 from Ms K Patel"]
+    q1, q2 = chunks[1].text, chunks[2].text
+    assert "potholes on Station Road" in q1 and "resurfacing programme" in q1
+    assert "Supplementary question" in q1 and "arrange a meeting in June" in q1
+    assert "How many libraries" in q2 and "No library will close" in q2
+
+
+def test_questions_without_printed_answers_are_ordinary_paragraphs():
+    minutes = ("Public forum\n\nQuestion from a resident about parking was noted and will be answered in "
+               "writing by the clerk before the next meeting of the council in April.\n\n"
+               "Planning\n\nQuestion from the Chair on the design of the new hall and its car park: the "
+               "council asked the architect for revised drawings by the end of March.\n")
+    assert [u.heading for u in split_units(minutes)] == [("Public forum",), ("Planning",)]
+
+
+@pytest.mark.parametrize("line, opens", [
+    ("Question 3 from Mr J Smith", "question"), ("Q2. How many?", "question"), ("Q: Why?", "question"),
+    ("Answer from the Leader", "answer"), ("Response:", "answer"), ("A2. None.", "answer"),
+    ("Questions from members of the public", None), ("Q3 performance improved", None),
+    ("Supplementary question", None), ("Response times improved", None), ("A466 closure", None),
+    ("A. Introduction", None),
+])
+def test_what_opens_a_question_or_an_answer(line, opens):
+    from cs_archive.chunking.sections import _ANSWER, _QUESTION
+
+    got = "question" if _QUESTION.match(line) else "answer" if _ANSWER.match(line) else None
+    assert got == opens

@@ -12,7 +12,8 @@ subheadings that stand right before a label join the heading path, and their wor
 the unit they head, so every character of the paper lands in exactly one unit.
 
 Text with no numbering (preambles, decision pages, slides) is cut into paragraphs under the
-nearest heading, with ``section`` None.
+nearest heading, with ``section`` None; in a paper of questions and answers, an answer (and a
+supplementary question and its answer) stays in the unit of the question it answers.
 """
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ _LEAD_IN = re.compile(
     r"\b(?:that|which|who|whether|following|follows|below|include|includes|including|namely|"
     r"is|are|was|were|be|been|has|have|had|will|would|should|shall|must|can|could|may|might|"
     r"noted|agreed|resolved|asked|said|stated|reported|explained|recommended|recommends)\b", re.I)
+# A question opens "Question 3 from Mr J Smith", "Question:", "Q3." or "Q:"; an answer "Answer
+# from the Leader", "Answer:", "Response:", "Reply by ...", "A3." or "A:". Not "Questions from
+# the public" (a heading over them), "Q3 performance" (a quarter), "Response times improved",
+# "A466 closure"; "Supplementary question" stays with the question before it.
+_QUESTION = re.compile(r"[ \t]*(?:(?:Question|QUESTION)(?:[ \t]*(?:\d+|[:.–-])|[ \t]+(?:from|by)\b|[ \t]*$)"
+                       r"|Q\d+[.:)]|Q:)")
+_ANSWER = re.compile(r"[ \t]*(?:(?:Answer|ANSWER|Response|RESPONSE|Reply|REPLY)(?:[ \t]*[:.–-]|[ \t]+(?:from|by)\b"
+                     r"|[ \t]*$)|A\d+[.:)]|A:)")
 _SUBITEM = re.compile(r"[ \t]*(?:[-*•]\s+)?(?P<sub>\(?(?:[ivx]{1,5}|[a-z])[.)])\s")  # matched at a line's start
 
 
@@ -362,13 +371,50 @@ def _heading_lines_before(lines, idx: int, floor: int = 0) -> int:
     return j
 
 
+def _questions(lines, a: int, b: int) -> list[int]:
+    """Where each question of a paper of questions and answers starts (line indexes): the
+    lines that open with "Question 3 ..." or "Q3." at a paragraph's start, when there are two
+    or more of them and an answer is printed as such ("Answer ...", "Response:", "Reply",
+    "A3."). Each question is then a unit with everything up to the next one: its answer and
+    any supplementary question and answer are cited and found together."""
+    asked: list[int] = []
+    answered = False
+    for k in range(a, b):
+        line = lines[k][2]
+        if not line.strip() or k > a and not _starts_paragraph(lines, k):
+            continue
+        if _QUESTION.match(line):
+            asked.append(k)
+        elif _ANSWER.match(line):
+            answered = True
+    return asked if len(asked) >= 2 and answered else []
+
+
+def _starts_paragraph(lines, k: int) -> bool:
+    """Line k opens a paragraph: a blank line, a finished sentence or a short line is above."""
+    above = lines[k - 1][2].strip()
+    return not above or above[-1] in ".?!:\"”)" or len(above) < 60
+
+
 def _sub_from(lines, a: int, b: int) -> str | None:
     heads = [lines[k][2].strip() for k in range(a, b) if lines[k][2].strip()]
     return heads[-1] if heads and all(heading_like(h) for h in heads) else None
 
 
 def _unnumbered(text: str, lines, a: int, b: int, base: tuple[str, ...]) -> list[Unit]:
-    """Paragraphs under the nearest heading; short ones and lists join their lead-in."""
+    """Paragraphs under the nearest heading; short ones and lists join their lead-in. A paper
+    of questions and answers is cut at its questions instead (see ``_questions``)."""
+    asked = _questions(lines, a, b)
+    if asked:
+        out = _unnumbered(text, lines, a, asked[0], base) if asked[0] > a else []
+        for n, q in enumerate(asked):
+            last = (asked[n + 1] if n + 1 < len(asked) else b) - 1
+            while not lines[last][2].strip():
+                last -= 1
+            opener = lines[q][2].strip()
+            title = (opener,) if heading_like(opener, 20) or opener.endswith(":") and len(opener.split()) <= 12 else ()
+            out.append(Unit(None, base + title, lines[q][0], lines[last][1]))
+        return out
     blocks: list[list[int]] = []
     cur: list[int] = []
     for k in range(a, b):
