@@ -15,7 +15,7 @@ import pytest
 
 from cs_archive.chunking import read_file
 from cs_archive.chunking.sections import heading_like, split_units
-from cs_archive.chunking.tables import figures_only, header_above, reads_as_figures
+from cs_archive.chunking.tables import blocks_of, figures_only, header_above, markdown_table, reads_as_figures
 
 PDFS = Path(__file__).parent / "fixtures" / "pdf"
 GOLDEN = Path(__file__).parent / "golden" / "tables.json"
@@ -158,3 +158,30 @@ def test_what_opens_a_question_or_an_answer(line, opens):
 
     got = "question" if _QUESTION.match(line) else "answer" if _ANSWER.match(line) else None
     assert got == opens
+
+
+def test_a_passage_shows_its_table_as_a_table():
+    """What a reader or a Markdown export needs to draw a table: its cells, split where the
+    paper's own header line gives one head per column, units joined on."""
+    rf = read_file(PDFS / "budget_tables.pdf")
+    chunks = {(c.section, c.part): c for c in rf.chunks}
+    blocks = blocks_of(chunks[("2.1", None)].text)
+    assert [b.kind for b in blocks] == ["text", "table"]
+    assert blocks[1].header == ("Directorate", "2023-24", "Spending", "Savings", "2024-25")
+    assert blocks[1].rows[1] == ("", "362.2", "12.4", "-8.1", "366.5")
+    assert markdown_table(blocks[1]).split("\n")[:3] == [
+        "| Directorate | 2023-24 | Spending | Savings | 2024-25 |", "|---|---|---|---|---|",
+        "| Adult Social Care | 361.9 | 71.2 | -14.4 | 418.7 |"]
+    later = chunks[("6.1", 2)]
+    table = blocks_of(later.text, later.heading.split(" > ")[-1])[0]
+    assert table.header == ("Service", "2024-25 (£000)", "2025-26 (£000)", "2026-27 (£000)")
+    for c in rf.chunks:  # nothing lost or doubled
+        lines = [x for b in blocks_of(c.text) for x in b.text.split("\n") if x.strip()]
+        assert lines == [x for x in c.text.split("\n") if x.strip()]
+
+
+def test_a_header_that_does_not_split_by_column_is_a_caption():
+    text = "Directorate 2023-24 Budget 2024-25 Budget\nAdult Social Care 361.9 418.7\nChildren 301.4 335.0\n"
+    (table,) = blocks_of(text)
+    assert table.header == () and table.caption == "Directorate 2023-24 Budget 2024-25 Budget"
+    assert markdown_table(table).startswith("Directorate 2023-24 Budget 2024-25 Budget\n\n|  |  |  |")

@@ -9,6 +9,7 @@ lines are figures so that the section splitter never takes them for labels.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # One cell of figures: 362.2, 1,024.5, -8.1, (35.0), £12k, 35%, 2024-25, 2024/25, a dash, n/a,
 # or a unit printed over a column (£m, £000).
@@ -123,3 +124,91 @@ def _line_above(text: str, start: int, floor: int) -> tuple[int, str] | None:
         return None
     a = text.rfind("\n", 0, start - 1) + 1
     return (a, text[a:start - 1]) if a >= floor else None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch of a passage: prose as printed, or a table read a row to a line."""
+
+    kind: str  # "text" or "table"
+    text: str  # as printed (for a table: its header lines and rows)
+    header: tuple[str, ...] = ()  # column heads, where the header line splits into one per column
+    caption: str = ""  # the header line as printed, where it does not split so
+    rows: tuple[tuple[str, ...], ...] = ()  # a row's name (or "") then its figures
+
+
+def blocks_of(passage: str, columns: str = "") -> list[Block]:
+    """A passage cut into prose and tables, for a reader to show a table as a table: two or
+    more rows of data in a row, with the header line (and units line) right above them. Every
+    line of text of the passage is in exactly one block, in order. ``columns``: the column headers a
+    later part of a long table carries at the end of its heading path (``header_above``), for
+    the rows it opens with."""
+    lines = passage.split("\n")
+    out: list[Block] = []
+    prose: list[str] = []
+    k = 0
+    while k < len(lines):
+        end = k
+        while end < len(lines) and is_row(lines[end]):
+            end += 1
+        if end - k < 2:
+            prose.append(lines[k])
+            k += 1
+            continue
+        head_lines = _header_lines(prose)
+        if len(head_lines) < len(prose) or not head_lines:
+            text = "\n".join(prose[:len(prose) - len(head_lines)])
+            if text.strip():
+                out.append(Block("text", text))
+        rows = tuple(_row_cells(line) for line in lines[k:end])
+        given = [columns] if columns and k == 0 else []
+        out.append(_table(head_lines or given, rows, "\n".join(head_lines + lines[k:end])))
+        prose = []
+        k = end
+    if "\n".join(prose).strip():
+        out.append(Block("text", "\n".join(prose)))
+    return out
+
+
+def markdown_table(block: Block) -> str:
+    """A table block as a Markdown table (cells escaped for pipes)."""
+    width = max(len(r) for r in block.rows)
+    head = block.header if len(block.header) == width else ("",) * width
+    cell = lambda s: s.replace("|", "\\|")  # noqa: E731
+    lines = [f"| {' | '.join(cell(h) for h in head)} |", "|" + "---|" * width]
+    lines += [f"| {' | '.join(cell(c) for c in r + ('',) * (width - len(r)))} |" for r in block.rows]
+    return (f"{block.caption}\n\n" if block.caption else "") + "\n".join(lines)
+
+
+def _header_lines(prose: list[str]) -> list[str]:
+    """The header line (and a units line under it) at the end of the prose above a table."""
+    out: list[str] = []
+    for line in reversed(prose[-2:]):
+        cells = _cells(line)
+        if not 2 <= len(cells) <= 16 or line.strip()[-1] in ".:;," or _NUMBERED_HEADING.match(line.strip()) \
+                or any(_is_data(c) for c in cells):
+            break
+        out.insert(0, line)
+        if not all(_COLUMN_HEAD.fullmatch(c) for c in cells):
+            break
+    return out if out and not all(_COLUMN_HEAD.fullmatch(c) for c in _cells(out[0])) else []
+
+
+def _row_cells(line: str) -> tuple[str, ...]:
+    tail = trailing_figures(line)
+    name = " ".join(_cells(line)[:len(_cells(line)) - len(tail)])
+    return (name, *tail)
+
+
+def _table(head_lines: list[str], rows: tuple[tuple[str, ...], ...], text: str) -> Block:
+    width = max(len(r) for r in rows)
+    words = [w for line in head_lines for w in _cells(line)]
+    units: list[str] = []
+    while words and _COLUMN_HEAD.fullmatch(words[-1]) and not re.fullmatch(r"(?:19|20)\d{2}\S*", words[-1]):
+        units.insert(0, words.pop())  # "£000 £000 £000" under the header line
+    for heads in (words, ["", *words]):
+        if len(heads) == width and len(units) in (0, width - 1):
+            if units:
+                heads = heads[:1] + [f"{h} ({u})" for h, u in zip(heads[1:], units)]
+            return Block("table", text, tuple(heads), "", rows)
+    return Block("table", text, (), " ".join(head_lines), rows)
