@@ -5,6 +5,11 @@ pypdf gives a table either a row to a line ("Adult Social Care 361.9 579.1 35.0 
 column at a time, a cell to a line ("361.9" / "362.2" / "418.7"). Either way a number that
 starts such a line is a figure, not the paper's paragraph number: this module says which
 lines are figures so that the section splitter never takes them for labels.
+
+Where a table is read a row to a line under a header line, its columns can be read back too:
+``header_above`` gives the header a later part of a long table is headed by, and
+``blocks_of`` cuts a passage into prose and tables (cells, header) for a reader to draw.
+A table read a cell to a line has no recoverable header and is left as printed.
 """
 from __future__ import annotations
 
