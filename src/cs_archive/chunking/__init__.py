@@ -20,6 +20,7 @@ from .overrides import apply_overrides, corrected_fields, read_overrides
 from .packs import split_pack
 from .sections import CHUNKER_VERSION, split_units, subsections_of
 from .sentences import sentence_spans
+from .tables import header_above
 from .topics import tag_topics
 
 __all__ = ["CHUNKER_VERSION", "ReadFile", "read_file", "papers_of", "chunks_of", "iter_chunks", "MAX_PIECES"]
@@ -134,6 +135,8 @@ def _cut(paper: Paper, loaded: LoadedText) -> Iterator[Chunk]:
                 continue
             body = text[a:b]
             abs_a, abs_b = paper.start + a, paper.start + b
+            # A later part that starts among a table's rows is headed by the table's columns.
+            columns = header_above(text, a, unit.start) if k else None
             yield Chunk(
                 chunk_id=f"{paper.doc_id}:{seq:04d}",
                 doc_id=paper.doc_id,
@@ -141,7 +144,7 @@ def _cut(paper: Paper, loaded: LoadedText) -> Iterator[Chunk]:
                 section=unit.section,
                 subsection=next(subs) if k else None,
                 part=(k + 1) if len(pieces) > 1 else None,
-                heading=heading,
+                heading=" > ".join(x for x in (heading, columns) if x),
                 start=abs_a,
                 end=abs_b,
                 text=body,

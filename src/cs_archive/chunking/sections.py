@@ -3,13 +3,17 @@
 A unit starts at a line that carries the paper's next paragraph label (``2.23``, ``27.``,
 ``5a.``, ``12 ITEM TITLE``, ``A.``) and runs to the next one. A label is only believed when
 it follows on from the labels before it, which keeps out tables of contents, agenda rows,
-numbered table rows and lists that restart their count inside a paragraph. A numbered line
+numbered table rows and lists that restart their count inside a paragraph. A number in a
+table is never a label, whatever its place in the sequence (see ``tables``): one whose line
+goes on with figures ("362.2 12.4 -8.1"), one alone on its line in a column of figures, and
+one that numbers the row right after the row numbered before it. A numbered line
 that is only a heading (``1. Executive Summary`` followed by ``1.1``) and unnumbered
 subheadings that stand right before a label join the heading path, and their words go into
 the unit they head, so every character of the paper lands in exactly one unit.
 
 Text with no numbering (preambles, decision pages, slides) is cut into paragraphs under the
-nearest heading, with ``section`` None.
+nearest heading, with ``section`` None; in a paper of questions and answers, an answer (and a
+supplementary question and its answer) stays in the unit of the question it answers.
 """
 from __future__ import annotations
 
@@ -17,8 +21,9 @@ import re
 from dataclasses import dataclass
 
 from .lines import Lines
+from .tables import figures_only, holds_amounts, reads_as_figures, row_number
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 _LABEL = re.compile(
     r"""^[ \t]*(?:
@@ -39,6 +44,14 @@ _LEAD_IN = re.compile(
     r"\b(?:that|which|who|whether|following|follows|below|include|includes|including|namely|"
     r"is|are|was|were|be|been|has|have|had|will|would|should|shall|must|can|could|may|might|"
     r"noted|agreed|resolved|asked|said|stated|reported|explained|recommended|recommends)\b", re.I)
+# A question opens "Question 3 from Mr J Smith", "Question:", "Q3." or "Q:"; an answer "Answer
+# from the Leader", "Answer:", "Response:", "Reply by ...", "A3." or "A:". Not "Questions from
+# the public" (a heading over them), "Q3 performance" (a quarter), "Response times improved",
+# "A466 closure"; "Supplementary question" stays with the question before it.
+_QUESTION = re.compile(r"[ \t]*(?:(?:Question|QUESTION)(?:[ \t]*(?:\d+|[:.–-])|[ \t]+(?:from|by)\b|[ \t]*$)"
+                       r"|Q\d+[.:)]|Q:)")
+_ANSWER = re.compile(r"[ \t]*(?:(?:Answer|ANSWER|Response|RESPONSE|Reply|REPLY)(?:[ \t]*[:.–-]|[ \t]+(?:from|by)\b"
+                     r"|[ \t]*$)|A\d+[.:)]|A:)")
 _SUBITEM = re.compile(r"[ \t]*(?:[-*•]\s+)?(?P<sub>\(?(?:[ivx]{1,5}|[a-z])[.)])\s")  # matched at a line's start
 
 
@@ -73,7 +86,7 @@ def parse_label(line: str) -> Label | None:
     if not m:
         return None
     rest = (m.group("rest") or "").strip()
-    if rest and _TIME.match(rest):
+    if rest and (_TIME.match(rest) or m.group("let") is None and reads_as_figures(rest)):
         return None
     page_tail = False
     if rest and _TOC_TAIL.search(rest) and len(rest.split()) <= 8 and not rest.endswith("."):
@@ -109,6 +122,8 @@ def heading_like(line: str, max_words: int = 14) -> bool:
     words = s.split()
     if len(words) > max_words or not re.search(r"[A-Za-z]{3}", s) or _DECISION_LINE.match(s):
         return False
+    if holds_amounts(s):
+        return False  # a row of a table ("Total 1,024.5 637.1 39.9"), not a heading
     if s.endswith(":-") or s.endswith(":–"):
         return False  # "It is recommended that the Committee:-" leads into a list
     if s.endswith(":"):
@@ -202,13 +217,21 @@ def split_units(text: str, numbered: bool = True) -> list[Unit]:
     starts: list[tuple[int, Label | None]] = []  # (line index, label) of accepted labels
     labels = [parse_label(line) for _, _, line in lines] if numbered else []
     contents = _contents_lines(lines, labels)
+    figures = _figure_lines(lines, labels)
+    accepted: set[int] = set()
     for i, (_, _, line) in enumerate(lines if numbered else []):
-        lab = None if i in contents else labels[i]
+        lab = labels[i]
+        if lab is not None and (i in contents or i in figures):
+            lab = None
+        if lab is not None and _numbers_a_row(lines, i, accepted):
+            seq.reject(lab)  # like an item of a list: "1." "2." "3." lines are rows too
+            continue
         if lab is None:
             if seq.list_run is not None and line.strip() and not _BULLET.match(line) and _prev_blank(lines, i):
                 seq.list_run = None
             continue
         if seq.accepts(lab, started=bool(starts)):
+            accepted.add(i)
             seq.take(lab)
             starts.append((i, lab))
         else:
@@ -287,6 +310,43 @@ def _contents_lines(lines, labels) -> set[int]:
     return found
 
 
+def _figure_lines(lines, labels) -> set[int]:
+    """Lines that hold a number alone in a column of figures: the nearest line of text above
+    or below holds only figures too ("361.9" / "362.2" / "418.7", a table read a cell to a
+    line). A number alone above a heading ("05.19.01" / "Apologies") stays a label."""
+    found: set[int] = set()
+    for i, lab in enumerate(labels):
+        if lab is None or lab.title or lab.kind == "let":
+            continue
+        for step in (-1, 1):
+            j = _next_text_line(lines, i, step)
+            if j is not None and figures_only(lines[j][2]):
+                found.add(i)
+                break
+    return found
+
+
+def _numbers_a_row(lines, i: int, accepted: set[int]) -> bool:
+    """Whether line i numbers a row of a table: the line of text right above it starts with
+    the number before, printed the same way ("59 Jo Sergeant Workplace Parking Levy" then
+    "60 MR SATYEN JOSHI STATEMENT ON ..."), and was not taken for a label, so that number has
+    no text of its own: the two are rows of a numbered table, not paragraphs."""
+    this = row_number(lines[i][2])
+    if this is None:
+        return False
+    j = _next_text_line(lines, i, -1)
+    if j is None or j in accepted:
+        return False
+    return row_number(lines[j][2]) == (this[0] - 1, this[1])
+
+
+def _next_text_line(lines, i: int, step: int) -> int | None:
+    j = i + step
+    while 0 <= j < len(lines) and not lines[j][2].strip():
+        j += step
+    return j if 0 <= j < len(lines) else None
+
+
 def _prev_blank(lines, i) -> bool:
     return i > 0 and not lines[i - 1][2].strip()
 
@@ -311,13 +371,50 @@ def _heading_lines_before(lines, idx: int, floor: int = 0) -> int:
     return j
 
 
+def _questions(lines, a: int, b: int) -> list[int]:
+    """Where each question of a paper of questions and answers starts (line indexes): the
+    lines that open with "Question 3 ..." or "Q3." at a paragraph's start, when there are two
+    or more of them and an answer is printed as such ("Answer ...", "Response:", "Reply",
+    "A3."). Each question is then a unit with everything up to the next one: its answer and
+    any supplementary question and answer are cited and found together."""
+    asked: list[int] = []
+    answered = False
+    for k in range(a, b):
+        line = lines[k][2]
+        if not line.strip() or k > a and not _starts_paragraph(lines, k):
+            continue
+        if _QUESTION.match(line):
+            asked.append(k)
+        elif _ANSWER.match(line):
+            answered = True
+    return asked if len(asked) >= 2 and answered else []
+
+
+def _starts_paragraph(lines, k: int) -> bool:
+    """Line k opens a paragraph: a blank line, a finished sentence or a short line is above."""
+    above = lines[k - 1][2].strip()
+    return not above or above[-1] in ".?!:\"”)" or len(above) < 60
+
+
 def _sub_from(lines, a: int, b: int) -> str | None:
     heads = [lines[k][2].strip() for k in range(a, b) if lines[k][2].strip()]
     return heads[-1] if heads and all(heading_like(h) for h in heads) else None
 
 
 def _unnumbered(text: str, lines, a: int, b: int, base: tuple[str, ...]) -> list[Unit]:
-    """Paragraphs under the nearest heading; short ones and lists join their lead-in."""
+    """Paragraphs under the nearest heading; short ones and lists join their lead-in. A paper
+    of questions and answers is cut at its questions instead (see ``_questions``)."""
+    asked = _questions(lines, a, b)
+    if asked:
+        out = _unnumbered(text, lines, a, asked[0], base) if asked[0] > a else []
+        for n, q in enumerate(asked):
+            last = (asked[n + 1] if n + 1 < len(asked) else b) - 1
+            while not lines[last][2].strip():
+                last -= 1
+            opener = lines[q][2].strip()
+            title = (opener,) if heading_like(opener, 20) or opener.endswith(":") and len(opener.split()) <= 12 else ()
+            out.append(Unit(None, base + title, lines[q][0], lines[last][1]))
+        return out
     blocks: list[list[int]] = []
     cur: list[int] = []
     for k in range(a, b):
