@@ -278,17 +278,27 @@ def to_csv(hits: list[Hit]) -> str:
 def to_markdown(hits: list[Hit], query: str = "") -> str:
     """A list a councillor can paste into a briefing: citation, passage as a quote, link. All
     of it is escaped; only an http(s) address becomes a link, any other is printed as text."""
-    from .render import esc_markdown, safe_url
+    from .chunking.tables import blocks_of, markdown_table
+    from .render import drawable, esc_markdown, safe_url, table_columns
 
     def line(text: str) -> str:
         return esc_markdown(" ".join(text.split()))
+
+    def quoted(h: Hit) -> list[str]:
+        """The passage as a quote, its tables as Markdown tables (every cell escaped)."""
+        out = []
+        for block in blocks_of(h.text, table_columns(h.heading, h.part)):
+            if drawable(block):
+                out += [f"   > {row}" for row in ("", *markdown_table(block, line).split("\n"), "")]
+                continue
+            out += [f"   > {esc_markdown(para)}" if para.strip() else "   >" for para in block.text.splitlines()]
+        return out
 
     lines = [f"# Search: {line(query)}", ""] if query else []
     for h in hits:
         weak = " (weak match)" if not h.confident else ""
         lines.append(f"{h.rank}. **{line(h.citation())}**{weak}")
-        for para in h.text.splitlines():
-            lines.append(f"   > {esc_markdown(para)}" if para.strip() else "   >")
+        lines += quoted(h)
         if safe_url(h.url):
             lines.append(f"   <{safe_url(h.url)}>")
         elif h.url:

@@ -61,11 +61,42 @@ def safe_url(url: str | None) -> str | None:
     return None
 
 
-def passage_html(text: str, highlights: tuple[str, ...] | list[str] = ()) -> str:
-    """The passage, escaped, with its best sentences marked."""
-    body = esc(text)
-    for s in highlights:
-        e = esc(s)
-        if e and e in body:
-            body = body.replace(e, f"<mark>{e}</mark>", 1)
-    return body
+def passage_html(text: str, highlights: tuple[str, ...] | list[str] = (), columns: str = "") -> str:
+    """The passage, escaped, with its best sentences marked and its tables drawn as tables
+    (``chunking.tables.blocks_of``; ``columns``: see ``table_columns``)."""
+    from .chunking.tables import blocks_of
+
+    out = []
+    for block in blocks_of(text, columns):
+        if drawable(block):
+            out.append(_table_html(block))
+            continue
+        body = esc(block.text)
+        for s in highlights:
+            e = esc(s)
+            if e and e in body:
+                body = body.replace(e, f"<mark>{e}</mark>", 1)
+        out.append(body)
+    return "<br>".join(out)
+
+
+def drawable(block) -> bool:
+    """A table worth drawing as one: rows with a name or several figures. A table pypdf read a
+    cell to a line comes back as a column of lone figures, shown as printed instead."""
+    return block.kind == "table" and any(r[0] or len(r) > 2 for r in block.rows)
+
+
+def _table_html(block) -> str:
+    """One line of HTML (the passage is shown with its line breaks kept), every cell escaped."""
+    width = max(len(r) for r in block.rows)
+    cells = lambda row, tag: "".join(f"<{tag}>{esc(c)}</{tag}>" for c in row + ("",) * (width - len(row)))  # noqa: E731
+    caption = f"<caption>{esc_line(block.caption)}</caption>" if block.caption else ""
+    head = f"<thead><tr>{cells(block.header, 'th')}</tr></thead>" if block.header else ""
+    rows = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in block.rows)
+    return f"<table class='csa-table'>{caption}{head}<tbody>{rows}</tbody></table>"
+
+
+def table_columns(heading: str | None, part: int | None) -> str:
+    """The column headers a later part of a long table carries at the end of its heading path
+    (the chunker puts them there), for ``passage_html`` and exports; "" for any other passage."""
+    return heading.rsplit(" > ", 1)[-1] if heading and part and part > 1 else ""

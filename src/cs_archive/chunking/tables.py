@@ -175,14 +175,13 @@ def blocks_of(passage: str, columns: str = "") -> list[Block]:
     return out
 
 
-def markdown_table(block: Block) -> str:
-    """A table block as a Markdown table (cells escaped for pipes)."""
+def markdown_table(block: Block, cell=lambda s: s.replace("|", "\\|")) -> str:
+    """A table block as a Markdown table; ``cell`` escapes each cell (by default its pipes)."""
     width = max(len(r) for r in block.rows)
     head = block.header if len(block.header) == width else ("",) * width
-    cell = lambda s: s.replace("|", "\\|")  # noqa: E731
     lines = [f"| {' | '.join(cell(h) for h in head)} |", "|" + "---|" * width]
     lines += [f"| {' | '.join(cell(c) for c in r + ('',) * (width - len(r)))} |" for r in block.rows]
-    return (f"{block.caption}\n\n" if block.caption else "") + "\n".join(lines)
+    return (f"{cell(block.caption)}\n\n" if block.caption else "") + "\n".join(lines)
 
 
 def _header_lines(prose: list[str]) -> list[str]:

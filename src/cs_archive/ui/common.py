@@ -11,7 +11,7 @@ from ..config import model_name, store_location
 from ..index.base import ArchiveReader, generation_of, open_archive
 from ..index.store import ArchiveError, ArchiveMissing
 from ..models import NOT_FOR_PUBLICATION, Hit, long_date
-from ..render import esc, esc_attr, esc_line, passage_html, safe_url
+from ..render import esc, esc_attr, esc_line, passage_html, safe_url, table_columns
 from . import auth, warm
 
 PAGES: dict[str, st.Page] = {}  # filled by app.py: "search", "paper", "meetings", ...
@@ -23,6 +23,10 @@ CSS = """
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4f5c !important; }
 mark { background: #ffe45c; color: #111; padding: 0 .1em; }
 .csa-passage { line-height: 1.55; border-left: 4px solid #5a6472; padding: .1em 0 .1em .8em; white-space: pre-wrap; tab-size: 6; }
+.csa-table { white-space: normal; border-collapse: collapse; margin: .3em 0; font-variant-numeric: tabular-nums; }
+.csa-table caption { text-align: left; font-weight: 600; }
+.csa-table th, .csa-table td { border-bottom: 1px solid #d0d4d9; padding: .1em .6em; text-align: right; }
+.csa-table th:first-child, .csa-table td:first-child { text-align: left; }
 .csa-note { color: #3d4350; font-size: .9em; }
 .csa-cited { background: #fff7cc; border-left: 6px solid #9a6700; }
 .csa-tags { color: #3d4350; font-size: .92em; }
@@ -198,7 +202,8 @@ def tags_line(hit: Hit, link: bool = False) -> str:
 
 def show_passage(slot, hit: Hit) -> None:
     """The passage as printed, its best sentences (``hit.highlights``) marked, into ``slot``."""
-    slot.markdown(f"<div class='csa-passage'>{passage_html(hit.text, hit.highlights)}</div>",
+    columns = table_columns(hit.heading, hit.part)
+    slot.markdown(f"<div class='csa-passage'>{passage_html(hit.text, hit.highlights, columns)}</div>",
                   unsafe_allow_html=True)
 
 
@@ -286,7 +291,7 @@ def _show_context(hit: Hit) -> None:
         cited = " csa-cited" if n.chunk_id == hit.chunk_id else ""
         label = n.citation().split(" · ", 3)[-1] if n.section or n.heading else "passage"
         st.markdown(f"<div class='csa-passage{cited}'><strong>{esc(label)}</strong><br>{ocr_line(n)}"
-                    f"{passage_html(n.text)}</div>", unsafe_allow_html=True)
+                    f"{passage_html(n.text, columns=table_columns(n.heading, n.part))}</div>", unsafe_allow_html=True)
 
 
 def _show_earlier(hit: Hit) -> None:
@@ -299,7 +304,8 @@ def _show_earlier(hit: Hit) -> None:
         st.write(f"Nothing similar in papers of meetings before {long_date(hit.date)}.")
     for b in before:
         st.markdown(f"**{esc(b.citation())}**\n\n{ocr_line(b)}", unsafe_allow_html=True)
-        st.markdown(f"<div class='csa-passage'>{passage_html(b.text)}</div>", unsafe_allow_html=True)
+        st.markdown(f"<div class='csa-passage'>{passage_html(b.text, columns=table_columns(b.heading, b.part))}</div>",
+                    unsafe_allow_html=True)
         paper_link(b, at=b.chunk_id, label=f"Open this {long_date(b.date)} paper")
 
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from ... import explore
 from ...models import NOT_FOR_PUBLICATION, long_date
-from ...render import esc, esc_line, esc_name, passage_html
+from ...render import esc, esc_line, esc_name, passage_html, table_columns
 from .. import common, originals
 
 
@@ -97,7 +97,7 @@ def _text(passages, cited) -> None:
         label += common.ocr_line(p)
         page = f"<span class='csa-tags'> (p. {p.page})</span>" if p.page else ""
         parts.append(f"<div id='passage-{_anchor(p)}' class='{cls}' "
-                     f"style='margin:.6em 0'>{label}{passage_html(p.text)}{page}</div>")
+                     f"style='margin:.6em 0'>{label}{passage_html(p.text, columns=table_columns(p.heading, p.part))}{page}</div>")
     st.html("".join(parts) or "<p>This paper has no text in the archive.</p>")
     if cited:
         anchor = _anchor(cited)
