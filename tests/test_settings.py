@@ -17,7 +17,7 @@ SRC = ROOT / "src" / "cs_archive"
 # which may still read their own CS_ARCHIVE_* variables until it lands. Each is to use the
 # ``settings()`` field config.py's docstring names, or drop its switch; then leaves this list.
 PENDING = {"index/postings.py", "index/pg.py", "index/sqlite_primitives.py", "search.py", "lexical.py",
-           "synonyms.py", "chunking/ocr.py"}
+           "synonyms.py"}
 
 
 def _environment_reads(tree: ast.AST) -> list[int]:
@@ -42,6 +42,9 @@ def _environment_reads(tree: ast.AST) -> list[int]:
             if node.attr == "environ" and isinstance(up, ast.Attribute) and isinstance(parents[up], ast.Call) \
                     and names_other(parents[up]):
                 continue
+            if node.attr == "environ" and isinstance(up, ast.Call) and ast.unparse(up.func) == "dict" \
+                    and up.args and up.args[0] is node:
+                continue  # dict(os.environ, X=...): the environment handed on to a child process
             found.append(node.lineno)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(PREFIX) \
                 and isinstance(parents.get(node), (ast.Call, ast.Subscript)) and _reads_env(parents[node]):

@@ -11,8 +11,8 @@ used raises ``SettingError`` (a ``ValueError``: the CLI prints it as one line) n
 variable and what it takes.
 
 Modules still reading their variables themselves, until their rewrite lands (the test in
-tests/test_settings.py lists them): ``index/postings.py`` (``phrase_cache``), ``index/pg.py``
-(``pg_pool``) and ``chunking/ocr.py`` (``ocr``, ``ocr_timeout``, ``ocr_cache``).
+tests/test_settings.py lists them): ``index/postings.py`` (``phrase_cache``) and ``index/pg.py``
+(``pg_pool``).
 """
 from __future__ import annotations
 

@@ -24,9 +24,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import settings
+
 DPI = 300  # what pages are rendered at for Tesseract
 LOW_PPI = 100  # a scan coarser than this is too low a resolution to read reliably
-TIMEOUT = 120  # seconds per page, for rendering and for reading each
 _TOOLS = ("pdftoppm", "pdftotext", "pdfimages", "tesseract")
 _WORD = re.compile(r"[^\W\d_]{2,}(?:['’-][^\W\d_]+)*")  # two or more letters (don't, well-being)
 _NUMBER = re.compile(r"[£$€]?\(?\d[\d,.:/%-]*\)?[%p]?")  # 4,812  £3.4m-style amounts, dates, 10%
@@ -36,7 +37,7 @@ _PLAIN_PUNCT = set(".,;:!?()[]{}\"'’‘“”-–—/&%£$€@#*+=_<>|")
 
 def available() -> str | None:
     """None when OCR can run here; otherwise why not, in one line."""
-    if os.environ.get("CS_ARCHIVE_OCR", "1").strip().lower() in ("0", "no", "off", "false"):
+    if not settings().ocr:
         return "OCR is turned off (CS_ARCHIVE_OCR=0)"
     missing = [tool for tool in _TOOLS if shutil.which(tool) is None]
     if missing:
@@ -46,20 +47,13 @@ def available() -> str | None:
 
 
 def timeout() -> float:
-    try:
-        return float(os.environ.get("CS_ARCHIVE_OCR_TIMEOUT") or TIMEOUT)
-    except ValueError:
-        return TIMEOUT
+    return settings().ocr_timeout
 
 
 def cache_dir() -> Path:
     """Where OCR text is kept: one folder per file content, shared by every archive (a
     scan's text depends on its bytes only)."""
-    explicit = os.environ.get("CS_ARCHIVE_OCR_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cs-archive" / "ocr"
+    return settings().ocr_cache
 
 
 # -- what counts as text ---------------------------------------------------------------------
