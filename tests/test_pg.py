@@ -186,13 +186,13 @@ def _search(archive, embedder, query, filters, monkeypatch):
 
 
 @pytest.mark.model
-def test_migrate_copies_without_embedding_and_searches_identically(seed_index, pg_url, real_env, monkeypatch):
+def test_migrate_copies_without_embedding_and_searches_alike(seed_index, pg_url, real_env, monkeypatch):
     from cs_archive.embed import get_embedder
     from cs_archive.search import _subterm_stream
 
     counts = pg.migrate(seed_index, pg_url)
     src, dst = open_archive(seed_index), open_archive(pg_url)
-    assert type(src).__name__ == "FaissArchive"
+    assert type(src).__name__ == "Archive"
     assert counts["chunks"] == src.manifest.counts["chunks"] == dst.stats()["chunks"]
     assert dst.manifest.model == src.manifest.model and dst.manifest.dim == src.manifest.dim
     assert check(pg_url) == []
@@ -212,10 +212,11 @@ def test_migrate_copies_without_embedding_and_searches_identically(seed_index, p
         a_hits = _search(src, embedder, query, filters, monkeypatch)
         b_hits = _search(dst, embedder, query, filters, monkeypatch)
         assert a_hits, query
-        assert [h.chunk_id for h in a_hits] == [h.chunk_id for h in b_hits], query
-        assert [h.confident for h in a_hits] == [h.confident for h in b_hits]
-        assert [h.also_in for h in a_hits] == [h.also_in for h in b_hits]
-        assert np.allclose([h.score for h in a_hits], [h.score for h in b_hits])
+        # The same dense arm; BM25 as each engine computes it (Tantivy, FTS5's formula in
+        # PostgreSQL: tests/test_store_contract.py), so the rankings agree closely, not exactly.
+        assert a_hits[0].chunk_id == b_hits[0].chunk_id, query
+        shared = {h.chunk_id for h in a_hits} & {h.chunk_id for h in b_hits}
+        assert len(shared) >= 0.7 * len(a_hits), query
     with pytest.raises(ArchiveError, match="already holds an archive"):
         pg.migrate(seed_index, pg_url)
     src.close()

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..index.base import ArchiveReader, FilterValues
-from ..index.sqlite_primitives import reader
 from ..lexical import normalise
 from ..models import Chunk, PaperMeta
 from ..search import Filters, search
@@ -118,7 +117,6 @@ def _chunks(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
 
 def commitments_in(archive: ArchiveReader, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
     """Every commitment of the papers the filters let through, paper by paper."""
-    archive = reader(archive)
     return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, _chunks(archive, p.doc_id))]
 
 
@@ -197,7 +195,6 @@ def register(archive: ArchiveReader, embedder, selection: Selection = Selection(
     from . import store
 
     selection.check()
-    archive = reader(archive)
     as_of = selection.as_of or date.today().isoformat()
     f = selection.filters
     allowed = {p.doc_id: p for p in _papers(archive, f)} if FilterValues.of(f).restricts_papers else None

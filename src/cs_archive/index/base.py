@@ -3,8 +3,8 @@ through, whatever engine holds the archive.
 
 Two backends implement it:
 
-- the embedded default, a folder of SQLite + FAISS (``index/store.py``, with the search
-  primitives in ``index/sqlite_primitives.py``), addressed by a path or ``faiss:///PATH``;
+- the embedded default, a folder of SQLite + FAISS + Tantivy (``index/store.py``, its
+  full-text index in ``index/fulltext.py``), addressed by a path or ``faiss:///PATH``;
 - PostgreSQL with pgvector (``index/pg.py``), addressed by ``postgresql://…``.
 
 ``open_archive(location)`` and ``writing(location, …)`` pick the backend from the location.
@@ -33,12 +33,16 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
     ``dense(qvec, n, allowed)`` -> (scores, ids): up to n chunks by inner product with the
         unit query vector (= cosine), best first, only allowed ones; k hits come back when k
         allowed chunks exist.
-    ``lexical(match_terms, n, allowed)`` -> ids: up to n chunks ranked by BM25 (k1 1.2, b 0.75,
-        as SQLite FTS5's ``bm25()``) over the pre-stemmed text (``lexical.index_text`` of heading
-        and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
+    ``dense_held(qvec, n, allowed)`` -> (scores, ids, vectors): ``dense``, and the hits' vectors
+        (one row each) where the vector index holds them, else None in their place.
+    ``lexical(match_terms, n, allowed)`` -> ids: up to n chunks ranked by BM25 (k1 1.2, b 0.75:
+        Tantivy's in the embedded store, FTS5's formula in PostgreSQL) over the pre-stemmed text
+        (``lexical.index_text`` of heading and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
         chunk matches when it has any of them; a term of several words must occur as a phrase.
     ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}, the same chunks with their scores
-        (FTS5's ``-bm25()``, higher is better), best first.
+        (higher is better), best first.
+    ``candidate_rows(ids, columns)`` -> {id: row}: at least the given columns of each chunk (its
+        ``id`` first), read as cheaply as the backend can (fusion reads a hundred a search).
     ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
         statistics, for weighting query terms (``search._coverage``).
 
@@ -57,8 +61,6 @@ Browsing (the UI's pages, ``explore.py``, the commitments register)
     ``paper_chunk_ids(doc_id)`` -> chunk ids in reading order; ``paper_chunks(doc_id)`` -> their rows.
     ``distinct(column)`` -> the committee, council, doc_type or topic values that occur, in name
         order (any case); ``date_span()`` -> (earliest, latest) meeting date, (None, None) if none.
-    ``sqlite_primitives.reader(archive)`` gives a plain ``store.Archive`` opened directly the
-    whole interface; library code that takes an archive from callers starts with it.
 
 ``filters`` is ``search.Filters`` or anything with its fields (read with ``getattr``, so a
 field added later is simply ignored by a backend that does not know it yet): ``since``/``until``
@@ -69,91 +71,15 @@ true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chu
 """
 from __future__ import annotations
 
-import json
 import os
-import re
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..models import META_FIELDS
-
-ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
-            "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
-            "doc_type", "url", "vector", "ocr", "exempt")
-FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
-
-
-@dataclass(frozen=True)
-class FilterValues:
-    """The filters in the form every backend applies them (see the module docstring)."""
-
-    since: str | None = None
-    until: str | None = None
-    committee: str | None = None  # lower case, "&" spelt "and"
-    council: str | None = None
-    doc_type: str | None = None  # lower case
-    topic: str | None = None  # lower case
-    include_exempt: bool = False
-
-    @classmethod
-    def of(cls, filters: Any) -> "FilterValues":
-        if filters is None:
-            return cls()
-        get = lambda name: getattr(filters, name, None) or None  # noqa: E731
-        return cls(since=get("since"), until=get("until"),
-                   committee=and_spelt(get("committee")), council=and_spelt(get("council")),
-                   doc_type=(get("doc_type") or "").lower() or None, topic=(get("topic") or "").lower() or None,
-                   include_exempt=bool(get("include_exempt")))
-
-    @property
-    def restricts_papers(self) -> bool:
-        return any((self.since, self.until, self.committee, self.council, self.doc_type, self.topic))
-
-
-# Per metadata field, SQL true of a paper (``papers p``) that lacks it: empty, or for the type
-# "other" (what a paper gets when nothing says what it is). ``stats()["unknown"]`` counts them.
-UNKNOWN_SQL = {name: f"coalesce(p.{name}, '') = ''" for name in META_FIELDS}
-UNKNOWN_SQL["doc_type"] = "coalesce(p.doc_type, '') IN ('', 'other')"
-
-
-def provenance_json(paper: Any) -> str:
-    """A paper's provenance as stored beside it: JSON of ``{field: origin}``."""
-    return json.dumps(dict(paper.meta.provenance), sort_keys=True)
-
-
-def provenance_of(stored: str | None) -> dict:
-    """The stored provenance as a dict (``{}`` when none was recorded)."""
-    return json.loads(stored) if stored else {}
-
-
-def and_spelt(s: str | None) -> str | None:
-    """Lower case with every "&" spelt "and" (committee and council names match either)."""
-    return re.sub(r"\s*&\s*", " and ", s.lower()).strip() if s else None
-
-
-def nothing_allowed(allowed: Any) -> bool:
-    """True when a filtered search can match no chunk at all (search returns [] at once)."""
-    if allowed is None:
-        return False
-    empty = getattr(allowed, "empty", None)
-    return bool(empty) if empty is not None else len(allowed) == 0
-
-
-def match_subterms(term: str) -> list[str]:
-    """The words of one match term as a full-text index sees them: runs of letters and digits.
-
-    SQLite FTS5 (unicode61) splits "2023/24" into "2023" "24" and "£434964" into "434964";
-    PostgreSQL is given the same words, so both rank the same rows the same way. (Splitting at
-    the runs between words is the faster way to find them, for a whole passage's stems too.)"""
-    return _NOT_SUBTERM.sub(" ", term.lower()).split()
-
-
-_NOT_SUBTERM = re.compile(r"[\W_]+")
-
+from .shared import (FILE_KEYS, ROW_KEYS, UNKNOWN_SQL, FilterValues, and_spelt, match_subterms,  # noqa: F401
+                     nothing_allowed, provenance_json, provenance_of)
 
 @runtime_checkable
 class ArchiveReader(Protocol):
@@ -192,10 +118,13 @@ class ArchiveReader(Protocol):
 
     def filtered_ids(self, filters: Any, phrases: Sequence[str]) -> Any: ...
     def dense(self, qvec: np.ndarray, n: int, allowed: Any = None) -> tuple[np.ndarray, np.ndarray]: ...
+    def dense_held(self, qvec: np.ndarray, n: int, allowed: Any = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]: ...
     def lexical(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> list[int]: ...
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> dict[int, float]: ...
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]: ...
     def chunk_count(self) -> int: ...
+    def candidate_rows(self, ids: Iterable[int], columns: Sequence[str]) -> dict[int, Mapping]: ...
     def close(self) -> None: ...
 
 
@@ -287,9 +216,9 @@ def open_archive(location: str | os.PathLike, exempt: bool = False) -> ArchiveRe
         from .pg import PgArchive
 
         return PgArchive(where, exempt=exempt)
-    from .sqlite_primitives import FaissArchive
+    from .store import Archive
 
-    return FaissArchive(where, exempt=exempt)
+    return Archive(where, exempt=exempt)
 
 
 def writing(location: str | os.PathLike, model: str, dim: int,

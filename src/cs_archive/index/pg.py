@@ -40,8 +40,10 @@ import numpy as np
 
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
-from .base import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
-from .store import FORMAT, ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
+from .shared import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
+from .store import ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
+
+FORMAT = 1  # of the database's tables (the folder store counts its own)
 
 DEFAULT_POOL = 4  # connections a shared reader (the UI) may hold; $CS_ARCHIVE_PG_POOL overrides
 EXACT_BELOW = 20_000  # a filter leaving at most this many chunks is searched exactly
@@ -631,6 +633,15 @@ class PgArchive:
                                        [q, *allowed.args, q, n]).fetchall()
         rows.sort(key=lambda r: (r["d"], r["id"]))
         return (np.array([-r["d"] for r in rows], dtype="float32"), np.array([r["id"] for r in rows], dtype="int64"))
+
+    def dense_held(self, qvec: np.ndarray, n: int, allowed: PgAllowed | Any = None
+                   ) -> tuple[np.ndarray, np.ndarray, None]:
+        """``dense``; the hits' vectors are read with their rows (``candidate_rows``)."""
+        return (*self.dense(qvec, n, allowed), None)
+
+    def candidate_rows(self, ids, columns: Sequence[str] = ("id", "vector")) -> dict[int, dict]:
+        """Whole rows (they hold every column search asks for)."""
+        return self.chunk_rows(ids)
 
     def lexical(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> list[int]:
         return list(self.lexical_scores(match_terms, n, allowed))
