@@ -91,7 +91,7 @@ def _commitment(e: dict) -> Commitment:
 
 
 def _with_follow_ups(archive: ArchiveReader, embedder, entries: list[dict], rows: dict[str, dict]) -> None:
-    from .register import _Paper, _Remembering, find_follow_ups, follow_up_query
+    from .follow_ups import _Paper, _Remembering, find_follow_ups, follow_up_query
 
     if not entries:
         return
