@@ -13,8 +13,7 @@ import pytest
 
 from cs_archive import answer_kinds as A
 from cs_archive import search as S
-from cs_archive.lexical import query_variants, tokens
-from cs_archive.lexical import named_concepts
+from cs_archive.lexical import index_text, named_concepts, query_variants, tokens
 from cs_archive.synonyms import VOCABULARY, _groups, _is_abbreviation
 from conftest import shared_file
 
@@ -119,9 +118,9 @@ def test_confidence_floor():
 
 
 def test_coverage_matches_terms_as_the_lexical_arm_does():
-    # "£434,964" is found in "£434,964.18": FTS5 matched it, so coverage must count it too
-    rows = {1: {"heading": "", "text": "The top 25 placements cost £434,964.18 per week."},
-            2: {"heading": "", "text": "A cost of £434,9640 is another figure."}}
+    # "£434,964" is found in "£434,964.18": the lexical arm matches it, so coverage must count it too
+    texts = {1: "The top 25 placements cost £434,964.18 per week.", 2: "A cost of £434,9640 is another figure."}
+    rows = {i: {"heading": "", "text": t, "stems": index_text(f"\n{t}")} for i, t in texts.items()}
 
     class Store:
         def chunk_count(self):

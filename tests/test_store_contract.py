@@ -15,7 +15,7 @@ import pytest
 from cs_archive.chunking import read_file
 from cs_archive.embed import HashEmbedder
 from cs_archive.index import store
-from cs_archive.index.base import (ROW_KEYS, ArchiveReader, and_spelt, check, match_subterms, nothing_allowed,
+from cs_archive.index.base import (ROW_KEYS, ArchiveReader, ArchiveWriter, and_spelt, check, match_subterms, nothing_allowed,
                                    open_archive, writing)
 from cs_archive.ingest import content_hash, embed_text
 from cs_archive.lexical import index_text, normalise, tokens
@@ -96,6 +96,11 @@ def test_each_backend_is_one_class_with_the_whole_interface(filled):
         assert list(mine.parameters) == list(sig.parameters), name
     for name in ("folder", "exempt", "manifest"):
         assert hasattr(a, name)
+    location, _ = filled
+    with writing(location, EMB.name, EMB.dim) as w:
+        assert "__getattr__" not in {n for c in type(w).__mro__ for n in vars(c)}
+        for name, sig in _methods(ArchiveWriter).items():
+            assert list(inspect.signature(getattr(type(w), name)).parameters) == list(sig.parameters), name
 
 
 # -- writing and reading back ------------------------------------------------------------------
@@ -135,14 +140,14 @@ def test_vectors_and_writer_queries_round_trip(filled):
 def test_rows_carry_the_words_coverage_reads(filled):
     """Search's coverage reads each row's stored stems (SQLite: a column; PostgreSQL: rebuilt
     from the tsvector), which match, word for word, stemming the passage again."""
-    from cs_archive.search import _stored_stems, _subterm_stream
+    from cs_archive.search import _subterm_stream
 
     _, a = filled
     rows = all_rows(a)
     assert rows
     for r in rows.values():
         again = _subterm_stream(tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
-        assert _subterm_stream([_stored_stems(r)]) == again, r["chunk_id"]
+        assert _subterm_stream([r["stems"]]) == again, r["chunk_id"]
 
 
 def test_neighbours_are_the_papers_next_passages_in_order(filled):

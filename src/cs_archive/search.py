@@ -99,11 +99,12 @@ ARMS = ("dense", "lexical")
 
 def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: Filters = Filters(),
            highlights: bool = True, *, arms: tuple[str, ...] = ARMS, expand: bool = True,
-           long_query: bool = False) -> list[Hit]:
+           long_query: bool = False, within=None) -> list[Hit]:
     """Up to k hits, best first; ``QueryTooLong`` for a query beyond the size limits
     (``check_query``). ``arms`` and ``expand`` exist for the benchmark's baselines (one arm
     alone; no vocabulary expansion). ``long_query=True`` is for a query the program wrote
-    from a passage (a commitment's follow-up search), which may run past the length limits."""
+    from a passage (a commitment's follow-up search), which may run past the length limits.
+    ``within``: chunk ids the search is confined to (a saved search's new passages)."""
     check_query(query, long_query)
     query = query.strip()
     if not query or k <= 0:
@@ -112,6 +113,9 @@ def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: F
     phrases = [p for p in phrases if p]
     store = archive
     allowed = store.filtered_ids(filters, phrases)
+    if within is not None:
+        within = np.unique(np.asarray(list(within), dtype="int64"))
+        allowed = within if allowed is None else np.intersect1d(within, np.fromiter(map(int, allowed), "int64"))
     if nothing_allowed(allowed):
         return []
     qvec = embedder.embed_query(_PHRASE.sub(lambda m: m.group(1) or m.group(2), query))
@@ -333,10 +337,8 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
         return dict.fromkeys(ids, 0.0)
     if fill is not None:
         fill(ids)
-    # What each passage's stream (``_subterm_stream``) is made from, lower-cased.
-    texts = [(s if (s := _stored_stems(rows[i])) is not None else
-              " ".join(tokens(f"{rows[i]['heading']}\n{rows[i]['text']}", drop_stopwords=False))).lower()
-             for i in ids]
+    # What each passage's stream (``_subterm_stream``) is made from: its stems, lower-cased.
+    texts = [rows[i]["stems"].lower() for i in ids]
     present = {}  # per term stream, a mask of the passages that hold it
     for p in dict.fromkeys(p for w, _ in weights for p, _ in w):
         found = _in_stream(p).search
@@ -364,14 +366,6 @@ class _Texts:
             return default
         self.fill([i], _TEXT)
         return self.rows[i].get("text", default)
-
-
-def _stored_stems(row) -> str | None:
-    """The passage's pre-stemmed text (``lexical.index_text``) where the store keeps it."""
-    try:
-        return row["stems"]
-    except (IndexError, KeyError):
-        return None
 
 
 def _subterm_stream(terms) -> str:

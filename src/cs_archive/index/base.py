@@ -21,9 +21,8 @@ Rows
     ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
     ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
     ``date`` an ISO string or None, ``topics`` a JSON list in a string, ``vector`` the float32
-    vector's bytes. A row may also carry ``stems``, the passage's ``lexical.index_text`` as a
-    string (the embedded store keeps it; search tokenises the text itself where it is absent or
-    None).
+    vector's bytes, ``stems`` the passage's ``lexical.index_text`` (its words, as the lexical
+    arm matched them).
 
 Search primitives (what ``search.py`` calls; fusion, collapse and highlights stay there)
     ``filtered_ids(filters, phrases)`` -> None when nothing restricts the search, else an
@@ -164,8 +163,10 @@ class ArchiveWriter(Protocol):
 
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list, chunks: list, hashes: list[str], vectors: np.ndarray,
-                 exempt: dict[str, str] | None = None, chunker: str | None = None) -> None:
-        """Store one file's papers and chunks in place of its old ones."""
+                 exempt: dict[str, str] | None = None, chunker: str | None = None,
+                 path: str | None = None) -> None:
+        """Store one file's papers and chunks in place of its old ones (``path``: where the file
+        is, absolute; default: ``source`` from the current folder)."""
 
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None: ...
 
@@ -181,9 +182,10 @@ class ArchiveWriter(Protocol):
         """Replace the council, committee, date and provenance of these papers (doc_id ->
         a ``PaperMeta``): what their meetings share (``chunking.meetings``)."""
 
-    # Optional (the folder store has it; ingest checks): after ``put_file``, record that some of
-    # the file's pages are scanned and need OCR, without removing the file.
-    # def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None: ...
+    def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None:
+        """After ``put_file``: record that some of the file's pages are scanned and need OCR,
+        without removing the file."""
+
     def discard(self) -> None: ...
     def commit(self) -> Any: ...
     def abort(self) -> None: ...

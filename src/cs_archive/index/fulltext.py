@@ -22,9 +22,10 @@ import numpy as np
 from .shared import match_subterms
 
 FOLDER = "fulltext"
-# A filtered search ranks among the allowed chunks: up to this many are given to Tantivy as a
-# set; a broader filter reads the best matches of the whole archive, more until n are allowed.
-ALLOWED_AS_SET = 50_000
+# A filtered search ranks among the allowed chunks. A filter allowing at most this share of the
+# archive is given to Tantivy as a set of ids (about 3 us an id); a broader one reads the best
+# matches of the whole archive, as many as should hold n allowed ones, more until they do.
+NARROW = 0.05
 
 
 def _schema():
@@ -128,13 +129,13 @@ class Reader:
             return {}
         if allowed is None:
             ids, scores = self._top(query, n)
-        elif len(allowed) <= ALLOWED_AS_SET:
+        elif len(allowed) <= NARROW * len(self):
             only = tantivy.Query.const_score_query(
                 tantivy.Query.term_set_query(self.schema, "id", [int(i) for i in allowed]), 0.0)
             ids, scores = self._top(tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, query), (tantivy.Occur.Must, only)]), n)
         else:
-            limit = 4 * n
+            limit = max(4 * n, int(2 * n * len(self) / len(allowed)))
             while True:
                 ids, scores = self._top(query, limit)
                 keep = np.isin(ids, allowed)

@@ -46,7 +46,7 @@ from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
 from . import fulltext
-from .shared import UNKNOWN_SQL, FilterValues, provenance_json, provenance_of
+from .shared import UNKNOWN_SQL, FilterValues, and_spelt, provenance_json, provenance_of
 from .vectors import FaissIndex
 
 FORMAT = 2  # 2: the lexical arm in Tantivy (fulltext/), topics in chunk_topics; 1 had FTS5 and numpy arrays
@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
 CREATE INDEX IF NOT EXISTS papers_source ON papers(source);
+CREATE INDEX IF NOT EXISTS papers_committee ON papers(committee);
+CREATE INDEX IF NOT EXISTS papers_council ON papers(council);
 CREATE TABLE IF NOT EXISTS chunk_topics (topic TEXT NOT NULL, id INTEGER NOT NULL REFERENCES chunks(id),
     PRIMARY KEY (topic, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS chunk_topics_id ON chunk_topics(id);
@@ -168,6 +170,7 @@ class Archive:
         else:
             raise ArchiveError(f"the archive at {self.folder} keeps changing under this reader; try again")
         self.exempt_count = self.db.execute("SELECT count(*) FROM exempt_papers").fetchone()[0]
+        self._known_names: dict[str, list[str]] = {}
 
     @property
     def withholds(self) -> bool:
@@ -256,7 +259,7 @@ class Archive:
         exempt = self._withheld(f)
         if not f.restricts_papers and not phrases and not exempt:
             return None
-        on_papers, args = paper_conditions(f)
+        on_papers, args = self._paper_conditions(f)
         if exempt:
             on_papers.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         # Paper-level conditions select papers first: SQLite then walks only their chunks.
@@ -320,6 +323,36 @@ class Archive:
         return {r[0]: dict(zip(columns, r)) for r in cur.execute(
             f"SELECT {', '.join(columns)} FROM chunks WHERE id IN ({marks})", ids)}
 
+    def _paper_conditions(self, f: FilterValues) -> tuple[list[str], list]:
+        """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``. A
+        committee or council is matched against the few distinct names in Python ("&" spelt
+        "and"), then looked up by its index."""
+        on_papers, args = [], []
+        if f.since:
+            on_papers.append("p.date IS NOT NULL AND p.date >= ?")
+            args.append(f.since)
+        if f.until:
+            on_papers.append("p.date IS NOT NULL AND p.date <= ?")
+            args.append(f.until)
+        for col, val in (("committee", f.committee), ("council", f.council)):
+            if val:
+                names = [n for n in self._names(col) if val in and_spelt(n)]
+                marks = ",".join("?" * len(names))
+                on_papers.append(f"p.{col} IN ({marks})" if names else "0")
+                args += names
+        if f.doc_type:
+            on_papers.append("lower(p.doc_type) = ?")
+            args.append(f.doc_type)
+        return on_papers, args
+
+    def _names(self, col: str) -> list[str]:
+        """The distinct committee or council names of the papers (read once: a reader's
+        generation never changes)."""
+        if col not in self._known_names:
+            self._known_names[col] = [r[0] for r in self.db.execute(
+                f"SELECT DISTINCT {col} FROM papers WHERE {col} IS NOT NULL")]
+        return self._known_names[col]
+
     # -- browsing (the UI's pages and the commitments register) -------------------------------
     def paper_chunk_ids(self, doc_id: str) -> list[int]:
         visible = self.visible("c.doc_id")
@@ -338,7 +371,7 @@ class Archive:
         where, args = ["p.doc_id = ?"] if doc_id else [], [doc_id] if doc_id else []
         if filters is not None:
             f = FilterValues.of(filters)
-            on_papers, paper_args = paper_conditions(f)
+            on_papers, paper_args = self._paper_conditions(f)
             where, args = where + on_papers, args + paper_args
             if self._withheld(f):
                 where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
@@ -370,29 +403,6 @@ class Archive:
     def generation(self) -> str:
         """The archive's current generation (moves on every commit; this reader keeps its own)."""
         return Manifest.read(self.folder).generation
-
-
-# A committee or council name with "&" spelt "and", however it is spaced (SQLite has no regexp).
-_AND_SPELT = "replace(replace(replace(replace(lower({col}), ' & ', ' and '), '& ', ' and '), ' &', ' and '), '&', ' and ')"
-
-
-def paper_conditions(f: FilterValues) -> tuple[list[str], list]:
-    """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``."""
-    on_papers, args = [], []
-    if f.since:
-        on_papers.append("p.date IS NOT NULL AND p.date >= ?")
-        args.append(f.since)
-    if f.until:
-        on_papers.append("p.date IS NOT NULL AND p.date <= ?")
-        args.append(f.until)
-    for col, val in (("p.committee", f.committee), ("p.council", f.council)):
-        if val:
-            on_papers.append(f"instr({_AND_SPELT.format(col=col)}, ?) > 0")
-            args.append(val)
-    if f.doc_type:
-        on_papers.append("lower(p.doc_type) = ?")
-        args.append(f.doc_type)
-    return on_papers, args
 
 
 PAPER_ORDER = {
