@@ -20,6 +20,11 @@ DIM = 32
 RARE = "Rare Panel"
 
 
+def lexical_ids(a, *args) -> list[int]:
+    """The lexical arm's chunk ids, best first."""
+    return list(a.lexical_scores(*args))
+
+
 def synthetic(n_files: int, per_file: int = 50, rare_every: int = 25, seed: int = 3):
     """Files of random unit vectors; one paper in `rare_every` belongs to the rare committee."""
     rng = np.random.default_rng(seed)
@@ -105,7 +110,7 @@ def test_a_selective_filter_below_the_threshold_is_searched_exactly(big):
     q = a.vectors_of([7])[7]
     _, ids = a.dense(q, 20, allowed)
     assert list(map(int, ids)) == exact_top(a, q, allowed.ids, 20)
-    assert len(a.lexical(tokens("roads passage"), 30, allowed)) == 30
+    assert len(lexical_ids(a, tokens("roads passage"), 30, allowed)) == 30
 
 
 def test_concurrent_writers_of_different_files_both_land(pg_url):
@@ -352,7 +357,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     qs = [v / np.linalg.norm(v) for v in rng.normal(size=(12, DIM)).astype("float32")]
     want = [lone.dense(q, 10)[1].tolist() for q in qs]
     words = [["passage", "roads"], ["paper", "7"], ["about"]]
-    want_lex = [lone.lexical(w, 20) for w in words]
+    want_lex = [lexical_ids(lone, w, 20) for w in words]
     shared = open_archive(url)
     assert shared._pool is not None and shared._pool.max_size == pg.DEFAULT_POOL
     got, errors = {}, []
@@ -363,7 +368,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
             barrier.wait()
             for n in range(t, len(qs), 4):
                 got[n] = shared.dense(qs[n], 10)[1].tolist()
-            got[("lex", t)] = [shared.lexical(w, 20) for w in words]
+            got[("lex", t)] = [lexical_ids(shared, w, 20) for w in words]
         except Exception as e:  # noqa: BLE001 — reported below
             errors.append(e)
 
@@ -379,7 +384,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     shared.close()
     monkeypatch.setenv("CS_ARCHIVE_PG_POOL", "1")
     single = open_archive(url)
-    assert single._pool is None and single.lexical(words[0], 20) == want_lex[0]
+    assert single._pool is None and lexical_ids(single, words[0], 20) == want_lex[0]
     single.close()
 
 

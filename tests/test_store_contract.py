@@ -26,6 +26,11 @@ SEED_FILES = sorted((ROOT / "seeds").glob("*.txt"))
 EMB = HashEmbedder()
 
 
+def lexical_ids(a, *args) -> list[int]:
+    """The lexical arm's chunk ids, best first."""
+    return list(a.lexical_scores(*args))
+
+
 @pytest.fixture(params=["faiss", "pg"])
 def location(request, tmp_path):
     """An empty store of each backend: a folder, or a fresh PostgreSQL database."""
@@ -383,7 +388,7 @@ def test_lexical_ranks_as_bm25(filled, query):
     rows = all_rows(a)
     terms = tokens(query, drop_stopwords=query == "the")
     want = bm25_oracle(rows, terms, 20, engine=engine(a))
-    got = a.lexical(terms, 20)
+    got = lexical_ids(a, terms, 20)
     assert len(got) == len(want)
     score = {i: s for s, i in bm25_oracle(rows, terms, 10_000, engine=engine(a))}
     assert_ranked_as(a, got, want, score)
@@ -405,13 +410,13 @@ def test_lexical_within_a_filter_and_with_nothing_to_match(filled):
     rows = all_rows(a)
     allowed = a.filtered_ids(Filters(doc_type="report"), [])
     terms = tokens("school transport budget")
-    got = a.lexical(terms, 15, allowed)
+    got = lexical_ids(a, terms, 15, allowed)
     want = bm25_oracle(rows, terms, 15, set(map(int, allowed)), engine=engine(a))
     assert len(got) == len(want) == 15 and set(got) <= set(map(int, allowed))
     score = {i: s for s, i in bm25_oracle(rows, terms, 10_000, engine=engine(a))}
     assert_ranked_as(a, got, want, score)
-    assert a.lexical([], 10) == [] and a.lexical(tokens("xyzzy plugh"), 10) == []
-    assert a.lexical(terms, 10, a.filtered_ids(Filters(committee="none such"), [])) == []
+    assert lexical_ids(a, [], 10) == [] and lexical_ids(a, tokens("xyzzy plugh"), 10) == []
+    assert lexical_ids(a, terms, 10, a.filtered_ids(Filters(committee="none such"), [])) == []
 
 
 # -- changing the archive -------------------------------------------------------------------------
@@ -489,7 +494,7 @@ def test_readers_see_each_file_whole_while_a_writer_works(filled):
                     if p["n"] != expected[p["doc_id"]]:
                         errors.append(f"{p['doc_id']}: {p['n']} of {expected[p['doc_id']]} chunks visible")
                 r.dense(q, 10)
-                r.lexical(tokens("adult social care budget"), 10)
+                lexical_ids(r, tokens("adult social care budget"), 10)
                 seen.append(len(r.papers()))
                 if r.__class__.__name__ != "PgArchive":  # the folder store: a new reader sees new generations
                     r.close()

@@ -141,17 +141,12 @@ def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: F
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     weights = _coverage_weights(variants, stats) if stats else None
     cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
-    # Whether each candidate holds the kind of answer the question asks for (``nudge``): the
-    # lexical arm's candidates here, while the dense arm runs, the others once it has answered.
+    # Whether each candidate holds the kind of answer the question asks for (``nudge``) is read
+    # from its text: the lexical arm's candidates' here, while the dense arm runs, the others' once
+    # it has answered.
     wants = answer_types(query) if tuple(arms) == ARMS else ()
-    given: dict[int, float] = {}
-
-    def give(some) -> None:
-        some = [i for i in some if i not in given and i in rows]
-        fill(some, _TEXT)
-        given.update((i, answers(wants, rows[i]["text"])) for i in some)
     if wants:
-        give(bm25)
+        fill(list(bm25), _TEXT)
     cand: dict[int, None] = {}
     if dense is not None:
         found = dense.result()
@@ -170,8 +165,8 @@ def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: F
     cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
     fused = fuse(ids, cos, bm25, cover, arms)
     if wants:
-        give(fused)
-        fused = _nudged(fused, given)
+        fill(list(fused), _TEXT)
+        fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], m, {i: j for j, i in enumerate(ids)}, _Texts(rows, fill), keep=k)
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
@@ -221,11 +216,7 @@ def nudge(fused: dict[int, float], texts: dict[int, str], query: str) -> dict[in
     wants = answer_types(query)
     if not wants:
         return fused
-    return _nudged(fused, {i: answers(wants, texts[i]) for i in fused})
-
-
-def _nudged(fused: dict[int, float], given: dict[int, float]) -> dict[int, float]:
-    return {i: f + ANSWER_BONUS * given[i] for i, f in fused.items()}
+    return {i: f + ANSWER_BONUS * answers(wants, texts[i]) for i, f in fused.items()}
 
 
 def _minmax(xs: np.ndarray) -> np.ndarray:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ..index.base import ArchiveReader
 from ..lexical import normalise
-from ..models import Chunk, PaperMeta
+from ..models import PaperMeta
 from ..search import Filters, search
-from .extract import Commitment, extract
+from .extract import Commitment
 
 # Chosen against tests/commitments/follow_ups.jsonl on the seed archive (all-MiniLM-L6-v2,
 # the commitment's own words as the query): the five labelled follow-ups score 0.505-0.657,
@@ -33,17 +33,6 @@ def _papers(archive: ArchiveReader, filters: Filters = Filters()) -> list[_Paper
     return [_Paper(r["doc_id"], r["source"], r["idx"],
                    PaperMeta(r["council"], r["committee"], r["date"], r["title"], r["doc_type"], r["url"]))
             for r in rows]
-
-
-def _chunks(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
-    # Stored rows keep no character offsets; extraction reads chunks in order and needs none.
-    return [Chunk(r["chunk_id"], r["doc_id"], r["seq"], r["section"], r["subsection"], r["part"], r["heading"],
-                  0, 0, r["text"], r["page"], r["page_end"]) for r in archive.paper_chunks(doc_id)]
-
-
-def commitments_in(archive: ArchiveReader, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
-    """Every commitment of the papers the filters let through, paper by paper."""
-    return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, _chunks(archive, p.doc_id))]
 
 
 class _Remembering:

@@ -28,18 +28,16 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
     ``filtered_ids(filters, phrases)`` -> None when nothing restricts the search, else an
         *allowed set*: a sized collection of chunk ids, or a backend's own object that stands
         for one (PostgreSQL keeps a broad filter as SQL). Pass it unchanged to ``dense`` and
-        ``lexical``; ``nothing_allowed(allowed)`` says when no chunk can match.
+        ``lexical_scores``; ``nothing_allowed(allowed)`` says when no chunk can match.
     ``dense(qvec, n, allowed)`` -> (scores, ids): up to n chunks by inner product with the
         unit query vector (= cosine), best first, only allowed ones; k hits come back when k
         allowed chunks exist.
     ``dense_held(qvec, n, allowed)`` -> (scores, ids, vectors): ``dense``, and the hits' vectors
         (one row each) where the vector index holds them, else None in their place.
-    ``lexical(match_terms, n, allowed)`` -> ids: up to n chunks ranked by BM25 (k1 1.2, b 0.75:
+    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}: up to n chunks ranked by BM25 (k1 1.2, b 0.75:
         Tantivy's in the embedded store, FTS5's formula in PostgreSQL) over the pre-stemmed text
         (``lexical.index_text`` of heading and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
         chunk matches when it has any of them; a term of several words must occur as a phrase.
-    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}, the same chunks with their scores
-        (higher is better), best first.
     ``candidate_rows(ids, columns)`` -> {id: row}: at least the given columns of each chunk (its
         ``id`` first), read as cheaply as the backend can (fusion reads a hundred a search).
     ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
@@ -119,7 +117,6 @@ class ArchiveReader(Protocol):
     def dense(self, qvec: np.ndarray, n: int, allowed: Any = None) -> tuple[np.ndarray, np.ndarray]: ...
     def dense_held(self, qvec: np.ndarray, n: int, allowed: Any = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]: ...
-    def lexical(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> list[int]: ...
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> dict[int, float]: ...
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]: ...
     def chunk_count(self) -> int: ...

@@ -54,14 +54,7 @@ class Writer:
     """Adds and deletes chunks; ``commit`` makes them part of the generation's index."""
 
     def __init__(self, index):
-        self.index = index
-        self._w = None
-
-    @property
-    def _writer(self):
-        if self._w is None:
-            self._w = self.index.writer(heap_size=64_000_000, num_threads=1)
-        return self._w
+        self.schema, self.writer = index.schema, index.writer(heap_size=64_000_000, num_threads=1)
 
     def add(self, chunk_id: int, stems: str) -> None:
         import tantivy
@@ -69,25 +62,20 @@ class Writer:
         doc = tantivy.Document()
         doc.add_unsigned("id", int(chunk_id))
         doc.add_text("stems", stems)
-        self._writer.add_document(doc)
+        self.writer.add_document(doc)
 
     def delete(self, ids: Sequence[int]) -> None:
         import tantivy
 
         if len(ids):
-            self._writer.delete_documents_by_query(
-                tantivy.Query.term_set_query(self.index.schema, "id", [int(i) for i in ids]))
+            self.writer.delete_documents_by_query(tantivy.Query.term_set_query(self.schema, "id", [int(i) for i in ids]))
 
     def commit(self) -> None:
-        if self._w is not None:
-            self._w.commit()
-            self._w.wait_merging_threads()
-            self._w = None
+        self.writer.commit()
+        self.writer.wait_merging_threads()
 
     def abort(self) -> None:
-        if self._w is not None:
-            self._w.rollback()
-            self._w = None
+        self.writer.rollback()
 
 
 class Reader:

@@ -461,12 +461,6 @@ class PgArchive:
         return Manifest(FORMAT, f"pg-{corpus['generation']:06d}", meta.get("model", "?"), int(meta.get("dim", 0)),
                         meta.get("chunker_version", "?"), counts, corpus["updated"])
 
-    @property
-    def vectors(self) -> "_Vectors":
-        """The dense arm in the shape of ``index/vectors.py`` (``search``, ``len``), for callers
-        written against the embedded store's ``archive.vectors``."""
-        return _Vectors(self)
-
     def generation(self) -> str:
         """Changes whenever a writer commits (for caches keyed on the archive's state)."""
         r = self._one("SELECT generation FROM corpus")
@@ -643,9 +637,6 @@ class PgArchive:
         """Whole rows (they hold every column search asks for)."""
         return self.chunk_rows(ids)
 
-    def lexical(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> list[int]:
-        return list(self.lexical_scores(match_terms, n, allowed))
-
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         """How many chunks contain each word (as the index holds it: ``base.match_subterms``)."""
         words = list(dict.fromkeys(w for w in words if w))
@@ -658,10 +649,6 @@ class PgArchive:
 
     def chunk_count(self) -> int:
         return self._one("SELECT chunks AS n FROM corpus")["n"]
-
-    @property
-    def exempt_count(self) -> int:
-        return self._one("SELECT count(*) AS n FROM exempt_papers")["n"]
 
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> dict[int, float]:
         """Up to n chunk ids with their BM25 score (as FTS5's ``-bm25()``), best first."""
@@ -692,17 +679,6 @@ class PgArchive:
             return allowed
         ids = sorted(int(i) for i in allowed)  # a plain collection of ids (e.g. from another caller)
         return PgAllowed("c.id = ANY(%s)", [ids], ids, self)
-
-
-class _Vectors:
-    def __init__(self, archive: PgArchive):
-        self.archive = archive
-
-    def search(self, query, k, allowed=None):
-        return self.archive.dense(query, k, allowed)
-
-    def __len__(self) -> int:
-        return self.archive._one("SELECT chunks AS n FROM corpus")["n"]
 
 
 def queries_terms(match_terms: Sequence[str]) -> list[str]:

@@ -289,9 +289,6 @@ class Archive:
         their place where it holds codes only."""
         return self.vectors.search_held(np.asarray(qvec, dtype="float32"), n, allowed)
 
-    def lexical(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> list[int]:
-        return list(self.lexical_scores(match_terms, n, allowed))
-
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
         """Up to n chunk ids with their BM25 score (Tantivy's; higher is better), best first."""
         return self.words.scores(match_terms, n, allowed)
