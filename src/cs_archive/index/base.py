@@ -8,7 +8,10 @@ Two backends implement it:
 - PostgreSQL with pgvector (``index/pg.py``), addressed by ``postgresql://…``.
 
 ``open_archive(location)`` and ``writing(location, …)`` pick the backend from the location.
-One contract suite (``tests/test_store_contract.py``) runs against both.
+One contract suite (``tests/test_store_contract.py``) runs against both, and checks that each
+backend's reader and writer class defines every method below itself. This module imports no
+backend except inside the four functions that open one; the parts both share are in
+``index/shared.py``.
 
 Access
     A reader is opened for a viewer: ``open_archive(location, exempt=False)`` withholds papers
@@ -34,10 +37,11 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
         allowed chunks exist.
     ``dense_held(qvec, n, allowed)`` -> (scores, ids, vectors): ``dense``, and the hits' vectors
         (one row each) where the vector index holds them, else None in their place.
-    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}: up to n chunks ranked by BM25 (k1 1.2, b 0.75:
-        Tantivy's in the embedded store, FTS5's formula in PostgreSQL) over the pre-stemmed text
-        (``lexical.index_text`` of heading and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
-        chunk matches when it has any of them; a term of several words must occur as a phrase.
+    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}: up to n chunks, best first, by
+        BM25 (k1 1.2, b 0.75: Tantivy's in the embedded store, FTS5's formula in PostgreSQL)
+        over the pre-stemmed text (``lexical.index_text`` of heading and text). ``match_terms``
+        are terms in that token space (``lexical.tokens(query)``); a chunk matches when it has
+        any of them; a term of several words must occur as a phrase.
     ``candidate_rows(ids, columns)`` -> {id: row}: at least the given columns of each chunk (its
         ``id`` first), read as cheaply as the backend can (fusion reads a hundred a search).
     ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
