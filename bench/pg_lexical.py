@@ -7,7 +7,7 @@ dropped during the load and built once after it, as ``migrate`` does, so that 10
 small machine; the ingest rate printed is therefore not comparable with bench/pg.py's), runs
 VACUUM ANALYZE, then times on the same data:
 
-- ``lexical``: ``archive.lexical(tokens(query), 50, allowed)`` alone (the arm being changed);
+- ``lexical``: ``archive.lexical_scores(tokens(query), 50, allowed)`` alone (the arm being changed);
 - ``search``: bench/pg.py's ``one_search`` (the library's search, query vector given, highlights off),
   with 1 and 4 concurrent clients, each with its own connection;
 
@@ -51,11 +51,11 @@ def lexical_times(url: str, qs) -> tuple[float, float]:
     times = []
     try:
         for text, _, f in qs[:5]:  # warm
-            a.lexical(tokens(text), 50, a.filtered_ids(f, []))
+            a.lexical_scores(tokens(text), 50, a.filtered_ids(f, []))
         for text, _, f in qs:
             allowed = a.filtered_ids(f, [])
             t = time.perf_counter()
-            a.lexical(tokens(text), 50, allowed)
+            a.lexical_scores(tokens(text), 50, allowed)
             times.append((time.perf_counter() - t) * 1000)
     finally:
         a.close()

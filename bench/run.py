@@ -245,7 +245,8 @@ def build_archive(folder: Path, n: int, texts: list[str], vectors: np.ndarray) -
     real text i mod len(texts) with its real vector, nudged (cosine ~0.9) once the real ones run
     out, so the vectors stay clustered like real embeddings."""
     from cs_archive.chunking import CHUNKER_VERSION
-    from cs_archive.index.store import DB, MANIFEST, SCHEMA, Manifest
+    from cs_archive.index import fulltext
+    from cs_archive.index.store import DB, FORMAT, MANIFEST, SCHEMA, Manifest
     from cs_archive.lexical import index_text, normalise
 
     shutil.rmtree(folder, ignore_errors=True)
@@ -287,8 +288,6 @@ def build_archive(folder: Path, n: int, texts: list[str], vectors: np.ndarray) -
             ((int(i) + 1, f"c{i}", f"d{i // per_paper}", int(i % per_paper), f"{i % per_paper + 1}", None, None, "",
               texts[i % m], norms[i % m], None, None, "[]", f"{i:032x}", v[j].tobytes(), stems[i % m])
              for j, i in enumerate(idx.tolist())))
-        db.executemany("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)",
-                       ((int(i) + 1, stems[i % m]) for i in idx.tolist()))
     db.commit()
     db.close()
     t_sqlite = time.perf_counter() - t0
@@ -297,37 +296,19 @@ def build_archive(folder: Path, n: int, texts: list[str], vectors: np.ndarray) -
     index.add(np.arange(1, n + 1, dtype="int64"), vec_all)
     index.save(gen / FaissIndex.filename)
     t_faiss = time.perf_counter() - t1
-    # The lexical arm's numpy postings (index/postings.py), as the writer's commit would make them.
-    from cs_archive.index import postings
-
+    # The lexical arm's full-text index (index/fulltext.py), as the writer makes it.
     t2 = time.perf_counter()
-    db = sqlite3.connect(gen / DB)
-    postings.write(db, gen)
-    t_postings = time.perf_counter() - t2
-    # ... and its filter tables (index/facets.py)
-    from cs_archive.index import facets
-
-    t3 = time.perf_counter()
-    facets.write(db, gen)
-    t_facets = time.perf_counter() - t3
-    # ... and the kinds of answer each chunk holds (index/answers.py). Chunk i repeats text
-    # i mod len(texts), and the commit matches a text repeated within it once: a real archive
-    # of this size, its texts all different, would take about 45 us a chunk more, once.
-    from cs_archive.index import answers
-
-    t4 = time.perf_counter()
-    answers.write(db, gen)
-    t_answers = time.perf_counter() - t4
-    db.close()
+    words = fulltext.Writer(fulltext.create(gen))
+    for i in range(n):
+        words.add(i + 1, stems[i % m])
+    words.commit()
+    t_fulltext = time.perf_counter() - t2
     counts = {"files": papers, "papers": papers, "chunks": n, "vectors": n}
-    manifest = Manifest(1, gen.name, get_embedder().name, vectors.shape[1], CHUNKER_VERSION, counts, "bench")
+    manifest = Manifest(FORMAT, gen.name, get_embedder().name, vectors.shape[1], CHUNKER_VERSION, counts, "bench")
     (folder / MANIFEST).write_text(json.dumps(manifest.to_json()))
-    return {"sqlite_s": t_sqlite, "faiss_s": t_faiss, "postings_s": t_postings, "facets_s": t_facets,
-            "answers_s": t_answers, "kind": index.kind,
+    return {"sqlite_s": t_sqlite, "faiss_s": t_faiss, "fulltext_s": t_fulltext, "kind": index.kind,
             "disk_sqlite": (gen / DB).stat().st_size, "disk_faiss": (gen / FaissIndex.filename).stat().st_size,
-            "disk_postings": sum(f.stat().st_size for d in (postings.folder_of(gen), facets.folder_of(gen),
-                                                            answers.folder_of(gen))
-                                 for f in d.iterdir())}
+            "disk_fulltext": sum(f.stat().st_size for f in (gen / fulltext.FOLDER).iterdir())}
 
 
 def probe(folder: str) -> None:
@@ -344,7 +325,6 @@ def probe(folder: str) -> None:
     tokens("warm up")  # the stemmer, loaded once like the model
     before = rss()
     archive = Archive(folder)
-    store = S._primitives(archive)
     res = {k: [] for k in ("search", "embed", "dense", "lexical", "rest", "filtered")}
     # A filtered search as the UI's committee box makes it: one committee of six (a sixth of the archive).
     committee = S.Filters(committee="Children's Services Select Committee")
@@ -352,8 +332,8 @@ def probe(folder: str) -> None:
         for q in QUESTIONS:
             t_embed, qv = timed(embedder.embed_query, q)
             t_search, _ = timed(S.search, archive, embedder, q, 10, S.Filters(), False)
-            t_dense, _ = timed(store.dense, qv, S.POOL, None)
-            t_lex, _ = timed(S._lexical, store, query_variants(q), S.POOL, None)
+            t_dense, _ = timed(archive.dense, qv, S.POOL, None)
+            t_lex, _ = timed(S._lexical, archive, query_variants(q), S.POOL, None)
             t_filtered, _ = timed(S.search, archive, embedder, q, 10, committee, False)
             if r:  # the first round warms the page cache
                 res["search"].append(t_search)
@@ -383,22 +363,21 @@ def bench_scaling(texts: list[str], vectors: np.ndarray) -> str:
             raise SystemExit(f"probe failed at {n}: {r.stderr[-2000:]}")
         p = json.loads(r.stdout.strip().splitlines()[-1])
         e50 = p["embed"]["p50"]
-        disk = built["disk_sqlite"] + built["disk_faiss"] + built["disk_postings"]
-        row = [n, built["kind"], built["sqlite_s"], built["faiss_s"], built["postings_s"] + built["facets_s"] + built["answers_s"],
+        disk = built["disk_sqlite"] + built["disk_faiss"] + built["disk_fulltext"]
+        row = [n, built["kind"], built["sqlite_s"], built["faiss_s"], built["fulltext_s"],
                1000 * p["search"]["p50"], 1000 * p["search"]["p95"],
                1000 * e50, p["search"]["p50"] / e50, p["search"]["p95"] / e50, 1000 * p["dense"]["p50"],
                1000 * p["lexical"]["p50"], 1000 * p["rest"]["p50"], 1000 * p["filtered"]["p50"], p["rss"] / 2**20,
                p["peak"] / 2**20, disk / n, p["archive_rss"] / n]
         rows.append(row)
         OUT.setdefault("scaling", []).append(dict(zip(
-            ["chunks", "index", "build_sqlite_s", "build_faiss_s", "build_postings_s", "search_p50_ms", "search_p95_ms", "embed_p50_ms",
+            ["chunks", "index", "build_sqlite_s", "build_faiss_s", "build_fulltext_s", "search_p50_ms", "search_p95_ms", "embed_p50_ms",
              "p50_ratio", "p95_ratio", "dense_ms", "lexical_ms", "rest_ms", "filtered_p50_ms", "rss_mib", "peak_mib",
-             "disk_bytes_per_chunk", "memory_bytes_per_chunk"], row),
-            build_postings_s=built["postings_s"], build_facets_s=built["facets_s"], build_answers_s=built["answers_s"]))
+             "disk_bytes_per_chunk", "memory_bytes_per_chunk"], row)))
         if n >= 100_000:
             shutil.rmtree(folder, ignore_errors=True)
     return table("Scaling (library search, highlights off, model loaded; times in ms unless marked)",
-                 ["chunks", "index", "build SQLite s", "build FAISS s", "build postings + facets + answers s", "search p50", "search p95",
+                 ["chunks", "index", "build SQLite s", "build FAISS s", "build Tantivy s", "search p50", "search p95",
                   "embed p50", "p50 / embed", "p95 / embed", "dense p50", "lexical p50", "rest p50", "committee-filtered p50",
                   "RSS MiB", "peak MiB",
                   "disk B/chunk", "memory B/chunk"], rows)
@@ -507,7 +486,7 @@ def plot(path: Path) -> None:
     a.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="Search latency")
     a.legend(fontsize=8)
     b.plot(n, [r["rss_mib"] for r in s], "o-", label="search process RSS (MiB)")
-    b.plot(n, [r["build_sqlite_s"] + r["build_faiss_s"] + r.get("build_postings_s", 0) + r.get("build_facets_s", 0) + r.get("build_answers_s", 0) for r in s], "s-", label="build s (bulk)")
+    b.plot(n, [r["build_sqlite_s"] + r["build_faiss_s"] + r.get("build_fulltext_s", 0) for r in s], "s-", label="build s (bulk)")
     b.axhline(2.5 * 1024, color="grey", ls=":", label="2.5 GB budget")
     b.set(xscale="log", yscale="log", xlabel="chunks", title="Memory and build time")
     b.legend(fontsize=8)

@@ -1,7 +1,7 @@
 """Bad and hostile inputs: each named fixture in tests/fixtures/bad/ (made by make_bad.py) gets
 one stderr line `<path>: <reason>. <what to do>` and the rest of the batch is ingested; scans
 are recorded as needing OCR; a very large PDF goes through; upload names cannot escape the
-archive; SQL and FTS5 syntax in queries are inert; nothing is unpickled. All with the fast
+archive; SQL and query syntax in queries are inert; nothing is unpickled. All with the fast
 HashEmbedder."""
 from __future__ import annotations
 
@@ -273,7 +273,7 @@ def test_uploads_never_overwrite_and_refuse_what_cannot_be_read(tmp_path):
     assert not (tmp_path / "x.txt").exists()
 
 
-# -- SQL and FTS5 syntax are data, never code ---------------------------------------------------
+# -- SQL and query syntax are data, never code ---------------------------------------------------
 
 HOSTILE = ["'; DROP TABLE chunks; --", '" OR 1=1 --', "children\" NEAR(care", "care*", "NEAR(a b, 2)",
            "committee:cabinet", "chunks_fts MATCH '*'", "a AND OR NOT b", "(((", "'", "\"", "*", ":", "-- ",
@@ -291,7 +291,7 @@ def _counts(index: Path) -> tuple:
     a = Archive(index)
     try:
         return tuple(a.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                     for t in ("files", "papers", "chunks", "chunks_fts"))
+                     for t in ("files", "papers", "chunks", "chunk_topics")) + (len(a.words),)
     finally:
         a.close()
 
@@ -316,8 +316,8 @@ def test_sql_and_fts_syntax_in_queries_and_filters_is_harmless(seed_archive, tex
 def test_store_and_search_build_sql_from_placeholders_only():
     """Every execute() in the store and in search gets a literal SQL string, or one whose only
     interpolations are "?" placeholders or names fixed in the code (never a value): column and
-    table names, and the reader's access clauses (``is_exempt``, ``visible``, ``visible_chunk``), built from constants."""
-    allowed_names = {"col", "marks", "ddl", "t", "name", "is_exempt", "visible", "visible_chunk"}
+    table names (``columns``: checked against the table's), and the reader's access clauses (``is_exempt``, ``visible``, ``visible_chunk``), built from constants."""
+    allowed_names = {"col", "marks", "ddl", "t", "name", "is_exempt", "visible", "visible_chunk", "columns"}
     for module in ("index/store.py", "search.py"):
         tree = ast.parse((ROOT / "src" / "cs_archive" / module).read_text())
         for node in ast.walk(tree):

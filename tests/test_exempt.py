@@ -174,29 +174,6 @@ def test_editing_the_marking_away_publishes_the_paper(archive):
     assert check(index) == []
 
 
-def test_archive_built_before_exemptions_still_opens_and_searches(archive):
-    """An older archive has no exempt_papers / needs_ocr tables: readers see them empty."""
-    folder, index = archive
-    db = sqlite3.connect(index / Manifest.read(index).generation / "archive.sqlite")
-    db.execute("DROP TABLE exempt_papers")
-    db.execute("DROP TABLE needs_ocr")
-    db.commit()
-    db.close()
-    s = Archive(index, exempt=True).stats()
-    assert s["exempt_withheld"] == [] and s["needs_ocr"] == []
-    hits = _find(index, '"preferred bidder"')
-    assert "exempt.txt" in {Path(h.source).name for h in hits} | {Path(d["source"]).name for h in hits
-                                                                  for d in h.also_in}
-    # The next ingest reads every file again (they were read before exemptions were checked).
-    db = sqlite3.connect(index / Manifest.read(index).generation / "archive.sqlite")
-    db.execute("UPDATE files SET chunker = '1'")
-    db.commit()
-    db.close()
-    report = ingest([folder], index, HashEmbedder())
-    assert len(report.updated) == 3 and len(report.exempt) == 2
-    assert "1,234,567" not in _texts(_find(index, '"preferred bidder"'))
-
-
 def test_show_withholds_an_exempt_passage_unless_asked(archive, cli, hash_env):
     folder, index = archive
     r = cli("search", "--json", '"preferred bidder"', "--include-exempt", "--index", index)

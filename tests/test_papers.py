@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from cs_archive import explore
-from cs_archive.index.store import Archive, Manifest, check
+from cs_archive.index.store import Archive, check
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = ROOT / "seeds" / "002_369ad1428722def9.txt"  # an agenda pack: ten papers in one file
@@ -165,29 +164,6 @@ def test_the_plain_listing(archive, cli):
     n_undated = sum(p["date"] is None for p in every)
     assert lines[-1].startswith(f"{len(every)} papers; ")
     assert (f"{n_undated} lack a date" if n_undated != 1 else "1 lacks a date") in lines[-1]
-
-
-def test_an_archive_built_before_provenance_lists_none(archive, cli):
-    """An older archive has no paper_provenance table: its papers read with provenance {}."""
-    folder, index = archive
-    db = sqlite3.connect(index / Manifest.read(index).generation / "archive.sqlite")
-    db.execute("DROP TABLE paper_provenance")
-    db.commit()
-    db.close()
-    got = cli("papers", "--json", "--index", index).json()
-    assert got and all(p["provenance"] == {} for p in got)
-    assert _by_name(got)["a_dated.txt"]["council"] == "Kent County Council"
-    assert check(index) == []
-    # The next write makes the table; a file stored again gets its provenance.
-    from cs_archive.embed import get_embedder
-    from cs_archive.ingest import ingest
-
-    (folder / "a_dated.txt").write_text(DATED + "\n1.2 A further 30 were repaired in spring.\n", encoding="utf-8")
-    assert len(ingest([folder], index, get_embedder()).updated) == 1
-    got = _by_name(cli("papers", "--json", "--index", index).json())
-    assert got["a_dated.txt"]["provenance"]["committee"] == "correction"
-    assert got["c_undated.txt"]["provenance"] == {}
-    assert check(index) == []
 
 
 def test_removing_a_file_removes_its_provenance(archive, cli):

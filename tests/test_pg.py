@@ -20,6 +20,11 @@ DIM = 32
 RARE = "Rare Panel"
 
 
+def lexical_ids(a, *args) -> list[int]:
+    """The lexical arm's chunk ids, best first."""
+    return list(a.lexical_scores(*args))
+
+
 def synthetic(n_files: int, per_file: int = 50, rare_every: int = 25, seed: int = 3):
     """Files of random unit vectors; one paper in `rare_every` belongs to the rare committee."""
     rng = np.random.default_rng(seed)
@@ -105,7 +110,7 @@ def test_a_selective_filter_below_the_threshold_is_searched_exactly(big):
     q = a.vectors_of([7])[7]
     _, ids = a.dense(q, 20, allowed)
     assert list(map(int, ids)) == exact_top(a, q, allowed.ids, 20)
-    assert len(a.lexical(tokens("roads passage"), 30, allowed)) == 30
+    assert len(lexical_ids(a, tokens("roads passage"), 30, allowed)) == 30
 
 
 def test_concurrent_writers_of_different_files_both_land(pg_url):
@@ -186,13 +191,13 @@ def _search(archive, embedder, query, filters, monkeypatch):
 
 
 @pytest.mark.model
-def test_migrate_copies_without_embedding_and_searches_identically(seed_index, pg_url, real_env, monkeypatch):
+def test_migrate_copies_without_embedding_and_searches_alike(seed_index, pg_url, real_env, monkeypatch):
     from cs_archive.embed import get_embedder
     from cs_archive.search import _subterm_stream
 
     counts = pg.migrate(seed_index, pg_url)
     src, dst = open_archive(seed_index), open_archive(pg_url)
-    assert type(src).__name__ == "FaissArchive"
+    assert type(src).__name__ == "Archive"
     assert counts["chunks"] == src.manifest.counts["chunks"] == dst.stats()["chunks"]
     assert dst.manifest.model == src.manifest.model and dst.manifest.dim == src.manifest.dim
     assert check(pg_url) == []
@@ -212,10 +217,11 @@ def test_migrate_copies_without_embedding_and_searches_identically(seed_index, p
         a_hits = _search(src, embedder, query, filters, monkeypatch)
         b_hits = _search(dst, embedder, query, filters, monkeypatch)
         assert a_hits, query
-        assert [h.chunk_id for h in a_hits] == [h.chunk_id for h in b_hits], query
-        assert [h.confident for h in a_hits] == [h.confident for h in b_hits]
-        assert [h.also_in for h in a_hits] == [h.also_in for h in b_hits]
-        assert np.allclose([h.score for h in a_hits], [h.score for h in b_hits])
+        # The same dense arm; BM25 as each engine computes it (Tantivy, FTS5's formula in
+        # PostgreSQL: tests/test_store_contract.py), so the rankings agree closely, not exactly.
+        assert a_hits[0].chunk_id == b_hits[0].chunk_id, query
+        shared = {h.chunk_id for h in a_hits} & {h.chunk_id for h in b_hits}
+        assert len(shared) >= 0.7 * len(a_hits), query
     with pytest.raises(ArchiveError, match="already holds an archive"):
         pg.migrate(seed_index, pg_url)
     src.close()
@@ -351,7 +357,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     qs = [v / np.linalg.norm(v) for v in rng.normal(size=(12, DIM)).astype("float32")]
     want = [lone.dense(q, 10)[1].tolist() for q in qs]
     words = [["passage", "roads"], ["paper", "7"], ["about"]]
-    want_lex = [lone.lexical(w, 20) for w in words]
+    want_lex = [lexical_ids(lone, w, 20) for w in words]
     shared = open_archive(url)
     assert shared._pool is not None and shared._pool.max_size == pg.DEFAULT_POOL
     got, errors = {}, []
@@ -362,7 +368,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
             barrier.wait()
             for n in range(t, len(qs), 4):
                 got[n] = shared.dense(qs[n], 10)[1].tolist()
-            got[("lex", t)] = [shared.lexical(w, 20) for w in words]
+            got[("lex", t)] = [lexical_ids(shared, w, 20) for w in words]
         except Exception as e:  # noqa: BLE001 — reported below
             errors.append(e)
 
@@ -378,7 +384,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     shared.close()
     monkeypatch.setenv("CS_ARCHIVE_PG_POOL", "1")
     single = open_archive(url)
-    assert single._pool is None and single.lexical(words[0], 20) == want_lex[0]
+    assert single._pool is None and lexical_ids(single, words[0], 20) == want_lex[0]
     single.close()
 
 

@@ -348,6 +348,34 @@ def test_check_reports_chunks_without_vectors(built, emb):
     assert any("manifest counts" in p for p in problems)
 
 
+def test_check_reports_a_full_text_index_out_of_step(built, emb):
+    papers, idx = built
+    db = sqlite3.connect(idx / Manifest.read(idx).generation / "archive.sqlite")
+    db.execute("DELETE FROM chunks WHERE id = (SELECT max(id) FROM chunks)")
+    db.commit()
+    db.close()
+    assert any("in the full-text index" in p for p in check(idx))
+
+
+def test_an_archive_of_the_older_format_is_refused_with_the_command_that_rebuilds_it(built, emb, hash_env, cli):
+    """Format 1 kept the lexical arm in FTS5 and numpy arrays; readers and writers refuse it
+    and say how to rebuild. A rebuild replaces it."""
+    papers, idx = built
+    data = json.loads((idx / "manifest.json").read_text())
+    (idx / "manifest.json").write_text(json.dumps(dict(data, format=1)))
+    rebuild = f"cs-archive ingest PATH --index {idx} --rebuild"
+    with pytest.raises(ArchiveError, match="format 1") as e:
+        Archive(idx)
+    assert rebuild in str(e.value)
+    with pytest.raises(ArchiveError, match="format 1"):
+        ingest([papers], idx, emb)
+    r = cli("search", "school transport", "--index", str(idx))
+    assert r.code != 0 and rebuild in r.err
+    ingest([papers], idx, emb, rebuild=True)
+    assert Manifest.read(idx).format == 2 and check(idx) == []
+    assert find(idx, emb, "school transport")
+
+
 # -- one writer at a time -------------------------------------------------------------------
 
 def test_second_writer_is_refused_while_one_is_writing(built, emb, hash_env, cli):
@@ -605,7 +633,6 @@ def test_pdf_ingests_with_page_numbers(tmp_path, idx, emb):
 def test_search_reads_candidate_vectors_as_stored_before_and_after_ivf(tmp_path, emb, monkeypatch):
     """Flat: from the index, exactly as stored. IVF: the fp16 copies "pq" keeps (within 1e-3),
     or the stored rows themselves where the lists hold only codes."""
-    from cs_archive.index import sqlite_primitives as SP
     from cs_archive.index import vectors as V
 
     monkeypatch.setattr(V, "EXACT_MAX", 100)  # IVF from 100 vectors, flat again below 50
@@ -620,7 +647,7 @@ def test_search_reads_candidate_vectors_as_stored_before_and_after_ivf(tmp_path,
         return {r["id"]: bytes(r["vector"]) for r in a.db.execute("SELECT id, vector FROM chunks")}
 
     def as_read(a):
-        got = SP.candidate_rows(a, list(as_stored(a)))
+        got = a.candidate_rows(list(as_stored(a)))
         return {i: np.asarray(r["vector"], dtype="float32").tobytes() if not isinstance(r["vector"], bytes)
                 else r["vector"] for i, r in got.items()}
 
@@ -651,7 +678,6 @@ def test_search_takes_the_dense_arms_vectors_from_its_answer_and_finds_the_same(
     search does not read them again: the hits, scores, duplicates and confidence marks are the
     same as when every candidate's vector is read (an index without vectors at hand), filtered
     or not; with fp16 lists the vectors are read from the rows, as before."""
-    from cs_archive.index import sqlite_primitives as SP
     from cs_archive.index import vectors as V
 
     monkeypatch.setattr(V, "EXACT_MAX", 10**6 if codec == "flat" else 100)
@@ -666,18 +692,18 @@ def test_search_takes_the_dense_arms_vectors_from_its_answer_and_finds_the_same(
     a = Archive(tmp_path / "index")
     assert a.vectors.kind == ("faiss-flat" if codec == "flat" else f"faiss-ivf-{codec}")
     calls = []
-    held = SP.dense_held
+    held = Archive.dense_held
 
     def spy(*args):
         found = held(*args)
         calls.append(found[2] is not None)
         return found
 
-    monkeypatch.setattr(SP, "dense_held", spy)
+    monkeypatch.setattr(Archive, "dense_held", spy)
     queries = [("school transport budgets", Filters()), ("placements number 77", Filters()),
                ("how many placements?", Filters(committee="Cabinet")), ('"transport number 14"', Filters())]
     got = [search(a, emb, q, k=8, filters=f) for q, f in queries]
     assert calls == [codec != "fp16"] * len(queries)
     assert any(h.also_in for hits in got for h in hits)  # the copy's paragraphs fold into the report's
-    monkeypatch.setattr(SP, "dense_held", lambda *args: (*SP.dense(*args), None))
+    monkeypatch.setattr(Archive, "dense_held", lambda *args: (*Archive.dense(*args), None))
     assert [search(a, emb, q, k=8, filters=f) for q, f in queries] == got

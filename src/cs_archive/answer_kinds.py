@@ -2,24 +2,13 @@
 
 A question that opens "when…" asks for a date, "who…" for a person, "how quickly…" for a
 duration, "how many…" for a figure (``answer_types``). A passage holds a kind where its pattern
-(``_GIVES``) matches its text (``answers``, ``kinds_of``). Search nudges up the passages that hold
-what the question asks for (``search.nudge``).
-
-The patterns cost 45 us a passage for all four kinds, too much to run on a hundred candidates
-a search at large sizes, so each commit of the embedded store records every chunk's kinds
-(``index/answers.py``). ``PATTERNS`` fingerprints the patterns and the version of the logic
-below (and the Unicode tables and Python version they run with): records made with other ones
-are not used. Change ``VERSION`` when the logic changes.
+(``_GIVES``) matches its text (``answers``). Search nudges up the passages that hold what the
+question asks for (``search.nudge``). Each pattern is tried only where a cheap necessary test
+admits the text (``_may_hold``), which keeps a hundred candidates a search affordable.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import sys
-import unicodedata
-
-VERSION = 1  # of the logic of ``_may_hold`` and ``answers``: change it when they change
 
 _ASKS = {
     "date": re.compile(r"^\W*(?:when|by when|until when|since when|what date|which date|what time)\b", re.I),
@@ -77,30 +66,3 @@ def _may_hold(kind: str, text: str) -> bool:
 
 def answers(wants: tuple[str, ...], text: str) -> float:
     return float(any(_may_hold(t, text) and _GIVES[t].search(text) for t in wants))
-
-
-KINDS = tuple(_GIVES)  # bit j of a passage's kinds (``kinds_of``) is KINDS[j]
-
-
-def kinds_of(text: str) -> int:
-    """The kinds of answer ``text`` holds, one bit each (``KINDS``): bit j is set exactly where
-    ``answers((KINDS[j],), text)`` is 1."""
-    return sum(1 << j for j, kind in enumerate(KINDS) if answers((kind,), text))
-
-
-def mask(wants: tuple[str, ...]) -> int:
-    """The bits of ``kinds_of`` that stand for the kinds wanted."""
-    return sum(1 << KINDS.index(kind) for kind in wants)
-
-
-def _fingerprint() -> str:
-    # With the Unicode tables and the Python version: what ``\w``, ``\d`` and ignoring case
-    # match follows both.
-    parts = {"version": VERSION, "unicode": unicodedata.unidata_version, "python": list(sys.version_info[:2]),
-             "gives": [(k, p.pattern, p.flags) for k, p in _GIVES.items()],
-             "maybe": [(k, p.pattern, p.flags) for k, p in _MAYBE.items()],
-             "needs": [(k, fold, list(words)) for k, (fold, words) in _NEEDS.items()]}
-    return hashlib.blake2b(json.dumps(parts).encode(), digest_size=8).hexdigest()
-
-
-PATTERNS = _fingerprint()

@@ -21,7 +21,6 @@ from datetime import timedelta
 
 from .index.base import ArchiveReader as Archive
 from .index.base import FilterValues, nothing_allowed
-from .index.sqlite_primitives import reader
 from .models import META_FIELDS, Hit, long_date
 
 EARLIER_MIN_COSINE = 0.40  # the same floor a confident search hit must reach
@@ -110,7 +109,7 @@ def context(archive: Archive, chunk_id: str, n: int = 1) -> list[Hit]:
 
 def paper_passages(archive: Archive, doc_id: str) -> list[Hit]:
     """The whole paper, every passage in reading order."""
-    return [hit_of(r) for r in reader(archive).paper_chunks(doc_id)]
+    return [hit_of(r) for r in archive.paper_chunks(doc_id)]
 
 
 def paper_info(archive: Archive, doc_id: str) -> PaperInfo | None:
@@ -137,7 +136,7 @@ def _papers(archive: Archive, doc_id: str | None, filters=None, order: str = "ne
     return [PaperInfo(r["doc_id"], r["source"], r["council"], r["committee"], r["date"], r["title"], r["doc_type"],
                       r["url"], r["page_count"], bool(r["part_of_pack"]), r["n"], r["idx"], r["provenance"],
                       r["exempt"], r.get("path") or r["source"])
-            for r in reader(archive).papers(doc_id, filters=filters, order=order)]
+            for r in archive.papers(doc_id, filters=filters, order=order)]
 
 
 def meetings(archive: Archive, committee: str | None = None) -> list[Meeting]:
@@ -181,12 +180,12 @@ def distinct(archive: Archive, column: str) -> list[str]:
     """The values of a paper column that occur in the archive (committee, council, doc_type)."""
     if column not in ("committee", "council", "doc_type"):
         raise ValueError(column)
-    return reader(archive).distinct(column)
+    return archive.distinct(column)
 
 
 def topics_in(archive: Archive) -> list[str]:
     """The topics some passage in the archive is tagged with."""
-    return reader(archive).distinct("topic")
+    return archive.distinct("topic")
 
 
 def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EARLIER_MIN_COSINE,
@@ -195,7 +194,6 @@ def earlier(archive: Archive, chunk_id: str, k: int = 5, min_cosine: float = EAR
     meeting first. Empty when the passage's paper has no date (nothing is 'earlier'). As in
     search, papers marked exempt come back only when the reader was opened for them and
     ``include_exempt`` asks."""
-    archive = reader(archive)
     row = archive.chunk_by_id(chunk_id)
     if row is None or not row["date"]:
         return []

@@ -1,8 +1,8 @@
 """Tokens for the lexical (BM25) arm: NLTK Snowball stems, with figures and acronyms intact.
 
 "£434,964", "2023/24", "10,000", "3.2%", "EHCP", "UASC" stay whole tokens; words are stemmed
-("placements" -> "placement"). The same function tokenises chunks (stored in a pre-stemmed
-FTS5 column) and queries, so they always agree.
+("placements" -> "placement"). The same function tokenises chunks (stored pre-stemmed) and
+queries, so they always agree.
 """
 from __future__ import annotations
 
@@ -54,25 +54,13 @@ def tokens(text: str, drop_stopwords: bool = True) -> list[str]:
 
 
 def index_text(text: str) -> str:
-    """The pre-stemmed text stored in the FTS5 column."""
+    """The pre-stemmed text the lexical arm indexes (stored beside each chunk)."""
     return " ".join(tokens(text, drop_stopwords=False))
 
 
 Phrase = tuple  # a run of stemmed tokens that must stand together: ("look", "after", "children")
 
 _YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)([/-])(\d\d)\b")
-
-
-def _match(phrases) -> str | None:
-    phrases = list(dict.fromkeys(p for p in phrases if p))
-    if not phrases:
-        return None
-    return " OR ".join('"' + " ".join(p).replace('"', '""') + '"' for p in phrases)
-
-
-def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression: any of the query's terms (BM25 ranks the rest)."""
-    return _match((t,) for t in tokens(text))
 
 
 def query_variants(text: str, expand: bool = True) -> list[list[Phrase]]:
@@ -91,8 +79,6 @@ def query_variants(text: str, expand: bool = True) -> list[list[Phrase]]:
     long_years = _YEAR_SPAN.sub(lambda m: f"{m[1]}{m[2]}{m[1][:2]}{m[3]}", text)
     if long_years != text:
         out.append([(t,) for t in dict.fromkeys(tokens(long_years))])
-    from .synonyms import named_concepts
-
     for used, others in named_concepts(text):
         drop = set(t for t in used if t not in STOPWORDS)
         rest = [p for p in base if p[0] not in drop]
@@ -104,12 +90,42 @@ def query_variants(text: str, expand: bool = True) -> list[list[Phrase]]:
     return unique
 
 
-def fts_queries(text: str, expand: bool = True) -> list[str]:
-    """One FTS5 MATCH expression per query variant (see ``query_variants``)."""
-    return [m for m in (_match(v) for v in query_variants(text, expand)) if m]
-
-
 def normalise(text: str) -> str:
     """Lower case, plain quotes, runs of non-alphanumerics as one space (for phrase matching)."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     return " ".join(re.sub(r"[^a-z0-9£%]+", " ", text).split())
+
+
+@lru_cache(maxsize=1)
+def _compiled():
+    """Per group of ``synonyms.VOCABULARY``: its forms as (abbreviation or None, stemmed token tuple)."""
+    from .synonyms import _groups, _is_abbreviation
+
+    groups = []
+    for forms in _groups():
+        groups.append(tuple((f if _is_abbreviation(f) else None, tuple(tokens(f, drop_stopwords=False)))
+                            for f in forms))
+    return groups
+
+
+def _contains(seq: tuple[str, ...], sub: tuple[str, ...]) -> bool:
+    n = len(sub)
+    return n > 0 and any(seq[i:i + n] == sub for i in range(len(seq) - n + 1))
+
+
+def named_concepts(query: str) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
+    """Each concept the query names: (the form it uses, the concept's other forms), as stemmed
+    token tuples."""
+    words = tuple(tokens(query, drop_stopwords=False))
+    upper = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", query))
+    have = set(words)
+    out = []
+    for group in _compiled():
+        named = [stems for abbr, stems in group
+                 if stems and (abbr in upper if abbr else stems[0] in have and _contains(words, stems))]
+        if not named:
+            continue
+        used = max(named, key=len)  # "children in care" rather than "care"
+        others = [stems for _, stems in group if stems and stems not in named]
+        out.append((used, list(dict.fromkeys(others))))
+    return out

@@ -3,7 +3,7 @@
 Two arms over the same chunks, each restricted by the filters before ranking:
 
 - dense: FAISS, cosine of the query and passage embeddings (finds the user's own words);
-- lexical: SQLite FTS5 BM25 over Snowball-stemmed tokens, figures and acronyms kept whole,
+- lexical: BM25 (Tantivy, or PostgreSQL's full text) over Snowball-stemmed tokens, figures and acronyms kept whole,
   with the children's-services vocabulary of ``synonyms.py`` (finds exact names and figures).
 
 Fusion is a convex combination, measured against reciprocal rank fusion on ``eval/qrels.jsonl``
@@ -30,10 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import answer_kinds
 from .answer_kinds import answer_types, answers
-from .index.base import match_subterms, nothing_allowed
-from .index.store import Archive
+from .index.base import ArchiveReader, match_subterms, nothing_allowed
 from .lexical import STOPWORDS, Phrase, normalise, query_variants, tokens
 from .explore import hit_of
 from .models import Hit
@@ -90,25 +88,34 @@ def check_query(query: str, long_query: bool = False) -> None:
                        "that must appear exactly.")
 
 
-_TEXT = ("id", "text")  # the columns read of a candidate whose text alone is looked at
+# The columns search reads of every candidate (fusion, collapse); the rest of a row (paper
+# metadata, topics) is read for the hits returned only, and the stems and text for the few
+# candidates whose words or text search looks at (phrases, answer types, near-duplicates).
+_VECTOR = ("id", "vector")
+_WORDS = ("id", "stems", "heading", "text")
+_TEXT = ("id", "text")
 ARMS = ("dense", "lexical")
 
 
-def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters = Filters(),
+def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: Filters = Filters(),
            highlights: bool = True, *, arms: tuple[str, ...] = ARMS, expand: bool = True,
-           long_query: bool = False) -> list[Hit]:
+           long_query: bool = False, within=None) -> list[Hit]:
     """Up to k hits, best first; ``QueryTooLong`` for a query beyond the size limits
     (``check_query``). ``arms`` and ``expand`` exist for the benchmark's baselines (one arm
     alone; no vocabulary expansion). ``long_query=True`` is for a query the program wrote
-    from a passage (a commitment's follow-up search), which may run past the length limits."""
+    from a passage (a commitment's follow-up search), which may run past the length limits.
+    ``within``: chunk ids the search is confined to (a saved search's new passages)."""
     check_query(query, long_query)
     query = query.strip()
     if not query or k <= 0:
         return []
     phrases = [normalise(a or b) for a, b in _PHRASE.findall(query)]
     phrases = [p for p in phrases if p]
-    store = _primitives(archive)
+    store = archive
     allowed = store.filtered_ids(filters, phrases)
+    if within is not None:
+        within = np.unique(np.asarray(list(within), dtype="int64"))
+        allowed = within if allowed is None else np.intersect1d(within, np.fromiter(map(int, allowed), "int64"))
     if nothing_allowed(allowed):
         return []
     qvec = embedder.embed_query(_PHRASE.sub(lambda m: m.group(1) or m.group(2), query))
@@ -119,56 +126,38 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     # Every candidate is read for its vector only (the dense arm's come with its answer where the
     # vector index holds them: ``dense_held``); its stems and text where search looks at them
     # (``fill``), and the hits returned get their whole rows (paper metadata, topics) afterwards.
-    light = getattr(store, "candidate_rows", None)
-    read = light or archive.chunk_rows
-    held = getattr(store, "dense_held", None) if light else None
-    dense = _arm_thread().submit(held or store.dense, qvec, pool, allowed) if "dense" in arms else None
+    dense = _arm_thread().submit(store.dense_held, qvec, pool, allowed) if "dense" in arms else None
     variants = query_variants(query, expand)
     stats = _TermStats(store, variants) if "lexical" in arms else None
     bm25 = _lexical(store, variants, pool, allowed, stats) if stats else {}
-    rows = read(bm25) if bm25 else {}
+    rows = store.candidate_rows(bm25, _VECTOR) if bm25 else {}
 
-    def fill(some, columns=None) -> None:  # (rows read whole, without ``light``, need nothing more)
-        if light is None:
-            return
-        from .index.sqlite_primitives import TEXT_COLUMNS
-
-        columns = columns or TEXT_COLUMNS
+    def fill(some, columns=_WORDS) -> None:
         missing = [i for i in some if i in rows and any(c not in rows[i] for c in columns)]
         if missing:
-            for i, r in light(missing, columns).items():
+            for i, r in store.candidate_rows(missing, columns).items():
                 rows[i].update(r)
     # Coverage matters where BM25 found the passage (fusion) and for the hits shown (confidence):
     # the dense-only candidates add nothing lexical whatever their coverage, so they are not read.
     weights = _coverage_weights(variants, stats) if stats else None
     cover = _coverage(store, variants, {i: rows[i] for i in bm25 if i in rows}, stats, weights, fill) if stats else {}
-    # Whether each candidate holds the kind of answer the question asks for (``nudge``): looked
-    # up where the store records each chunk's kinds (``answer_kinds``), else found in the texts;
-    # the lexical arm's candidates here, while the dense arm runs, the others once it has answered.
+    # Whether each candidate holds the kind of answer the question asks for (``nudge``) is read
+    # from its text: the lexical arm's candidates' here, while the dense arm runs, the others' once
+    # it has answered.
     wants = answer_types(query) if tuple(arms) == ARMS else ()
-    recorded = getattr(store, "answer_kinds", None) if wants else None
-    given: dict[int, float] = {}
-
-    def give(some) -> None:
-        some = [i for i in some if i not in given and i in rows]
-        if recorded is not None and (kinds := recorded(some)) is not None:
-            given.update(zip(some, ((kinds & answer_kinds.mask(wants)) != 0).astype("float64").tolist()))
-            return
-        fill(some, _TEXT)
-        given.update((i, answers(wants, rows[i]["text"])) for i in some)
     if wants:
-        give(bm25)
+        fill(list(bm25), _TEXT)
     cand: dict[int, None] = {}
     if dense is not None:
         found = dense.result()
         dids = np.asarray(found[1]).tolist()
         cand.update((i, None) for i in dids)
-        if held is not None and found[2] is not None:  # the vectors of the dense arm's candidates
+        if found[2] is not None:  # the vectors of the dense arm's candidates
             rows.update((i, {"id": i, "vector": v}) for i, v in zip(dids, found[2]) if i not in rows)
     cand.update((i, None) for i in bm25)
     more = [i for i in cand if i not in rows and i not in bm25]
     if more:
-        rows.update(read(more))
+        rows.update(store.candidate_rows(more, _VECTOR))
     ids = [i for i in cand if i in rows]
     if not ids:
         return []
@@ -176,12 +165,12 @@ def search(archive: Archive, embedder, query: str, k: int = 10, filters: Filters
     cos = dict(zip(ids, (m @ qvec).tolist()))  # one matrix-vector product (single-threaded at this size)
     fused = fuse(ids, cos, bm25, cover, arms)
     if wants:
-        give(fused)
-        fused = _nudged(fused, given)
+        fill(list(fused), _TEXT)
+        fused = nudge(fused, {i: rows[i]["text"] for i in fused}, query)
     order = sorted(fused, key=lambda i: (-fused[i], i))
     kept, dupes = _collapse(order[: 4 * k + 20], m, {i: j for j, i in enumerate(ids)}, _Texts(rows, fill), keep=k)
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
-    rows = {**rows, **archive.chunk_rows(shown if light else [d for d in shown if d not in rows])}
+    rows = {**rows, **archive.chunk_rows(shown)}
     if stats:
         cover.update(_coverage(store, variants, {i: rows[i] for i in kept if i not in cover}, stats, weights))
     lit = _literals(query, phrases)
@@ -227,11 +216,7 @@ def nudge(fused: dict[int, float], texts: dict[int, str], query: str) -> dict[in
     wants = answer_types(query)
     if not wants:
         return fused
-    return _nudged(fused, {i: answers(wants, texts[i]) for i in fused})
-
-
-def _nudged(fused: dict[int, float], given: dict[int, float]) -> dict[int, float]:
-    return {i: f + ANSWER_BONUS * given[i] for i, f in fused.items()}
+    return {i: f + ANSWER_BONUS * answers(wants, texts[i]) for i, f in fused.items()}
 
 
 def _minmax(xs: np.ndarray) -> np.ndarray:
@@ -263,34 +248,11 @@ def _has_literal(norm: str, literals: list[str]) -> bool:
     return bool(literals) and any(re.search(rf"(?<![\w.,]){re.escape(x)}(?![0-9])", norm) for x in literals)
 
 
-class _SqliteStore:
-    """The search primitives of the embedded store (index/sqlite_primitives.py) bound to an
-    Archive; a PostgreSQL archive (index/pg.py) has the same ones as methods."""
-
-    def __init__(self, archive):
-        from .index import sqlite_primitives
-
-        self._archive, self._impl = archive, sqlite_primitives
-
-    def __getattr__(self, name):
-        return functools.partial(getattr(self._impl, name), self._archive)
-
-
-def _embedded(store) -> bool:
-    """Whether the primitives are the embedded store's (SQLite + FAISS), which take a ``memo``."""
-    from .index.sqlite_primitives import FaissArchive
-
-    return isinstance(store, (_SqliteStore, FaissArchive))
-
-
-def _primitives(archive):
-    return archive if hasattr(archive, "lexical_scores") else _SqliteStore(archive)
-
-
 # The lexical arm's archive-wide ranking reads at most this many postings (chunks containing a
-# query word, summed over its words) per query variant: SQLite FTS5 scores every chunk a MATCH
-# finds, so a common word ("children", in most chunks of a children's-services archive) costs
-# time in proportion to the archive. The rarest terms go first; words beyond the budget still
+# query word, summed over its words) per query variant: PostgreSQL's full text scores every
+# chunk a query finds, so a common word ("children", in most chunks of a children's-services
+# archive) costs time in proportion to the archive. (Tantivy prunes; the budget applies to both
+# backends alike so that they rank alike.) The rarest terms go first; words beyond the budget still
 # count through coverage, never through BM25. A query whose words occur in at most that many
 # chunks in all (every query on a small archive) ranks exactly as without the budget (README,
 # *Retrieval quality*, "At scale").
@@ -337,14 +299,12 @@ def _lexical(store, variants: list[list[Phrase]], n: int, allowed: np.ndarray | 
     """BM25 (higher is better) of the best-matching passages, each at its best over the variants;
     filtered searches rank among the allowed chunks only, so k hits come back when k exist."""
     stats = stats or _TermStats(store, variants)
-    # The variants share most of their terms: the embedded store scores each term once for all.
-    scores = functools.partial(store.lexical_scores, memo={}) if _embedded(store) else store.lexical_scores
     best: dict[int, float] = {}
     for v in variants:
         terms = affordable(v, stats)
         if not terms:
             continue
-        for i, score in scores([" ".join(p) for p in terms], n, allowed).items():
+        for i, score in store.lexical_scores([" ".join(p) for p in terms], n, allowed).items():
             best[i] = max(best.get(i, float("-inf")), score)
     return dict(sorted(best.items(), key=lambda kv: -kv[1])[:n])
 
@@ -363,47 +323,17 @@ def _coverage(store, variants: list[list[Phrase]], rows: dict, stats: _TermStats
     ``fill(ids)`` completes the rows whose stems are read (rows read with their vector only)."""
     if weights is None:
         weights = _coverage_weights(variants, stats or _TermStats(store, variants))
-    # A one-word term is present where the index lists the passage under it (the store's
-    # postings answer that for all passages at once); a phrase, where its words stand together:
-    # only a passage listed under each of its words can hold it, and only such a passage's
-    # stems are read (the postings split stems exactly as ``_subterm_stream`` does). Sums run
-    # in the terms' order, as they always have: the same floats.
-    streams = list(dict.fromkeys(p for w, _ in weights for p, _ in w))
-    words = {p for p in streams if p.count(" ") == 2 and p.strip()}
-    phrases = {p: p.split() for p in streams if p not in words and p.strip()}
-    asked = {p.strip() for p in words} | {x for ws in phrases.values() for x in ws}
     ids = list(rows)
-    held = getattr(store, "words_held", None)
-    held = held(list(asked), ids) if held and asked and ids else None  # per word, a mask over ids
-    source = {}
-
-    def lowered(i):  # what the passage's stream (``_subterm_stream``) is made from, lower-cased
-        if i not in source:
-            stems = _stored_stems(rows[i])
-            source[i] = (stems if stems is not None else
-                         " ".join(tokens(f"{rows[i]['heading']}\n{rows[i]['text']}", drop_stopwords=False))).lower()
-        return source[i]
-
-    everyone = np.ones(len(ids), dtype=bool)
-    maybe = {}  # per term stream, a mask of the passages whose stems are read to tell whether they hold it
-    for p in streams:
-        if held is not None and p in words:
-            continue
-        if held is not None and p in phrases:
-            maybe[p] = np.logical_and.reduce([held[x] for x in phrases[p]])
-        else:
-            maybe[p] = everyone
-    if fill is not None and maybe:
-        fill([ids[j] for j in np.flatnonzero(np.logical_or.reduce(list(maybe.values())))])
+    if not weights:
+        return dict.fromkeys(ids, 0.0)
+    if fill is not None:
+        fill(ids)
+    # What each passage's stream (``_subterm_stream``) is made from: its stems, lower-cased.
+    texts = [rows[i]["stems"].lower() for i in ids]
     present = {}  # per term stream, a mask of the passages that hold it
-    for p in streams:
-        if p not in maybe:
-            present[p] = held[p.strip()]
-        else:
-            present[p] = np.zeros(len(ids), dtype=bool)
-            found = _in_stream(p).search
-            for j in np.flatnonzero(maybe[p]).tolist():
-                present[p][j] = found(lowered(ids[j])) is not None
+    for p in dict.fromkeys(p for w, _ in weights for p, _ in w):
+        found = _in_stream(p).search
+        present[p] = np.fromiter((found(t) is not None for t in texts), dtype=bool, count=len(ids))
     # Per variant, the IDF of its terms summed in the terms' order where present (adding 0.0
     # elsewhere changes no float), over its total; a passage's coverage is its best variant's.
     out = np.zeros(len(ids))
@@ -427,14 +357,6 @@ class _Texts:
             return default
         self.fill([i], _TEXT)
         return self.rows[i].get("text", default)
-
-
-def _stored_stems(row) -> str | None:
-    """The passage's pre-stemmed text (``lexical.index_text``) where the store keeps it."""
-    try:
-        return row["stems"]
-    except (IndexError, KeyError):
-        return None
 
 
 def _subterm_stream(terms) -> str:

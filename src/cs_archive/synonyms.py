@@ -1,6 +1,6 @@
 """Children's-services vocabulary: abbreviations, their expansions, and the plain words people
-use for them, one concept a line. A query that names one form also searches the others in
-the lexical (BM25) arm, so "LAC" finds "children in care" and "kids taught at home" finds
+use for them, one concept a line (data only: ``lexical.named_concepts`` reads it). A query that
+names one form also searches the others in the lexical (BM25) arm, so "LAC" finds "children in care" and "kids taught at home" finds
 "electively home educated".
 
 Each line lists the forms of one concept, separated by "|". A form written in capitals
@@ -12,8 +12,6 @@ Written from the field's standard terms (DfE, Ofsted and council glossaries), no
 one archive; add a line to teach the search a new term.
 """
 from __future__ import annotations
-
-from functools import lru_cache
 
 VOCABULARY = """
 LAC | CLA | CiC | looked after children | looked after child | children looked after | children in care | child in care
@@ -85,42 +83,3 @@ def _groups() -> list[tuple[str, ...]]:
 def _is_abbreviation(form: str) -> bool:
     letters = [c for c in form if c.isalpha()]
     return " " not in form and len(letters) >= 2 and sum(c.isupper() for c in letters) >= len(letters) - 1
-
-
-@lru_cache(maxsize=1)
-def _compiled():
-    """Per group: its forms as (abbreviation or None, stemmed token tuple)."""
-    from .lexical import tokens
-
-    groups = []
-    for forms in _groups():
-        groups.append(tuple((f if _is_abbreviation(f) else None, tuple(tokens(f, drop_stopwords=False)))
-                            for f in forms))
-    return groups
-
-
-def _contains(seq: tuple[str, ...], sub: tuple[str, ...]) -> bool:
-    n = len(sub)
-    return n > 0 and any(seq[i:i + n] == sub for i in range(len(seq) - n + 1))
-
-
-def named_concepts(query: str) -> list[tuple[tuple[str, ...], list[tuple[str, ...]]]]:
-    """Each concept the query names: (the form it uses, the concept's other forms), as stemmed
-    token tuples."""
-    import re
-
-    from .lexical import tokens
-
-    words = tuple(tokens(query, drop_stopwords=False))
-    upper = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", query))
-    have = set(words)
-    out = []
-    for group in _compiled():
-        named = [stems for abbr, stems in group
-                 if stems and (abbr in upper if abbr else stems[0] in have and _contains(words, stems))]
-        if not named:
-            continue
-        used = max(named, key=len)  # "children in care" rather than "care"
-        others = [stems for _, stems in group if stems and stems not in named]
-        out.append((used, list(dict.fromkeys(others))))
-    return out

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..index.base import ArchiveReader, generation_of, is_pg_url, open_archive
-from ..index.sqlite_primitives import reader
 from ..lexical import normalise
 from ..models import Chunk, PaperMeta
 from .extract import EXTRACTOR_VERSION, Commitment, extract
@@ -92,7 +91,7 @@ def _commitment(e: dict) -> Commitment:
 
 
 def _with_follow_ups(archive: ArchiveReader, embedder, entries: list[dict], rows: dict[str, dict]) -> None:
-    from .register import _Paper, _Remembering, find_follow_ups, follow_up_query
+    from .follow_ups import _Paper, _Remembering, find_follow_ups, follow_up_query
 
     if not entries:
         return
@@ -110,7 +109,6 @@ def compute(archive: ArchiveReader, embedder, old: dict | None = None,
     """Every commitment of the archive with its follow-ups. With ``old`` (a store of the same
     extractor), papers not in ``changed`` (doc_ids) keep their extraction, and only the
     commitments a changed paper could follow up are searched again."""
-    archive = reader(archive)
     rows = {r["doc_id"]: r for r in _paper_rows(archive)}
     reports = [r for r in rows.values() if (r["doc_type"] or "") == "report"]
     changed = set(changed)
@@ -196,7 +194,6 @@ def save(archive: ArchiveReader, entries: list[dict], papers: Iterable[str]) -> 
 def entries(archive: ArchiveReader, embedder: Any) -> list[dict]:
     """The register's stored entries, recomputed (and saved) when missing or stale.
     ``embedder``: an embedder, or a function that returns one (called only if needed)."""
-    archive = reader(archive)
     found = load(archive)
     if found is not None:
         return found
@@ -232,7 +229,7 @@ def _update(location: str | os.PathLike, report: Any, embedder: Any) -> None:
         generation_of(location)
     except Exception:
         return  # no archive was written
-    archive = reader(open_archive(location))
+    archive = open_archive(location)
     try:
         rows = _paper_rows(archive)
         sources = {str(s) for s in list(report.added) + list(report.updated)}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 
 from ..access import Role
 from ..index.base import open_archive
@@ -94,23 +93,5 @@ def search_only(archive, embedder, follow: Follow, chunk_ids: list[int]):
     """``follow``'s search, as ``cs-archive search`` runs it, over these chunks only."""
     from ..search import search
 
-    return search(_Only(archive, chunk_ids), embedder, follow.query, k=min(NEWS_K, len(chunk_ids)),
-                  filters=follow.search_filters(), highlights=True)
-
-
-class _Only:
-    """A reader whose searches see only some chunks: its allowed set (``filtered_ids``, see
-    ``index/base.py``) is the reader's own cut down to them; everything else is the reader's."""
-
-    def __init__(self, archive, chunk_ids: list[int]):
-        self._archive = archive
-        self._ids = np.array(sorted(set(chunk_ids)), dtype="int64")
-
-    def filtered_ids(self, filters, phrases=()):
-        allowed = self._archive.filtered_ids(filters, phrases)
-        if allowed is None:
-            return self._ids
-        return np.intersect1d(self._ids, np.fromiter((int(i) for i in allowed), dtype="int64"))
-
-    def __getattr__(self, name):
-        return getattr(self._archive, name)
+    return search(archive, embedder, follow.query, k=min(NEWS_K, len(chunk_ids)),
+                  filters=follow.search_filters(), highlights=True, within=chunk_ids)

@@ -3,12 +3,15 @@ through, whatever engine holds the archive.
 
 Two backends implement it:
 
-- the embedded default, a folder of SQLite + FAISS (``index/store.py``, with the search
-  primitives in ``index/sqlite_primitives.py``), addressed by a path or ``faiss:///PATH``;
+- the embedded default, a folder of SQLite + FAISS + Tantivy (``index/store.py``, its
+  full-text index in ``index/fulltext.py``), addressed by a path or ``faiss:///PATH``;
 - PostgreSQL with pgvector (``index/pg.py``), addressed by ``postgresql://…``.
 
 ``open_archive(location)`` and ``writing(location, …)`` pick the backend from the location.
-One contract suite (``tests/test_store_contract.py``) runs against both.
+One contract suite (``tests/test_store_contract.py``) runs against both, and checks that each
+backend's reader and writer class defines every method below itself. This module imports no
+backend except inside the four functions that open one; the parts both share are in
+``index/shared.py``.
 
 Access
     A reader is opened for a viewer: ``open_archive(location, exempt=False)`` withholds papers
@@ -21,24 +24,26 @@ Rows
     ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
     ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
     ``date`` an ISO string or None, ``topics`` a JSON list in a string, ``vector`` the float32
-    vector's bytes. A row may also carry ``stems``, the passage's ``lexical.index_text`` as a
-    string (the embedded store keeps it; search tokenises the text itself where it is absent or
-    None).
+    vector's bytes, ``stems`` the passage's ``lexical.index_text`` (its words, as the lexical
+    arm matched them).
 
 Search primitives (what ``search.py`` calls; fusion, collapse and highlights stay there)
     ``filtered_ids(filters, phrases)`` -> None when nothing restricts the search, else an
         *allowed set*: a sized collection of chunk ids, or a backend's own object that stands
         for one (PostgreSQL keeps a broad filter as SQL). Pass it unchanged to ``dense`` and
-        ``lexical``; ``nothing_allowed(allowed)`` says when no chunk can match.
+        ``lexical_scores``; ``nothing_allowed(allowed)`` says when no chunk can match.
     ``dense(qvec, n, allowed)`` -> (scores, ids): up to n chunks by inner product with the
         unit query vector (= cosine), best first, only allowed ones; k hits come back when k
         allowed chunks exist.
-    ``lexical(match_terms, n, allowed)`` -> ids: up to n chunks ranked by BM25 (k1 1.2, b 0.75,
-        as SQLite FTS5's ``bm25()``) over the pre-stemmed text (``lexical.index_text`` of heading
-        and text). ``match_terms`` are terms in that token space (``lexical.tokens(query)``); a
-        chunk matches when it has any of them; a term of several words must occur as a phrase.
-    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}, the same chunks with their scores
-        (FTS5's ``-bm25()``, higher is better), best first.
+    ``dense_held(qvec, n, allowed)`` -> (scores, ids, vectors): ``dense``, and the hits' vectors
+        (one row each) where the vector index holds them, else None in their place.
+    ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}: up to n chunks, best first, by
+        BM25 (k1 1.2, b 0.75: Tantivy's in the embedded store, FTS5's formula in PostgreSQL)
+        over the pre-stemmed text (``lexical.index_text`` of heading and text). ``match_terms``
+        are terms in that token space (``lexical.tokens(query)``); a chunk matches when it has
+        any of them; a term of several words must occur as a phrase.
+    ``candidate_rows(ids, columns)`` -> {id: row}: at least the given columns of each chunk (its
+        ``id`` first), read as cheaply as the backend can (fusion reads a hundred a search).
     ``doc_freqs(words)`` -> {word: chunks containing it} and ``chunk_count()``: BM25's corpus
         statistics, for weighting query terms (``search._coverage``).
 
@@ -57,8 +62,6 @@ Browsing (the UI's pages, ``explore.py``, the commitments register)
     ``paper_chunk_ids(doc_id)`` -> chunk ids in reading order; ``paper_chunks(doc_id)`` -> their rows.
     ``distinct(column)`` -> the committee, council, doc_type or topic values that occur, in name
         order (any case); ``date_span()`` -> (earliest, latest) meeting date, (None, None) if none.
-    ``sqlite_primitives.reader(archive)`` gives a plain ``store.Archive`` opened directly the
-    whole interface; library code that takes an archive from callers starts with it.
 
 ``filters`` is ``search.Filters`` or anything with its fields (read with ``getattr``, so a
 field added later is simply ignored by a backend that does not know it yet): ``since``/``until``
@@ -69,91 +72,15 @@ true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chu
 """
 from __future__ import annotations
 
-import json
 import os
-import re
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..models import META_FIELDS
-
-ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
-            "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
-            "doc_type", "url", "vector", "ocr", "exempt")
-FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
-
-
-@dataclass(frozen=True)
-class FilterValues:
-    """The filters in the form every backend applies them (see the module docstring)."""
-
-    since: str | None = None
-    until: str | None = None
-    committee: str | None = None  # lower case, "&" spelt "and"
-    council: str | None = None
-    doc_type: str | None = None  # lower case
-    topic: str | None = None  # lower case
-    include_exempt: bool = False
-
-    @classmethod
-    def of(cls, filters: Any) -> "FilterValues":
-        if filters is None:
-            return cls()
-        get = lambda name: getattr(filters, name, None) or None  # noqa: E731
-        return cls(since=get("since"), until=get("until"),
-                   committee=and_spelt(get("committee")), council=and_spelt(get("council")),
-                   doc_type=(get("doc_type") or "").lower() or None, topic=(get("topic") or "").lower() or None,
-                   include_exempt=bool(get("include_exempt")))
-
-    @property
-    def restricts_papers(self) -> bool:
-        return any((self.since, self.until, self.committee, self.council, self.doc_type, self.topic))
-
-
-# Per metadata field, SQL true of a paper (``papers p``) that lacks it: empty, or for the type
-# "other" (what a paper gets when nothing says what it is). ``stats()["unknown"]`` counts them.
-UNKNOWN_SQL = {name: f"coalesce(p.{name}, '') = ''" for name in META_FIELDS}
-UNKNOWN_SQL["doc_type"] = "coalesce(p.doc_type, '') IN ('', 'other')"
-
-
-def provenance_json(paper: Any) -> str:
-    """A paper's provenance as stored beside it: JSON of ``{field: origin}``."""
-    return json.dumps(dict(paper.meta.provenance), sort_keys=True)
-
-
-def provenance_of(stored: str | None) -> dict:
-    """The stored provenance as a dict (``{}`` when none was recorded)."""
-    return json.loads(stored) if stored else {}
-
-
-def and_spelt(s: str | None) -> str | None:
-    """Lower case with every "&" spelt "and" (committee and council names match either)."""
-    return re.sub(r"\s*&\s*", " and ", s.lower()).strip() if s else None
-
-
-def nothing_allowed(allowed: Any) -> bool:
-    """True when a filtered search can match no chunk at all (search returns [] at once)."""
-    if allowed is None:
-        return False
-    empty = getattr(allowed, "empty", None)
-    return bool(empty) if empty is not None else len(allowed) == 0
-
-
-def match_subterms(term: str) -> list[str]:
-    """The words of one match term as a full-text index sees them: runs of letters and digits.
-
-    SQLite FTS5 (unicode61) splits "2023/24" into "2023" "24" and "£434964" into "434964";
-    PostgreSQL is given the same words, so both rank the same rows the same way. (Splitting at
-    the runs between words is the faster way to find them, for a whole passage's stems too.)"""
-    return _NOT_SUBTERM.sub(" ", term.lower()).split()
-
-
-_NOT_SUBTERM = re.compile(r"[\W_]+")
-
+from .shared import (FILE_KEYS, ROW_KEYS, UNKNOWN_SQL, FilterValues, and_spelt, match_subterms,  # noqa: F401
+                     nothing_allowed, provenance_json, provenance_of)
 
 @runtime_checkable
 class ArchiveReader(Protocol):
@@ -192,10 +119,12 @@ class ArchiveReader(Protocol):
 
     def filtered_ids(self, filters: Any, phrases: Sequence[str]) -> Any: ...
     def dense(self, qvec: np.ndarray, n: int, allowed: Any = None) -> tuple[np.ndarray, np.ndarray]: ...
-    def lexical(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> list[int]: ...
+    def dense_held(self, qvec: np.ndarray, n: int, allowed: Any = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]: ...
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: Any = None) -> dict[int, float]: ...
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]: ...
     def chunk_count(self) -> int: ...
+    def candidate_rows(self, ids: Iterable[int], columns: Sequence[str]) -> dict[int, Mapping]: ...
     def close(self) -> None: ...
 
 
@@ -235,8 +164,10 @@ class ArchiveWriter(Protocol):
 
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list, chunks: list, hashes: list[str], vectors: np.ndarray,
-                 exempt: dict[str, str] | None = None, chunker: str | None = None) -> None:
-        """Store one file's papers and chunks in place of its old ones."""
+                 exempt: dict[str, str] | None = None, chunker: str | None = None,
+                 path: str | None = None) -> None:
+        """Store one file's papers and chunks in place of its old ones (``path``: where the file
+        is, absolute; default: ``source`` from the current folder)."""
 
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None: ...
 
@@ -252,9 +183,10 @@ class ArchiveWriter(Protocol):
         """Replace the council, committee, date and provenance of these papers (doc_id ->
         a ``PaperMeta``): what their meetings share (``chunking.meetings``)."""
 
-    # Optional (the folder store has it; ingest checks): after ``put_file``, record that some of
-    # the file's pages are scanned and need OCR, without removing the file.
-    # def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None: ...
+    def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None:
+        """After ``put_file``: record that some of the file's pages are scanned and need OCR,
+        without removing the file."""
+
     def discard(self) -> None: ...
     def commit(self) -> Any: ...
     def abort(self) -> None: ...
@@ -287,9 +219,9 @@ def open_archive(location: str | os.PathLike, exempt: bool = False) -> ArchiveRe
         from .pg import PgArchive
 
         return PgArchive(where, exempt=exempt)
-    from .sqlite_primitives import FaissArchive
+    from .store import Archive
 
-    return FaissArchive(where, exempt=exempt)
+    return Archive(where, exempt=exempt)
 
 
 def writing(location: str | os.PathLike, model: str, dim: int,

@@ -40,8 +40,10 @@ import numpy as np
 
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
-from .base import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
-from .store import FORMAT, ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
+from .shared import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
+from .store import ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
+
+FORMAT = 1  # of the database's tables (the folder store counts its own)
 
 DEFAULT_POOL = 4  # connections a shared reader (the UI) may hold; $CS_ARCHIVE_PG_POOL overrides
 EXACT_BELOW = 20_000  # a filter leaving at most this many chunks is searched exactly
@@ -459,12 +461,6 @@ class PgArchive:
         return Manifest(FORMAT, f"pg-{corpus['generation']:06d}", meta.get("model", "?"), int(meta.get("dim", 0)),
                         meta.get("chunker_version", "?"), counts, corpus["updated"])
 
-    @property
-    def vectors(self) -> "_Vectors":
-        """The dense arm in the shape of ``index/vectors.py`` (``search``, ``len``), for callers
-        written against the embedded store's ``archive.vectors``."""
-        return _Vectors(self)
-
     def generation(self) -> str:
         """Changes whenever a writer commits (for caches keyed on the archive's state)."""
         r = self._one("SELECT generation FROM corpus")
@@ -632,8 +628,14 @@ class PgArchive:
         rows.sort(key=lambda r: (r["d"], r["id"]))
         return (np.array([-r["d"] for r in rows], dtype="float32"), np.array([r["id"] for r in rows], dtype="int64"))
 
-    def lexical(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> list[int]:
-        return list(self.lexical_scores(match_terms, n, allowed))
+    def dense_held(self, qvec: np.ndarray, n: int, allowed: PgAllowed | Any = None
+                   ) -> tuple[np.ndarray, np.ndarray, None]:
+        """``dense``; the hits' vectors are read with their rows (``candidate_rows``)."""
+        return (*self.dense(qvec, n, allowed), None)
+
+    def candidate_rows(self, ids, columns: Sequence[str] = ("id", "vector")) -> dict[int, dict]:
+        """Whole rows (they hold every column search asks for)."""
+        return self.chunk_rows(ids)
 
     def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
         """How many chunks contain each word (as the index holds it: ``base.match_subterms``)."""
@@ -647,10 +649,6 @@ class PgArchive:
 
     def chunk_count(self) -> int:
         return self._one("SELECT chunks AS n FROM corpus")["n"]
-
-    @property
-    def exempt_count(self) -> int:
-        return self._one("SELECT count(*) AS n FROM exempt_papers")["n"]
 
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> dict[int, float]:
         """Up to n chunk ids with their BM25 score (as FTS5's ``-bm25()``), best first."""
@@ -681,17 +679,6 @@ class PgArchive:
             return allowed
         ids = sorted(int(i) for i in allowed)  # a plain collection of ids (e.g. from another caller)
         return PgAllowed("c.id = ANY(%s)", [ids], ids, self)
-
-
-class _Vectors:
-    def __init__(self, archive: PgArchive):
-        self.archive = archive
-
-    def search(self, query, k, allowed=None):
-        return self.archive.dense(query, k, allowed)
-
-    def __len__(self) -> int:
-        return self.archive._one("SELECT chunks AS n FROM corpus")["n"]
 
 
 def queries_terms(match_terms: Sequence[str]) -> list[str]:

@@ -3,11 +3,9 @@
     index/
       manifest.json          model, dimension, chunker version, counts, current generation
       gen-000007/
-        archive.sqlite       files, papers, chunks (text, metadata, vector), chunks_fts (BM25)
-        vectors.faiss        the same vectors in FAISS, keyed by chunks.rowid
-        lexical/             the lexical arm's postings as numpy arrays (index/postings.py)
-        facets/              each chunk's paper, paper metadata and topics, for filters (index/facets.py)
-        answers/             the kinds of answer each chunk holds, for questions (index/answers.py)
+        archive.sqlite       files, papers, chunks (text, stems, metadata, vector), chunk_topics
+        vectors.faiss        the same vectors in FAISS, keyed by chunks.id
+        fulltext/            the chunks' stems in Tantivy, keyed by chunks.id (index/fulltext.py)
 
 A writer copies the current generation into a new one, changes that, and makes it current by
 replacing manifest.json in one rename. A crash at any moment leaves the old generation
@@ -25,11 +23,13 @@ from publication (``exempt_papers``), which search leaves out unless asked, and 
 paper's metadata came from (``paper_provenance``: JSON ``{field: origin}``, for ``cs-archive
 papers``), and the passages whose text was read by OCR (``ocr_chunks``), which hits mark so
 that a clerk checks the original.
+
+``Archive`` is the one reader (the interface of ``index/base.py``); papers marked exempt are
+withheld by it, once. An archive of an older format is refused with the command that rebuilds it.
 """
 from __future__ import annotations
 
 import fcntl
-import functools
 import json
 import os
 import shutil
@@ -38,17 +38,18 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
-from .base import UNKNOWN_SQL, provenance_json, provenance_of
-from . import answers, facets, postings
+from . import fulltext
+from .shared import UNKNOWN_SQL, FilterValues, and_spelt, provenance_json, provenance_of
 from .vectors import FaissIndex
 
-FORMAT = 1
+FORMAT = 2  # 2: the lexical arm in Tantivy (fulltext/), topics in chunk_topics; 1 had FTS5 and numpy arrays
 MANIFEST = "manifest.json"
 DB = "archive.sqlite"
 
@@ -71,7 +72,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, seq);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(content_hash);
 CREATE INDEX IF NOT EXISTS papers_source ON papers(source);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE INDEX IF NOT EXISTS papers_committee ON papers(committee);
+CREATE INDEX IF NOT EXISTS papers_council ON papers(council);
+CREATE TABLE IF NOT EXISTS chunk_topics (topic TEXT NOT NULL, id INTEGER NOT NULL REFERENCES chunks(id),
+    PRIMARY KEY (topic, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS chunk_topics_id ON chunk_topics(id);
 """ + "".join(f"CREATE TABLE IF NOT EXISTS {ddl};\n" for ddl in (
     "needs_ocr (source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, pages INTEGER, reason TEXT NOT NULL, "
     "recorded_at TEXT NOT NULL)",
@@ -81,17 +86,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(stems, content='', toke
     "ocr_chunks (chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id))",
     "file_paths (source TEXT PRIMARY KEY REFERENCES files(source), path TEXT NOT NULL)",
 ))
-# Tables added after the first archives were built: a reader of an older archive sees them empty.
-LATER_TABLES = {
-    "needs_ocr": "needs_ocr (source TEXT, sha256 TEXT, pages INTEGER, reason TEXT, recorded_at TEXT)",
-    "ocr_done": "ocr_done (source TEXT PRIMARY KEY, sha256 TEXT, pages INTEGER)",
-    "exempt_papers": "exempt_papers (doc_id TEXT PRIMARY KEY, reason TEXT)",
-    "paper_provenance": "paper_provenance (doc_id TEXT PRIMARY KEY, provenance TEXT)",
-    "ocr_chunks": "ocr_chunks (chunk_id TEXT PRIMARY KEY)",
-    "file_paths": "file_paths (source TEXT PRIMARY KEY, path TEXT)",
-}
-
-
 class ArchiveError(Exception):
     """Something about the archive folder itself; the message says what to do."""
 
@@ -128,6 +122,12 @@ class Manifest:
     def to_json(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
+    def check_format(self, folder: Path) -> None:
+        if self.format != FORMAT:
+            raise ArchiveError(f"the archive at {folder} was written by another version of cs-archive (format "
+                               f"{self.format}, this one reads {FORMAT}): rebuild it with "
+                               f"`cs-archive ingest PATH --index {folder} --rebuild`")
+
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     if readonly:
@@ -140,6 +140,8 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     return con
 
 
+CHUNK_COLUMNS = frozenset(("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text",
+                           "norm", "page", "page_end", "topics", "content_hash", "vector", "stems"))
 # SQL true of a chunk or paper (its doc_id column given) of a paper marked exempt.
 EXEMPT_SQL = "{col} IN (SELECT doc_id FROM exempt_papers)"
 
@@ -156,8 +158,9 @@ class Archive:
         self.exempt = bool(exempt)
         for _ in range(10):
             self.manifest = Manifest.read(self.folder)
+            self.manifest.check_format(self.folder)
             try:
-                self.db, self.vectors = _open_generation(self.folder / self.manifest.generation, self.manifest.dim)
+                self.db, self.vectors, self.words = _open_generation(self.folder / self.manifest.generation, self.manifest.dim)
                 break
             except ArchiveError:
                 # A writer may have committed and removed this generation since we read the
@@ -166,11 +169,8 @@ class Archive:
                     raise
         else:
             raise ArchiveError(f"the archive at {self.folder} keeps changing under this reader; try again")
-        have = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for name, ddl in LATER_TABLES.items():
-            if name not in have:
-                self.db.execute(f"CREATE TEMP TABLE {ddl}")
         self.exempt_count = self.db.execute("SELECT count(*) FROM exempt_papers").fetchone()[0]
+        self._known_names: dict[str, list[str]] = {}
 
     @property
     def withholds(self) -> bool:
@@ -183,6 +183,7 @@ class Archive:
 
     def close(self) -> None:
         self.db.close()
+        self.words = None
 
     def check_model(self, model: str) -> None:
         if self.manifest.model != model:
@@ -249,23 +250,189 @@ class Archive:
         }
 
 
+    # -- search primitives (index/base.py) ----------------------------------------------
+    def filtered_ids(self, filters: Any, phrases: Sequence[str] = ()) -> np.ndarray | None:
+        """Ids of the chunks that pass the filters and contain every phrase, in order; None when
+        nothing restricts."""
+        f = FilterValues.of(filters)
+        phrases = [p for p in phrases if p]
+        exempt = self._withheld(f)
+        if not f.restricts_papers and not phrases and not exempt:
+            return None
+        on_papers, args = self._paper_conditions(f)
+        if exempt:
+            on_papers.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
+        # Paper-level conditions select papers first: SQLite then walks only their chunks.
+        where = ["c.doc_id IN (SELECT p.doc_id FROM papers p WHERE " + " AND ".join(on_papers) + ")"] if on_papers else []
+        if f.topic:
+            where.append("c.id IN (SELECT id FROM chunk_topics WHERE topic = ?)")
+            args.append(f.topic)
+        for p in phrases:
+            where.append("instr(c.norm, ?) > 0")
+            args.append(p)
+        cur = self.db.cursor()
+        cur.row_factory = None
+        got = cur.execute("SELECT c.id FROM chunks c WHERE " + " AND ".join(where) + " ORDER BY c.id", args).fetchall()
+        return np.fromiter((r[0] for r in got), dtype="int64", count=len(got))
+
+    def _withheld(self, f: FilterValues) -> bool:
+        """Whether papers marked exempt are left out: the archive has some, and the reader was not
+        opened for them or the filters do not ask for them (a filter narrows, never widens)."""
+        return not (f.include_exempt and self.exempt) and self.exempt_count > 0
+
+    def dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectors.search(np.asarray(qvec, dtype="float32"), n, allowed)
+
+    def dense_held(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``dense``, and the hits' vectors from the vector index (``FaissIndex.held``); None in
+        their place where it holds codes only."""
+        return self.vectors.search_held(np.asarray(qvec, dtype="float32"), n, allowed)
+
+    def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: np.ndarray | None = None) -> dict[int, float]:
+        """Up to n chunk ids with their BM25 score (Tantivy's; higher is better), best first."""
+        return self.words.scores(match_terms, n, allowed)
+
+    def doc_freqs(self, words: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each word (a word as the index holds it: ``base.match_subterms``)."""
+        return self.words.doc_freqs(words)
+
+    def chunk_count(self) -> int:
+        """The generation's chunk count, as its manifest records it (``check`` verifies the two agree)."""
+        return int(self.manifest.counts["chunks"])
+
+    def candidate_rows(self, ids, columns: Sequence[str] = ("id", "vector")) -> dict[int, dict]:
+        """The given columns (the first one ``id``) for each id found, in one query without the
+        join; a chunk's vector from the vector index where it holds them (flat: as stored;
+        "pq": its fp16 copy), with no row read."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return {}
+        if tuple(columns) == ("id", "vector"):
+            held = self.vectors.held(ids)
+            if held is not None:
+                return {i: {"id": i, "vector": v} for i, v in zip(ids, held)}
+        if not set(columns) <= CHUNK_COLUMNS:
+            raise ValueError(f"not columns of chunks: {sorted(set(columns) - CHUNK_COLUMNS)}")
+        cur = self.db.cursor()
+        cur.row_factory = None  # plain tuples: cheaper than sqlite3.Row for a hundred rows per search
+        marks = ",".join("?" * len(ids))
+        return {r[0]: dict(zip(columns, r)) for r in cur.execute(
+            f"SELECT {', '.join(columns)} FROM chunks WHERE id IN ({marks})", ids)}
+
+    def _paper_conditions(self, f: FilterValues) -> tuple[list[str], list]:
+        """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``. A
+        committee or council is matched against the few distinct names in Python ("&" spelt
+        "and"), then looked up by its index."""
+        on_papers, args = [], []
+        if f.since:
+            on_papers.append("p.date IS NOT NULL AND p.date >= ?")
+            args.append(f.since)
+        if f.until:
+            on_papers.append("p.date IS NOT NULL AND p.date <= ?")
+            args.append(f.until)
+        for col, val in (("committee", f.committee), ("council", f.council)):
+            if val:
+                names = [n for n in self._names(col) if val in and_spelt(n)]
+                marks = ",".join("?" * len(names))
+                on_papers.append(f"p.{col} IN ({marks})" if names else "0")
+                args += names
+        if f.doc_type:
+            on_papers.append("lower(p.doc_type) = ?")
+            args.append(f.doc_type)
+        return on_papers, args
+
+    def _names(self, col: str) -> list[str]:
+        """The distinct committee or council names of the papers (read once: a reader's
+        generation never changes)."""
+        if col not in self._known_names:
+            self._known_names[col] = [r[0] for r in self.db.execute(
+                f"SELECT DISTINCT {col} FROM papers WHERE {col} IS NOT NULL")]
+        return self._known_names[col]
+
+    # -- browsing (the UI's pages and the commitments register) -------------------------------
+    def paper_chunk_ids(self, doc_id: str) -> list[int]:
+        visible = self.visible("c.doc_id")
+        return [r[0] for r in self.db.execute(
+            f"SELECT id FROM chunks c WHERE doc_id = ? AND {visible} ORDER BY seq", (doc_id,))]
+
+    def paper_chunks(self, doc_id: str) -> list:
+        """The paper's chunk rows in reading order."""
+        ids = self.paper_chunk_ids(doc_id)
+        rows = self.chunk_rows(ids)
+        return [rows[i] for i in ids]
+
+    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
+        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
+        for filters and order."""
+        where, args = ["p.doc_id = ?"] if doc_id else [], [doc_id] if doc_id else []
+        if filters is not None:
+            f = FilterValues.of(filters)
+            on_papers, paper_args = self._paper_conditions(f)
+            where, args = where + on_papers, args + paper_args
+            if self._withheld(f):
+                where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
+        elif self.withholds:
+            where.append(self.visible())
+        rows = [dict(r) for r in self.db.execute(
+            PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
+        for r in rows:
+            r["provenance"], r["exempt"] = provenance_of(r["provenance"]), bool(r["exempt"])
+        return rows
+
+    def date_span(self) -> tuple[str | None, str | None]:
+        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
+        visible = self.visible()
+        return tuple(self.db.execute(f"SELECT min(date), max(date) FROM papers p WHERE {visible}").fetchone())
+
+    def distinct(self, column: str) -> list[str]:
+        """Values of committee, council, doc_type or topic that occur, in name order."""
+        if column == "topic":
+            visible = self.visible("c.doc_id")
+            q = f"SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j WHERE {visible} ORDER BY lower(j.value)"
+        elif column in ("committee", "council", "doc_type"):
+            col, visible = column, self.visible()
+            q = f"SELECT DISTINCT {col} FROM papers p WHERE coalesce({col}, '') != '' AND {visible} ORDER BY lower({col})"
+        else:
+            raise ValueError(column)
+        return [r[0] for r in self.db.execute(q)]
+
+    def generation(self) -> str:
+        """The archive's current generation (moves on every commit; this reader keeps its own)."""
+        return Manifest.read(self.folder).generation
+
+
+PAPER_ORDER = {
+    "newest": "p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx",
+    "meeting": "p.date IS NULL, p.date, p.source, p.idx",
+    "source": "p.source, p.idx",
+}
+# A paper row: its columns, chunk count, provenance (JSON, read into a dict), where its file is
+# (absolute; the source where none was recorded) and exemption.
+PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
+             "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
+             "coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source) AS path, "
+             "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p ")
+
+
 def _open_generation(gen: Path, dim: int):
     """The SQLite store and vectors of one generation, or ArchiveError saying what is missing."""
     rebuild = f"rebuild it with `cs-archive ingest PATH --index {gen.parent} --rebuild`"
-    for name in (DB, FaissIndex.filename):
-        if not (gen / name).is_file():
+    for name in (DB, FaissIndex.filename, fulltext.FOLDER):
+        if not (gen / name).exists():
             raise ArchiveError(f"the archive at {gen.parent} is damaged: {gen.name}/{name} is missing; {rebuild}")
     db = None
     try:
         db = _connect(gen / DB, readonly=True)
         db.execute("SELECT count(*) FROM chunks").fetchone()
         vectors = FaissIndex.load(gen / FaissIndex.filename, dim)
+        words = fulltext.Reader(gen)
     except (sqlite3.Error, RuntimeError, ValueError, OSError) as e:
         if db is not None:
             db.close()
         detail = " ".join(str(e).split())[:120]
         raise ArchiveError(f"the archive at {gen.parent} is damaged: cannot read {gen.name} ({detail}); {rebuild}") from None
-    return db, vectors
+    return db, vectors, words
 
 
 class Writer:
@@ -287,6 +454,9 @@ class Writer:
         except ArchiveError:
             existing = None
         old = None if rebuild else existing
+        if old and old.format != FORMAT:
+            self._lock.close()
+            old.check_format(folder)
         if old and (old.model != model or old.dim != dim):
             self._lock.close()
             raise ArchiveError(
@@ -308,12 +478,10 @@ class Writer:
             self.vectors = FaissIndex.load(folder / old.generation / FaissIndex.filename, dim)
         else:
             self.vectors = FaissIndex(dim)
+        self.words = fulltext.Writer(fulltext.create(self.gen, folder / old.generation if old else None))
         self.db.executescript(SCHEMA)
-        if "stems" not in {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}:
-            # An archive from before the column: its older rows keep NULL (search tokenises those).
-            self.db.execute("ALTER TABLE chunks ADD COLUMN stems TEXT")
         self.db.execute("BEGIN")
-        self.changed = self.discarded = False
+        self.changed = False
 
     def _sweep(self) -> None:
         """Remove generations a crashed writer left behind (never the current one)."""
@@ -376,12 +544,10 @@ class Writer:
         ids = [r[0] for r in self.db.execute(
             "SELECT c.id FROM chunks c JOIN papers p USING(doc_id) WHERE p.source = ?", (source,))]
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            marks = ",".join("?" * len(part))
-            rows = self.db.execute(f"SELECT id, heading, text, stems FROM chunks WHERE id IN ({marks})", part).fetchall()
-            self.db.executemany("INSERT INTO chunks_fts(chunks_fts, rowid, stems) VALUES('delete', ?, ?)",
-                                [(r["id"], r["stems"] or index_text(f"{r['heading']}\n{r['text']}")) for r in rows])
-            self.db.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
+            marks = ",".join("?" * len(ids[i:i + 500]))
+            self.db.execute(f"DELETE FROM chunk_topics WHERE id IN ({marks})", ids[i:i + 500])
+            self.db.execute(f"DELETE FROM chunks WHERE id IN ({marks})", ids[i:i + 500])
+        self.words.delete(ids)
         self.vectors.remove(np.array(ids, dtype="int64"))
         self.db.execute("DELETE FROM papers WHERE source = ?", (source,))
         n = self.db.execute("DELETE FROM files WHERE source = ?", (source,)).rowcount
@@ -446,7 +612,9 @@ class Writer:
             batch.append(v)
             if c.ocr:
                 ocr.append((c.chunk_id,))
-            self.db.execute("INSERT INTO chunks_fts(rowid, stems) VALUES (?, ?)", (cur.lastrowid, stems))
+            self.db.executemany("INSERT OR IGNORE INTO chunk_topics VALUES (?, ?)",
+                                [(t.lower(), cur.lastrowid) for t in c.topics])
+            self.words.add(cur.lastrowid, stems)
             if len(ids) == 1024:
                 self.vectors.add(np.array(ids, dtype="int64"), np.stack(batch))
                 ids, batch = [], []
@@ -466,13 +634,7 @@ class Writer:
         }
         if counts["chunks"] != counts["vectors"]:
             raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
-        # The lexical arm's postings (index/postings.py), carried over from the live generation
-        # for the chunks this run did not change.
-        previous = self.folder / self.live.generation if self.live else None
-        # (only from postings its readers use: refused ones are rebuilt, or every commit would carry them on)
-        postings.write(self.db, self.gen, previous=previous if self.live_arrays.get("postings") else None)
-        facets.write(self.db, self.gen)  # each chunk's paper and topics, for filters (index/facets.py)
-        answers.write(self.db, self.gen, previous=previous)  # the kinds of answer each chunk holds (index/answers.py)
+        self.words.commit()
         self.vectors.fit(stored=self._stored_vectors)  # flat again from the exact vectors, if it shrank
         self.db.close()
         self.vectors.save(self.gen / FaissIndex.filename)
@@ -500,28 +662,9 @@ class Writer:
     def discard(self) -> None:
         """Forget the changes: the block of ``writing`` ends without a commit."""
         self.changed = False
-        self.discarded = True
-
-    @functools.cached_property
-    def live_arrays(self) -> dict[str, bool]:
-        """Per array folder a commit writes, whether the live generation has one its readers use
-        (empty where there is no live generation); asked once, as the lock keeps it unchanged."""
-        if self.live is None:
-            return {}
-        gen = self.folder / self.live.generation
-        db = _connect(gen / DB, readonly=True)
-        try:
-            return _arrays_used(gen, self.live.counts, db)
-        finally:
-            db.close()
-
-    def arrays_out_of_date(self) -> bool:
-        """Whether the live generation lacks arrays a commit writes (postings, facets, answer
-        kinds), or has ones its readers refuse (written by an older version, by other patterns,
-        or damaged): a run that changes nothing then commits, writing them again."""
-        return not self.discarded and not all(self.live_arrays.values())
 
     def abort(self) -> None:
+        self.words.abort()
         try:
             self.db.close()
         except sqlite3.Error:
@@ -557,27 +700,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-# The array folders each commit writes beside the database, and what ``check`` says of ones
-# their readers refuse.
-_ARRAYS = {
-    "postings": (postings, "the lexical postings disagree with the FTS5 index (searches use FTS5, slower)"),
-    "facets": (facets, "the filter tables disagree with the store (filtered searches use SQL, slower)"),
-    "answers": (answers, "the answer kinds disagree with the store or were found by other patterns "
-                         "(questions read the candidates' texts, slower)"),
-}
-
-
-def _arrays_used(gen: Path, counts: dict, db: sqlite3.Connection) -> dict[str, bool]:
-    """Per array folder of ``_ARRAYS``, whether the generation has one its readers use."""
-    return {"postings": postings.load(gen, db) is not None,
-            "facets": facets.load(gen, counts, db) is not None,
-            "answers": answers.load(gen, counts, db) is not None}
-
-
 @contextmanager
 def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
-    """Commit when the block ends normally and something changed, or the live generation's
-    arrays need writing again (``Writer.arrays_out_of_date``); otherwise leave the archive
+    """Commit when the block ends normally and something changed; otherwise leave the archive
     exactly as it was (and make none where there was none)."""
     w = Writer(folder, model, dim, rebuild)
     try:
@@ -585,7 +710,7 @@ def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
     except BaseException:
         w.abort()
         raise
-    if w.changed or w.arrays_out_of_date():
+    if w.changed:
         w.commit()
     else:
         w.abort()
@@ -603,6 +728,8 @@ def check(folder: Path) -> list[str]:
         n_chunks = a.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         if n_chunks != len(a.vectors):
             problems.append(f"{n_chunks} chunks stored but {len(a.vectors)} vectors in FAISS")
+        if n_chunks != len(a.words):
+            problems.append(f"{n_chunks} chunks stored but {len(a.words)} in the full-text index")
         if m.counts.get("chunks") != n_chunks:
             problems.append(f"manifest counts {m.counts.get('chunks')} chunks, the store has {n_chunks}")
         orphans = a.db.execute("SELECT count(*) FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM papers)").fetchone()[0]
@@ -629,11 +756,6 @@ def check(folder: Path) -> list[str]:
             problems.append("SQLite integrity check failed")
         if m.chunker_version != CHUNKER_VERSION:
             problems.append(f"built by chunker {m.chunker_version}, this is {CHUNKER_VERSION}: re-run ingest to update")
-        gen = folder / m.generation
-        for name, used in _arrays_used(gen, m.counts, a.db).items():
-            module, what = _ARRAYS[name]
-            if not used and module.folder_of(gen).exists():
-                problems.append(f"{what}: re-run ingest to write them again")
     finally:
         a.close()
     return problems
