@@ -9,6 +9,7 @@ import threading
 import numpy as np
 import pytest
 
+from cs_archive.config import settings
 from cs_archive.index import pg
 from cs_archive.index.base import check, open_archive, writing
 from cs_archive.index.store import ArchiveError, ArchiveMissing
@@ -359,7 +360,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     words = [["passage", "roads"], ["paper", "7"], ["about"]]
     want_lex = [lexical_ids(lone, w, 20) for w in words]
     shared = open_archive(url)
-    assert shared._pool is not None and shared._pool.max_size == pg.DEFAULT_POOL
+    assert shared._pool is not None and shared._pool.max_size == settings().pg_pool
     got, errors = {}, []
     barrier = threading.Barrier(4)
 
@@ -380,7 +381,7 @@ def test_one_reader_serves_concurrent_callers_from_a_pool(big, monkeypatch):
     assert not errors, errors
     assert [got[n] for n in range(len(qs))] == want
     assert all(got[("lex", t)] == want_lex for t in range(4))
-    assert 1 <= shared._pool.get_stats()["pool_size"] <= pg.DEFAULT_POOL
+    assert 1 <= shared._pool.get_stats()["pool_size"] <= settings().pg_pool
     shared.close()
     monkeypatch.setenv("CS_ARCHIVE_PG_POOL", "1")
     single = open_archive(url)

@@ -374,7 +374,7 @@ def test_a_common_word_beyond_the_budget_still_counts_through_coverage(care_arch
 
     archive = Archive(care_archive)
     full = S.search(archive, HashEmbedder(), "Switch Bucks substance misuse", highlights=False)
-    monkeypatch.setattr(S, "LEXICAL_POSTINGS", 0)  # nothing affordable: BM25 ranks nothing
+    monkeypatch.setenv("CS_ARCHIVE_LEXICAL_POSTINGS", "0")  # nothing affordable: BM25 ranks nothing
     variants = query_variants("Switch Bucks substance misuse")
     assert S._lexical(archive, variants, 10, None) == {}
     pruned = S.search(archive, HashEmbedder(), "Switch Bucks substance misuse", highlights=False)

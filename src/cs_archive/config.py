@@ -10,9 +10,6 @@ checks it once per distinct set of values, so a test that sets a variable with
 used raises ``SettingError`` (a ``ValueError``: the CLI prints it as one line) naming the
 variable and what it takes.
 
-Modules still reading their variables themselves, until their rewrite lands (the test in
-tests/test_settings.py lists them): ``index/postings.py`` (``phrase_cache``) and ``index/pg.py``
-(``pg_pool``).
 """
 from __future__ import annotations
 
@@ -54,6 +51,16 @@ def _positive(kind: type, what: str) -> Callable[[str, str], Any]:
         return value
 
     return parse
+
+
+def _count(raw: str, name: str) -> int:
+    try:
+        value = int(raw.strip().replace("_", "").replace(",", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise SettingError(f"{name}={raw!r} is not a whole number (0 or more)")
+    return value
 
 
 def _switch(raw: str, name: str) -> bool:
@@ -129,9 +136,9 @@ class Settings:
     ocr_cache: Path | None = _setting("CS_ARCHIVE_OCR_CACHE", None, "where OCR'd text is kept, shared by every archive",
                                       _path, "`$XDG_CACHE_HOME/cs-archive/ocr`, else `~/.cache/cs-archive/ocr`")
     # Searching
-    phrase_cache: int = _setting("CS_ARCHIVE_PHRASE_CACHE", 2_000_000,
-                                 "postings of synonym phrases a search process keeps",
-                                 _positive(int, "a whole number above 0"))
+    lexical_postings: int = _setting("CS_ARCHIVE_LEXICAL_POSTINGS", 20_000,
+                                     "postings the lexical arm's ranking reads per query variant, rarest "
+                                     "words first (README, *Retrieval quality*, \"At scale\")", _count)
     pg_pool: int = _setting("CS_ARCHIVE_PG_POOL", 4, "connections the app may hold to a PostgreSQL archive",
                             _positive(int, "a whole number above 0"))
     # Following searches
@@ -202,10 +209,24 @@ def store_location(store: str | None, index: str | os.PathLike | None) -> Path |
     options. A PostgreSQL URL stays a string; everything else is a folder."""
     url = store or settings().store
     if url:
-        from .index.base import resolve
-
         return resolve(url)
     return index_dir(index)
+
+
+def is_pg_url(location: Any) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def resolve(location: str | os.PathLike) -> str | Path:
+    """A PostgreSQL URL stays a string; ``faiss:///PATH`` and plain paths become a Path."""
+    if is_pg_url(location):
+        return str(location)
+    text = os.fspath(location)
+    if text.startswith("faiss://"):
+        return Path(text[len("faiss://"):] or "index")
+    if "://" in text:
+        raise ValueError(f"unknown store URL {text!r}; use faiss:///PATH, postgresql://… or --index DIR")
+    return Path(text)
 
 
 def model_name() -> str:

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .answer_kinds import answer_types, answers
+from .config import settings
 from .index.base import ArchiveReader, match_subterms, nothing_allowed
 from .lexical import STOPWORDS, Phrase, normalise, query_variants, tokens
 from .explore import hit_of
@@ -256,7 +256,6 @@ def _has_literal(norm: str, literals: list[str]) -> bool:
 # count through coverage, never through BM25. A query whose words occur in at most that many
 # chunks in all (every query on a small archive) ranks exactly as without the budget (README,
 # *Retrieval quality*, "At scale").
-LEXICAL_POSTINGS = int(os.environ.get("CS_ARCHIVE_LEXICAL_POSTINGS", "20000"))
 
 
 class _TermStats:
@@ -283,7 +282,7 @@ class _TermStats:
 
 def affordable(variant: list[Phrase], stats: _TermStats, budget: int | None = None) -> list[Phrase]:
     """The variant's terms the archive-wide BM25 ranking uses: rarest first, within the budget."""
-    budget = LEXICAL_POSTINGS if budget is None else budget
+    budget = settings().lexical_postings if budget is None else budget
     kept, spent = [], 0
     for p in sorted(variant, key=stats.postings):
         cost = stats.postings(p)

@@ -79,6 +79,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from ..config import is_pg_url, resolve  # noqa: F401  (where a location names its store)
 from .shared import (FILE_KEYS, ROW_KEYS, UNKNOWN_SQL, FilterValues, and_spelt, match_subterms,  # noqa: F401
                      nothing_allowed, provenance_json, provenance_of)
 
@@ -193,20 +194,6 @@ class ArchiveWriter(Protocol):
 
 
 # -- choosing the backend ----------------------------------------------------------------
-def is_pg_url(location: Any) -> bool:
-    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
-
-
-def resolve(location: str | os.PathLike) -> str | Path:
-    """A PostgreSQL URL stays a string; ``faiss:///PATH`` and plain paths become a Path."""
-    if is_pg_url(location):
-        return str(location)
-    text = os.fspath(location)
-    if text.startswith("faiss://"):
-        return Path(text[len("faiss://"):] or "index")
-    if "://" in text:
-        raise ValueError(f"unknown store URL {text!r}; use faiss:///PATH, postgresql://… or --index DIR")
-    return Path(text)
 
 
 def open_archive(location: str | os.PathLike, exempt: bool = False) -> ArchiveReader:

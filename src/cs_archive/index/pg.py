@@ -39,13 +39,13 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..chunking import CHUNKER_VERSION
+from ..config import settings
 from ..lexical import index_text, normalise
 from .shared import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
 from .store import ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
 
 FORMAT = 1  # of the database's tables (the folder store counts its own)
 
-DEFAULT_POOL = 4  # connections a shared reader (the UI) may hold; $CS_ARCHIVE_PG_POOL overrides
 EXACT_BELOW = 20_000  # a filter leaving at most this many chunks is searched exactly
 LOCK_SPACE = 0x6373  # advisory lock class for cs-archive ("cs"); object: hash of the source path
 MAX_POSITIONS = 255  # PostgreSQL keeps at most 256 positions of one word in a tsvector
@@ -200,7 +200,7 @@ def _connect(url: str, autocommit: bool = True):
 def _pool(url: str, size: int | None):
     """A pool of up to ``size`` connections, or None (psycopg_pool missing, or size 1)."""
     if size is None:
-        size = int(os.environ.get("CS_ARCHIVE_PG_POOL") or DEFAULT_POOL)
+        size = settings().pg_pool  # connections a shared reader (the UI) may hold
     if size <= 1:
         return None
     try:
