@@ -44,6 +44,7 @@ def test_a_later_part_of_a_long_table_is_drawn_under_the_columns_it_carries(chun
     columns = table_columns(later.heading, later.part)
     assert columns == "Service 2024-25 2025-26 2026-27 £000 £000 £000"
     assert "<th>2024-25 (£000)</th>" in passage_html(later.text, columns=columns)
+    assert "<th></th>" not in passage_html(later.text, columns=columns)  # no header cell without text
     assert table_columns("Savings by service", None) == "" == table_columns(None, 2)
 
 

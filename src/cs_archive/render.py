@@ -91,7 +91,10 @@ def _table_html(block) -> str:
     width = max(len(r) for r in block.rows)
     cells = lambda row, tag: "".join(f"<{tag}>{esc(c)}</{tag}>" for c in row + ("",) * (width - len(row)))  # noqa: E731
     caption = f"<caption>{esc_line(block.caption)}</caption>" if block.caption else ""
-    head = f"<thead><tr>{cells(block.header, 'th')}</tr></thead>" if block.header else ""
+    # A column with no heading (the rows' names, where only the figures are headed) gets an
+    # empty cell, not an empty <th>: a header cell with no text is announced as nothing.
+    heads = "".join(f"<th>{esc(h)}</th>" if h.strip() else "<td></td>" for h in block.header)
+    head = f"<thead><tr>{heads}</tr></thead>" if block.header else ""
     rows = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in block.rows)
     return f"<table class='csa-table'>{caption}{head}<tbody>{rows}</tbody></table>"
 
