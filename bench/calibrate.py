@@ -98,11 +98,11 @@ def record(index: str, questions: list[dict]) -> list[dict]:
     archive = open_archive(index, exempt=True)  # as the CLI's --queries batch (score_dev.py) opens it
     embedder = get_embedder()
     original = S.confidence
-    calls: list[tuple[float, float, bool, bool]] = []
+    calls: list[tuple[float, float, bool, bool, float]] = []
 
-    def recorder(cosine, coverage, literal):
-        out = original(cosine, coverage, literal)
-        calls.append((float(cosine), float(coverage), bool(literal), bool(out)))
+    def recorder(cosine, coverage, literal, unknown=0.0):
+        out = original(cosine, coverage, literal, unknown)
+        calls.append((float(cosine), float(coverage), bool(literal), bool(out), float(unknown)))
         return out
 
     S.confidence = recorder
@@ -122,6 +122,7 @@ def record(index: str, questions: list[dict]) -> list[dict]:
                       "the call site has changed; question left out", file=sys.stderr)
             row = {"id": q["id"], "file": q["_file"], "query": q["query"], "offtopic": bool(q.get("offtopic")),
                    "usable": usable, "features": [list(c[:3]) for c in calls] if usable else [],
+                   "unknown": calls[0][4] if usable and calls else 0.0,
                    "confident_now": [c[3] for c in calls] if usable else []}
             if not row["offtopic"]:
                 ok = [bool(right(h, q["expect"])) for h in hits[:K]]
@@ -148,6 +149,10 @@ class Features:
         pts = [(j, *f) for j, r in enumerate(self.off) for f in r["features"][:K]]
         a = np.array(pts, dtype="float64").reshape(-1, 4)
         self.off_q, self.off_cos, self.off_cov, self.off_lit = a[:, 0].astype(int), a[:, 1], a[:, 2], a[:, 3] > 0
+        # The share of each question's terms the archive has never seen (search.unknown_share).
+        self.off_unknown = np.array([r.get("unknown", 0.0) for r in self.off], dtype="float64")[self.off_q]
+        self.ans_unknown = np.array([r.get("unknown", 0.0) for r in self.ans], dtype="float64")
+        self.d = 2.0  # the UNKNOWN_SHARE evaluated (2: the rule off); see ``gate``
         # Answerable: only the first right hit counts, and only when it is in the top 5.
         first = [r["features"][r["rank"] - 1] if r["rank"] and r["rank"] <= TOP else None for r in self.ans]
         self.in_top = np.array([f is not None for f in first], dtype=bool)
@@ -156,12 +161,19 @@ class Features:
         self.ans_files = np.array([r["file"] for r in self.ans])
         self.off_files = np.array([r["file"] for r in self.off])
 
+    def gate(self, d: float) -> "Features":
+        """Evaluate with UNKNOWN_SHARE = d: a question whose unknown share reaches d has no
+        confident hit but a literal one."""
+        self.d = d
+        return self
+
     def rates(self, a: float, b: float, c: float, files=None) -> tuple[float, float, int, int]:
         """(off-topic confident rate, answerable confident-right-in-top-5 rate, n off, n answerable)."""
-        conf = (self.off_cos >= a) | ((self.off_cov >= c) & (self.off_cos >= b)) | self.off_lit
+        og, ag = self.off_unknown < self.d, self.ans_unknown < self.d
+        conf = (((self.off_cos >= a) | ((self.off_cov >= c) & (self.off_cos >= b))) & og) | self.off_lit
         anyconf = np.zeros(len(self.off), dtype=bool)
         np.logical_or.at(anyconf, self.off_q, conf)
-        keep = (self.ans_cos >= a) | ((self.ans_cov >= c) & (self.ans_cos >= b)) | self.ans_lit
+        keep = (((self.ans_cos >= a) | ((self.ans_cov >= c) & (self.ans_cos >= b))) & ag) | self.ans_lit
         keep &= self.in_top
         om = np.ones(len(self.off), bool) if files is None else np.isin(self.off_files, files)
         am = np.ones(len(self.ans), bool) if files is None else np.isin(self.ans_files, files)
@@ -174,17 +186,18 @@ class Features:
         rows = []
         # Per question and hit, the lowest coverage that makes the lexical rule fire is the hit's
         # own coverage: conf(c) = cos >= a or lit or (cos >= b and cov >= c), vectorised over c.
+        og, ag = self.off_unknown < self.d, self.ans_unknown < self.d
         for a in As:
-            off_dense = (self.off_cos >= a) | self.off_lit
-            ans_dense = ((self.ans_cos >= a) | self.ans_lit) & self.in_top
+            off_dense = ((self.off_cos >= a) & og) | self.off_lit
+            ans_dense = (((self.ans_cos >= a) & ag) | self.ans_lit) & self.in_top
             for b in Bs:
                 if b > a + 1e-9:
                     continue
-                off_lex = (self.off_cos >= b)[:, None] & (self.off_cov[:, None] >= Cs[None, :])
+                off_lex = ((self.off_cos >= b) & og)[:, None] & (self.off_cov[:, None] >= Cs[None, :])
                 conf = off_dense[:, None] | off_lex
                 anyconf = np.zeros((len(self.off), len(Cs)), dtype=bool)
                 np.logical_or.at(anyconf, self.off_q, conf)
-                ans_lex = ((self.ans_cos >= b) & self.in_top)[:, None] & (self.ans_cov[:, None] >= Cs[None, :])
+                ans_lex = ((self.ans_cos >= b) & ag & self.in_top)[:, None] & (self.ans_cov[:, None] >= Cs[None, :])
                 keep = ans_dense[:, None] | ans_lex
                 off_rate = anyconf.mean(axis=0) if len(self.off) else np.zeros(len(Cs))
                 ans_rate = keep.mean(axis=0) if len(self.ans) else np.zeros(len(Cs))
@@ -260,6 +273,8 @@ def main() -> int:
     ap.add_argument("--features", metavar="FILE", help="save the recorded features here (JSON)")
     ap.add_argument("--load", metavar="FILE", help="reuse features saved by --features instead of searching")
     ap.add_argument("--show", type=int, default=10, help="candidates to print (10)")
+    ap.add_argument("--unknown-share", type=float, help="UNKNOWN_SHARE to evaluate (default: search's own; "
+                                                         "2 turns the rule off); swept for the current thresholds")
     a = ap.parse_args()
 
     files = a.check or a.files
@@ -286,6 +301,13 @@ def main() -> int:
     F = Features(rows)
     left = sum(not r["usable"] for r in rows)
     now = current()
+    from cs_archive import search as S
+
+    F.gate(S.UNKNOWN_SHARE if a.unknown_share is None else a.unknown_share)
+    print(f"UNKNOWN_SHARE evaluated: {F.d:g}")
+    for d in (2.0, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05):
+        o, s_, _, _ = Features(rows).gate(d).rates(*now)
+        print(f"    current A,B,C with UNKNOWN_SHARE {d:<4g}: off-topic confident {_pct(o)}   answerable {_pct(s_)}")
     print(f"questions: {len(F.ans)} answerable, {len(F.off)} off-topic" + (f" ({left} left out)" if left else ""))
     describe(F)
     print()

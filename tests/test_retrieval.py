@@ -310,6 +310,42 @@ def test_off_topic_questions_get_no_confident_hit(seed_index, real_env, query):
     assert len(hits) == 10 and not any(h.confident for h in hits)
 
 
+class _Stats:
+    """The corpus statistics ``unknown_share`` reads: document frequencies and IDF."""
+
+    def __init__(self, df: dict[str, int], n: int = 1000):
+        self.df, self.n = df, n
+
+    def idf(self, phrase):
+        import math
+
+        return max(math.log((self.n - self.df.get(w, 0) + 0.5) / (self.df.get(w, 0) + 0.5) + 1.0) for w in phrase)
+
+
+def test_the_share_of_a_query_the_archive_has_never_seen():
+    stats = _Stats({"librari": 40, "open": 200, "hour": 90})
+    assert S.unknown_share([[("librari",), ("open",), ("hour",)]], stats) == 0.0
+    share = S.unknown_share([[("librari",), ("open",), ("hour",), ("maidston",)]], stats)
+    assert 0.3 < share < 0.6  # the rarest term weighs most: a place never named is most of the question
+    # A synonym the archive knows makes the question known; a phrase needs every word.
+    assert S.unknown_share([[("lac",)], [("children", "in", "care")]], _Stats({"children": 5, "care": 9})) == 0.0
+    assert S.unknown_share([[("hotwell", "road")]], _Stats({"road": 9})) == 1.0
+    assert S.unknown_share([[("librari",), ("open",), ("hour",), ("maidston",)]], stats, names=set()) == 0.0
+    assert not S.confidence(0.9, 1.0, False, unknown=share) and S.confidence(0.9, 1.0, True, unknown=1.0)
+    assert S.named_terms("What are the library opening hours in Maidstone? Ask Leeds") == {"maidston", "leed"}
+    assert S.named_terms("Are youngsters smoking weed?") == set()  # a councillor's own words are no names
+    assert S.confidence(0.9, 1.0, False, unknown=0.0)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("query", ["How many children are in care in Maidstone?",
+                                   "What are the library opening hours in Maidstone?"])
+def test_a_question_naming_what_the_archive_never_mentions_gets_no_confident_hit(seed_index, real_env, query):
+    hits = _hits(seed_index, query, highlights=False)
+    assert hits and not any(h.confident for h in hits)
+    assert any(h.confident for h in _hits(seed_index, "How many children are in care?", highlights=False))
+
+
 @pytest.mark.model
 def test_highlights_are_sentences_that_answer(seed_index, real_env):
     top = _hits(seed_index, "What is the turnover rate of social workers?", k=3)[0]

@@ -46,6 +46,14 @@ HIGHLIGHT_WORDS = 40  # of each sentence, embedded to score it
 CONFIDENT_COSINE = 0.44  # dense similarity that alone makes a hit confident
 LEXICAL_COSINE = 0.30  # ... or this, when the passage also covers the query's terms:
 LEXICAL_COVERAGE = 0.45  # IDF-weighted share of the query's terms the passage contains
+# No hit is confident (unless it holds the literal asked for) when at least this share of the
+# query's informative terms (IDF-weighted, its best variant) is a name the archive never
+# prints: a question about a place, council or body it has never heard of ("library opening
+# hours in Maidstone") cannot be answered by it, however near its hits are in meaning. Only
+# names count (words the query capitalises, not at a sentence's start): a councillor's own
+# words for what the papers say ("youngsters", "weed") are not in the papers either.
+UNKNOWN_SHARE = 0.4  # calibrated: README, *Retrieval quality*, "The confident mark"
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][\w'’&-]+")
 
 # The most a query may hold (a question, or a few phrases to look up, fits well inside these):
 # beyond them search refuses it with ``QueryTooLong`` rather than grind or fail on it.
@@ -174,7 +182,8 @@ def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: F
     if stats:
         cover.update(_coverage(store, variants, {i: rows[i] for i in kept if i not in cover}, stats, weights))
     lit = _literals(query, phrases)
-    marks = {i: confidence(cos[i], cover.get(i, 0.0), _has_literal(rows[i]["norm"], lit)) for i in kept}
+    unknown = unknown_share(variants, stats, named_terms(query)) if stats else 0.0
+    marks = {i: confidence(cos[i], cover.get(i, 0.0), _has_literal(rows[i]["norm"], lit), unknown) for i in kept}
     lights = _highlights(embedder, qvec, query, [rows[i]["text"] for i in kept]) if highlights else [()] * len(kept)
     hits = []
     for rank, (i, light) in enumerate(zip(kept, lights), 1):
@@ -226,12 +235,38 @@ def _minmax(xs: np.ndarray) -> np.ndarray:
     return (xs - lo) / (hi - lo) if hi > lo else np.zeros_like(xs)
 
 
-def confidence(cosine: float, coverage: float, literal: bool) -> bool:
-    """The calibrated relevance floor: the passage is near the query in meaning, or it holds
-    most of the query's informative terms and is not far from it in meaning, or it contains
-    the figure or quoted phrase the user asked for, exactly."""
-    return (cosine >= CONFIDENT_COSINE or (coverage >= LEXICAL_COVERAGE and cosine >= LEXICAL_COSINE)
-            or literal)
+def confidence(cosine: float, coverage: float, literal: bool, unknown: float = 0.0) -> bool:
+    """The calibrated relevance floor: the passage contains the figure or quoted phrase the
+    user asked for, exactly; or the archive knows the query's terms (``unknown``, the share of
+    their weight no passage holds, is below ``UNKNOWN_SHARE``) and the passage is near the
+    query in meaning, or holds most of its informative terms and is not far from it in meaning."""
+    if literal:
+        return True
+    return unknown < UNKNOWN_SHARE and (
+        cosine >= CONFIDENT_COSINE or (coverage >= LEXICAL_COVERAGE and cosine >= LEXICAL_COSINE))
+
+
+def named_terms(query: str) -> set[str]:
+    """The index terms of the names a query prints: words it capitalises, not at its start or a
+    sentence's ("Maidstone", "Leeds City Council"; acronyms too)."""
+    return {t for m in _NAME.finditer(query.strip()) for t in tokens(m.group(0))}
+
+
+def unknown_share(variants: list[list[Phrase]], stats: "_TermStats", names: set[str] | None = None) -> float:
+    """The IDF-weighted share of the query's informative terms that no passage of the archive
+    holds (a phrase: any of its words but stopwords), at the query's best variant (a synonym the
+    archive knows counts as known); 0 for a query of stopwords only. With ``names``, only terms
+    among them count as unknown (``named_terms``)."""
+    best = None
+    for v in variants:
+        terms = [(p, stats.idf(p)) for p in v if not (len(p) == 1 and p[0] in STOPWORDS)]
+        total = sum(x for _, x in terms)
+        if total <= 0:
+            continue
+        unseen = sum(x for p, x in terms if any(stats.df.get(w, 0) == 0 for t in p if t not in STOPWORDS
+                                                and (names is None or t in names) for w in match_subterms(t)))
+        best = unseen / total if best is None else min(best, unseen / total)
+    return best or 0.0
 
 
 _FIGURE = re.compile(r"£\s?\d[\d,]*(?:\.\d+)?\s?(?:m|bn|k|million|billion)?\b|\d[\d,]*\.?\d*\s?%|\d{1,3}(?:,\d{3})+(?:\.\d+)?")
