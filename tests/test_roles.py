@@ -86,7 +86,16 @@ def assert_nothing_secret(at: AppTest) -> None:
 
 PUBLIC_VISITS = [("search", {}), ("search", {"q": "preferred bidder Riverside depot"}),
                  ("search", {"q": '"preferred bidder"'}), ("meetings", {}), ("documents", {}), ("paper", {}),
-                 ("paper", {"doc": "DOC"}), ("paper", {"doc": "DOC", "at": "CHUNK"})]
+                 ("paper", {"doc": "DOC"}), ("paper", {"doc": "DOC", "at": "CHUNK"}), ("commitments", {}),
+                 ("following", {})]
+
+
+def test_every_page_is_visited():
+    """Issue 21: every page the app wires is walked above (a new page fails here until it is)."""
+    import re
+
+    wired = set(re.findall(r'url_path="(\w+)"', (ROOT / "app.py").read_text()))
+    assert wired - {"add"} == {page for page, _ in PUBLIC_VISITS}  # add: never a public page (tested below)
 
 
 @pytest.mark.parametrize("page,params", PUBLIC_VISITS, ids=[f"{p}{sorted(q)}" for p, q in PUBLIC_VISITS])
