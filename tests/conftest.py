@@ -4,15 +4,20 @@
   minute on two cores), for the end-to-end tests marked ``model``.
 - ``hash_env``: the fast deterministic HashEmbedder, for tests of the mechanics.
 - ``cli`` runs ``cs-archive`` in this process; ``cli_subprocess`` runs ``.venv/bin/cs-archive``.
+- ``free_port`` and ``streamlit_app``: the real app served on 127.0.0.1, for the browser tests.
 
 Only the standard library and pytest are imported here, so collection stays instant.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,3 +197,52 @@ def pg_url(pg_server, request):
 def _own_ocr_cache(tmp_path_factory, monkeypatch):
     """Each test reads scans into a cache of its own, never the user's (~/.cache)."""
     monkeypatch.setenv("CS_ARCHIVE_OCR_CACHE", str(tmp_path_factory.mktemp("ocr-cache")))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_app(port: int, env: dict, log_path: Path, *args: str, drop: tuple[str, ...] = (),
+                  echo_log: bool = False):
+    """``streamlit run app.py`` on 127.0.0.1:``port`` (extra ``args``) with this process's
+    environment plus ``env``, less ``drop``, and this checkout's code first on the path; its URL
+    once healthy, until the block ends. ``echo_log``: print the server's log at the end (pytest
+    shows it when a test failed)."""
+    full = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **env)
+    for name in drop:
+        full.pop(name, None)
+    full["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    log = open(log_path, "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none", *args], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.5)
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if echo_log:
+            log.seek(0)
+            sys.stdout.write(log.read()[-4000:])
+        log.close()

@@ -12,15 +12,14 @@ import json
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from conftest import free_port, streamlit_app
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -53,12 +52,6 @@ def _missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def archive(seed_index, tmp_path_factory) -> Path:
     """The seed archive plus one real PDF (so the paper page can show an original)."""
@@ -82,39 +75,11 @@ def archive(seed_index, tmp_path_factory) -> Path:
 def server(archive, tmp_path_factory):
     if reason := _missing():
         pytest.skip(reason)
-    port = _free_port()
-    env = dict(os.environ, CS_ARCHIVE_INDEX=str(archive), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               CS_ARCHIVE_UPLOADS=str(tmp_path_factory.mktemp("uploads")))
-    env.pop("CS_ARCHIVE_MODEL", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.enableStaticServing", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.5)
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+    port = free_port()
+    env = {"CS_ARCHIVE_INDEX": str(archive), "CS_ARCHIVE_UPLOADS": str(tmp_path_factory.mktemp("uploads"))}
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with streamlit_app(port, env, log, "--server.enableStaticServing", "true", drop=("CS_ARCHIVE_MODEL",)) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

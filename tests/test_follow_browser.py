@@ -7,15 +7,12 @@ Needs Chromium and selenium as tests/test_browser.py does; skips with the reason
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from test_browser import _free_port, _missing, _settle, _shot, _wait, audit
+from conftest import free_port, streamlit_app
+from test_browser import _missing, _settle, _shot, _wait, audit
 from test_follow import ANSWER, CITATION, OLD, OTHER, QUERY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,38 +33,10 @@ def archive(tmp_path, hash_env) -> Path:
 def server(archive, tmp_path):
     if reason := _missing():
         pytest.skip(reason)
-    port = _free_port()
-    env = dict(os.environ, CS_ARCHIVE_INDEX=str(archive), CS_ARCHIVE_MODEL="hash", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1", CS_ARCHIVE_UPLOADS=str(tmp_path / "uploads"))
-    env.pop("CS_ARCHIVE_BASE_URL", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    log = open(tmp_path / "server.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.5)
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+    port = free_port()
+    env = {"CS_ARCHIVE_INDEX": str(archive), "CS_ARCHIVE_MODEL": "hash", "CS_ARCHIVE_UPLOADS": str(tmp_path / "uploads")}
+    with streamlit_app(port, env, tmp_path / "server.log", drop=("CS_ARCHIVE_BASE_URL",)) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture

@@ -15,11 +15,7 @@ oidc-provider-mock (`make setup`); skips with the reason when one is absent.
 from __future__ import annotations
 
 import importlib.util
-import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 import warnings
@@ -27,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import open_page
+from conftest import free_port, open_page, streamlit_app
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -62,12 +58,6 @@ def _missing() -> str | None:
         if importlib.util.find_spec(module) is None:
             return f"{package} is not installed: run `make setup`"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +99,7 @@ def provider():
 @pytest.fixture(scope="module")
 def server(archive, provider, tmp_path_factory):
     """The app on 127.0.0.1 with sign-in configured: its URL."""
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("signin-app")
     settings = folder / "secrets.toml"
     settings.write_text(
@@ -117,40 +107,10 @@ def server(archive, provider, tmp_path_factory):
         f'cookie_secret = "{secrets.token_urlsafe(32)}"\nclient_id = "cs-archive"\nclient_secret = "test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n\n{ROLES}', encoding="utf-8")
     settings.chmod(0o600)
-    env = dict(os.environ, CS_ARCHIVE_INDEX=str(archive[0]), CS_ARCHIVE_MODEL="hash",
-               CS_ARCHIVE_UPLOADS=str(folder / "uploads"))
-    env.pop("CS_ARCHIVE_STORE", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    log = open(folder / "server.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--secrets.files", str(settings)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.5)
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+    env = {"CS_ARCHIVE_INDEX": str(archive[0]), "CS_ARCHIVE_MODEL": "hash", "CS_ARCHIVE_UPLOADS": str(folder / "uploads")}
+    with streamlit_app(port, env, folder / "server.log", "--secrets.files", str(settings), drop=("CS_ARCHIVE_STORE",),
+                       echo_log=True) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.seek(0)
-        sys.stdout.write(log.read()[-4000:])  # shown by pytest when a test failed
-        log.close()
 
 
 @pytest.fixture(scope="module")
