@@ -93,7 +93,7 @@ def record(index: str, questions: list[dict]) -> list[dict]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from cs_archive import search as S
     from cs_archive.embed import get_embedder
-    from cs_archive.index.base import open_archive
+    from cs_archive.index import open_archive
 
     archive = open_archive(index, exempt=True)  # as the CLI's --queries batch (score_dev.py) opens it
     embedder = get_embedder()

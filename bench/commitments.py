@@ -38,7 +38,7 @@ def main() -> None:
     from cs_archive.commitments import store
     from cs_archive.commitments.register import Selection, register
     from cs_archive.embed import get_embedder
-    from cs_archive.index.base import open_archive
+    from cs_archive.index import open_archive
 
     archive = open_archive(args.index)
     path = store.store_path(archive)

@@ -37,7 +37,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
 from cs_archive.chunking import read_file  # noqa: E402
 from cs_archive.chunking.topics import TOPICS  # noqa: E402
-from cs_archive.index.base import nothing_allowed, open_archive, writing  # noqa: E402
+from cs_archive.index.base import nothing_allowed
+from cs_archive.index import open_archive, writing  # noqa: E402
 from cs_archive.lexical import tokens  # noqa: E402
 from cs_archive.models import Chunk, Paper, PaperMeta  # noqa: E402
 from cs_archive.search import Filters, search  # noqa: E402

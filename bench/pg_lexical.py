@@ -30,7 +30,7 @@ bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)  # puts src/ and tests/ on sys.path
 
 from cs_archive.index import pg  # noqa: E402
-from cs_archive.index.base import open_archive, writing  # noqa: E402
+from cs_archive.index import open_archive, writing  # noqa: E402
 from cs_archive.lexical import tokens  # noqa: E402
 
 

@@ -88,7 +88,7 @@ def steps() -> None:
     import cs_archive.ui.pages.search  # noqa: F401
     lap("import the app's modules (ui.common, ui.pages.search)")
     from cs_archive.config import model_name
-    from cs_archive.index.base import open_archive
+    from cs_archive.index import open_archive
     a = open_archive(os.environ["CS_ARCHIVE_INDEX"])
     a.check_model(model_name())
     lap("open the archive")

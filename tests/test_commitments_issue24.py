@@ -140,7 +140,7 @@ def stored(tmp_path_factory):
 
 def test_register_is_stored_at_ingest_for_this_generation(stored):
     from cs_archive.commitments.extract import EXTRACTOR_VERSION
-    from cs_archive.index.base import generation_of
+    from cs_archive.index import generation_of
 
     data = json.loads((stored / "commitments.json").read_text())
     assert data["generation"] == generation_of(stored) and data["extractor"] == EXTRACTOR_VERSION
@@ -148,7 +148,7 @@ def test_register_is_stored_at_ingest_for_this_generation(stored):
 
 def test_register_reads_the_store_without_the_model(stored):
     from cs_archive.commitments.register import Selection, register
-    from cs_archive.index.base import open_archive
+    from cs_archive.index import open_archive
 
     def no_model():
         raise AssertionError("the store is current: no model needed")
@@ -171,7 +171,7 @@ def test_a_stale_store_is_recomputed_not_trusted(stored, tmp_path):
 
     from cs_archive.commitments.register import Selection, register
     from cs_archive.embed import HashEmbedder
-    from cs_archive.index.base import open_archive
+    from cs_archive.index import open_archive
 
     copy = tmp_path / "index"
     shutil.copytree(stored, copy)

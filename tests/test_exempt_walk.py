@@ -18,7 +18,7 @@ from cs_archive import explore, search as search_module
 from cs_archive.cli import COMMANDS
 from cs_archive.commitments import register as register_module
 from cs_archive.embed import HashEmbedder
-from cs_archive.index.base import open_archive
+from cs_archive.index import open_archive
 from cs_archive.ingest import ingest
 from cs_archive.search import Filters, search
 

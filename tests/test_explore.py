@@ -83,7 +83,7 @@ def test_meetings_group_each_paper_once_newest_first_within_a_committee(hashed):
 
 def test_one_committee_under_two_names_is_one_meeting(tmp_path):
     from cs_archive.embed import HashEmbedder
-    from cs_archive.index.base import open_archive
+    from cs_archive.index import open_archive
     from cs_archive.ingest import ingest
 
     (tmp_path / "papers").mkdir()

@@ -89,3 +89,9 @@ def test_the_backends_share_only_modules_that_import_no_backend():
     backends = {"cs_archive.index.store", "cs_archive.index.pg"}
     for name in ("cs_archive.index.shared", "cs_archive.index.fulltext", "cs_archive.index.vectors"):
         assert not g[name] & backends, name
+
+
+def test_the_interface_module_imports_no_backend():
+    """index/base.py is the interface both backends implement: it imports neither, even inside
+    a function (index/__init__.py chooses the backend)."""
+    assert not import_graph()["cs_archive.index.base"] & {"cs_archive.index.store", "cs_archive.index.pg"}

@@ -194,7 +194,7 @@ def location(request, tmp_path):
 
 def test_pages_read_by_ocr_are_recorded_beside_the_file_and_go_with_it(location, tmp_path):
     from cs_archive.embed import HashEmbedder
-    from cs_archive.index.base import open_archive, writing
+    from cs_archive.index import open_archive, writing
     from cs_archive.ingest import ingest, remove
 
     emb = HashEmbedder()

@@ -11,7 +11,7 @@ import pytest
 
 from cs_archive.config import settings
 from cs_archive.index import pg
-from cs_archive.index.base import check, open_archive, writing
+from cs_archive.index import check, open_archive, writing
 from cs_archive.index.store import ArchiveError, ArchiveMissing
 from cs_archive.lexical import tokens
 from cs_archive.models import Chunk, Paper, PaperMeta
@@ -230,7 +230,7 @@ def test_migrate_copies_without_embedding_and_searches_alike(seed_index, pg_url,
 
 
 def test_generation_moves_on_every_commit(pg_url):
-    from cs_archive.index.base import generation_of
+    from cs_archive.index import generation_of
 
     assert generation_of(pg_url) == "none"
     files = list(synthetic(2, per_file=5))

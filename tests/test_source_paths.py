@@ -10,7 +10,7 @@ from pathlib import Path
 from cs_archive import explore
 from cs_archive.corrections import correct
 from cs_archive.embed import HashEmbedder
-from cs_archive.index.base import open_archive
+from cs_archive.index import open_archive
 from cs_archive.ingest import ingest
 
 PAPER = ("Report to Cabinet\n\nDate: 4 January 2024\n\nTitle: Library opening hours\n\n1. Purpose\n\n"

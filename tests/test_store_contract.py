@@ -15,8 +15,8 @@ import pytest
 from cs_archive.chunking import read_file
 from cs_archive.embed import HashEmbedder
 from cs_archive.index import store
-from cs_archive.index.base import (ROW_KEYS, ArchiveReader, ArchiveWriter, and_spelt, check, match_subterms, nothing_allowed,
-                                   open_archive, writing)
+from cs_archive.index.base import ROW_KEYS, ArchiveReader, ArchiveWriter, and_spelt, match_subterms, nothing_allowed
+from cs_archive.index import check, open_archive, writing
 from cs_archive.ingest import content_hash, embed_text
 from cs_archive.lexical import index_text, normalise, tokens
 from cs_archive.search import Filters

@@ -11,7 +11,7 @@ user is a clerk; bound to any other address, or reached through a proxy, everyon
 and the app is read-only.
 
 Whichever the role, exempt papers reach a viewer only through a reader opened for them
-(``index.base.open_archive(location, exempt=True)``): the rule is enforced there, once.
+(``index.open_archive(location, exempt=True)``): the rule is enforced there, once.
 """
 from __future__ import annotations
 

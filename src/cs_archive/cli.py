@@ -181,7 +181,7 @@ def _shown(location) -> str:
 def _open(args, exempt: bool = False):
     """The archive the options name, opened for papers marked exempt only when ``exempt``."""
     from .config import model_name
-    from .index.base import open_archive
+    from .index import open_archive
 
     archive = open_archive(_folder(args), exempt=exempt)
     archive.check_model(model_name())
@@ -406,7 +406,7 @@ def cmd_remove(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .index.base import check, open_archive
+    from .index import check, open_archive
     from .index.store import ArchiveMissing
 
     try:

@@ -42,7 +42,7 @@ from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
 from .chunking.metadata import METADATA_VERSION
 from .chunking.overrides import supplied
 from .embed import Embedder
-from .index.base import writing  # a folder, faiss:///PATH or postgresql://…
+from .index import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import Chunk, LoadError
 
 SIDE_FILES = {"manifest.csv", "readme.md", "readme.txt", "readme"}

@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..index.base import ArchiveReader, generation_of, is_pg_url, open_archive
+from ..index.base import ArchiveReader, is_pg_url
+from ..index import generation_of, open_archive
 from ..lexical import normalise
 from ..models import Chunk, PaperMeta
 from .extract import EXTRACTOR_VERSION, Commitment, extract

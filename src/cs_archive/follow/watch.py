@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from ..access import Role
-from ..index.base import open_archive
+from ..index import open_archive
 from .store import Follow, FollowStore, now_iso, opened, text_hash
 
 NEWS_K = 50  # the most passages one saved search takes from one ingest

@@ -7,11 +7,11 @@ Two backends implement it:
   full-text index in ``index/fulltext.py``), addressed by a path or ``faiss:///PATH``;
 - PostgreSQL with pgvector (``index/pg.py``), addressed by ``postgresql://…``.
 
-``open_archive(location)`` and ``writing(location, …)`` pick the backend from the location.
-One contract suite (``tests/test_store_contract.py``) runs against both, and checks that each
-backend's reader and writer class defines every method below itself. This module imports no
-backend except inside the four functions that open one; the parts both share are in
-``index/shared.py``.
+``index.open_archive(location)`` and ``index.writing(location, …)`` (``index/__init__.py``)
+pick the backend from the location. One contract suite (``tests/test_store_contract.py``) runs
+against both, and checks that each backend's reader and writer class defines every method below
+itself. This module imports no backend (``tests/test_imports.py`` checks); the parts both share
+are in ``index/shared.py``.
 
 Access
     A reader is opened for a viewer: ``open_archive(location, exempt=False)`` withholds papers
@@ -72,8 +72,6 @@ true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chu
 """
 from __future__ import annotations
 
-import os
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -191,58 +189,3 @@ class ArchiveWriter(Protocol):
     def discard(self) -> None: ...
     def commit(self) -> Any: ...
     def abort(self) -> None: ...
-
-
-# -- choosing the backend ----------------------------------------------------------------
-
-
-def open_archive(location: str | os.PathLike, exempt: bool = False) -> ArchiveReader:
-    """The archive at a folder, ``faiss:///PATH`` or ``postgresql://…``, read-only. Papers
-    marked exempt from publication are withheld by every read unless ``exempt`` (a member's or
-    a clerk's view, ``access.Role.sees_exempt``); with it, a search still leaves them out unless
-    its filters ask for them (``include_exempt``)."""
-    where = resolve(location)
-    if isinstance(where, str):
-        from .pg import PgArchive
-
-        return PgArchive(where, exempt=exempt)
-    from .store import Archive
-
-    return Archive(where, exempt=exempt)
-
-
-def writing(location: str | os.PathLike, model: str, dim: int,
-            rebuild: bool = False) -> AbstractContextManager[ArchiveWriter]:
-    """``with writing(location, model, dim) as w:`` for either backend (see ArchiveWriter)."""
-    where = resolve(location)
-    if isinstance(where, str):
-        from .pg import writing as pg_writing
-
-        return pg_writing(where, model, dim, rebuild=rebuild)
-    from .store import writing as folder_writing
-
-    return folder_writing(where, model, dim, rebuild=rebuild)
-
-
-def generation_of(location: str | os.PathLike) -> str:
-    """The archive's current generation, cheaply (a cache key: it changes on every commit)."""
-    where = resolve(location)
-    if isinstance(where, str):
-        from .pg import generation_of as pg_generation
-
-        return pg_generation(where)
-    from .store import Manifest
-
-    return Manifest.read(where).generation
-
-
-def check(location: str | os.PathLike) -> list[str]:
-    """What is wrong with the archive (empty when healthy), for either backend."""
-    where = resolve(location)
-    if isinstance(where, str):
-        from .pg import check as pg_check
-
-        return pg_check(where)
-    from .store import check as folder_check
-
-    return folder_check(where)

@@ -8,7 +8,8 @@ import streamlit as st
 
 from .. import explore
 from ..config import model_name, store_location
-from ..index.base import ArchiveReader, generation_of, open_archive
+from ..index.base import ArchiveReader
+from ..index import generation_of, open_archive
 from ..index.store import ArchiveError, ArchiveMissing
 from ..models import NOT_FOR_PUBLICATION, Hit, long_date
 from ..render import esc, esc_attr, esc_line, passage_html, safe_url, table_columns

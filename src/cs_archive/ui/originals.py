@@ -50,7 +50,7 @@ def valid(doc_id: str, expires: str, sig: str, now: float | None = None) -> bool
 
 def original_file(doc_id: str) -> Path | None:
     """The paper's file as the archive records it, when it is a PDF on this computer."""
-    from ..index.base import open_archive
+    from ..index import open_archive
     from . import common
 
     archive = open_archive(common.location(), exempt=True)  # the link was checked: any paper

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from ...config import model_name
-from ...index.base import generation_of, open_archive
+from ...index import generation_of, open_archive
 from ...index.store import ArchiveError
 from ...render import esc, spreadsheet_cell
 from .. import common
