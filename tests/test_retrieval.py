@@ -38,6 +38,11 @@ def test_tokens_keep_figures_dates_and_acronyms(text, token):
     assert token in tokens(text)
 
 
+def test_numbers_written_as_words_meet_their_figures():
+    assert tokens("the three areas of weakness") == tokens("the 3 areas of weakness") == ["3", "area", "weak"]
+    assert "one" in tokens("no one attended") and "1" not in tokens("one of the options")  # "one" stays a word
+
+
 def test_stems_make_plurals_meet():
     assert tokens("placements") == tokens("placement")
     assert "the" not in tokens("the placements") and "the" in tokens("the placements", drop_stopwords=False)
@@ -419,13 +424,14 @@ def test_a_common_word_beyond_the_budget_still_counts_through_coverage(care_arch
     assert right.confident  # it holds the query's terms: coverage still says so
 
 
-def test_stored_stems_are_the_index_text(care_archive, hash_env):
+def test_stored_stems_are_the_title_heading_and_text(care_archive, hash_env):
     from cs_archive.index.store import Archive
-    from cs_archive.lexical import index_text
+    from cs_archive.lexical import passage_index_text
 
     archive = Archive(care_archive)
-    rows = archive.db.execute("SELECT heading, text, stems FROM chunks").fetchall()
-    assert rows and all(r["stems"] == index_text(f"{r['heading']}\n{r['text']}") for r in rows)
+    rows = archive.db.execute("SELECT p.title, c.heading, c.text, c.stems FROM chunks c JOIN papers p USING (doc_id)"
+                              ).fetchall()
+    assert rows and all(r["stems"] == passage_index_text(r["title"], r["heading"], r["text"]) for r in rows)
 
 
 def test_answer_patterns_match_as_without_their_opening_lookahead(seed_index):

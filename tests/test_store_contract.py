@@ -18,7 +18,7 @@ from cs_archive.index import store
 from cs_archive.index.base import ROW_KEYS, ArchiveReader, ArchiveWriter, and_spelt, match_subterms, nothing_allowed
 from cs_archive.index import check, open_archive, writing
 from cs_archive.ingest import content_hash, embed_text
-from cs_archive.lexical import index_text, normalise, tokens
+from cs_archive.lexical import index_text, normalise, passage_index_text, tokens
 from cs_archive.search import Filters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,7 +151,7 @@ def test_rows_carry_the_words_coverage_reads(filled):
     rows = all_rows(a)
     assert rows
     for r in rows.values():
-        again = _subterm_stream(tokens(f"{r['heading']}\n{r['text']}", drop_stopwords=False))
+        again = _subterm_stream([passage_index_text(r["title"], r["heading"], r["text"])])
         assert _subterm_stream([r["stems"]]) == again, r["chunk_id"]
 
 
@@ -336,7 +336,7 @@ def bm25_oracle(rows: dict[int, dict], terms: list[str], n: int, allowed=None, e
     backend's engine computes it: PostgreSQL follows FTS5's ``bm25()`` (a phrase is one term,
     IDF floored at 1e-6); Tantivy (the folder store) adds one inside the IDF's logarithm and
     weighs a phrase by the sum of its words' IDF."""
-    docs = {i: match_subterms(index_text(f"{r['heading']}\n{r['text']}")) for i, r in rows.items()}
+    docs = {i: match_subterms(passage_index_text(r["title"], r["heading"], r["text"])) for i, r in rows.items()}
     avgdl = sum(map(len, docs.values())) / len(docs)
 
     def tf(words, phrase):
@@ -400,7 +400,7 @@ def test_term_statistics_for_weighting_query_words(filled):
     _, a = filled
     rows = all_rows(a)
     words = match_subterms(index_text("children placement budget zebraquagga 2023"))
-    docs = [set(match_subterms(index_text(f"{r['heading']}\n{r['text']}"))) for r in rows.values()]
+    docs = [set(match_subterms(passage_index_text(r["title"], r["heading"], r["text"]))) for r in rows.values()]
     assert a.doc_freqs(words) == {w: sum(w in d for d in docs) for w in words}
     assert a.chunk_count() == len(rows)
 

@@ -42,12 +42,14 @@ from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
 from .chunking.metadata import METADATA_VERSION
 from .chunking.overrides import supplied
 from .embed import Embedder
+from .lexical import WORDS_VERSION
 from .index import writing  # a folder, faiss:///PATH or postgresql://…
 from .models import Chunk, LoadError
 
 SIDE_FILES = {"manifest.csv", "readme.md", "readme.txt", "readme"}
-# What a file was read with: a file read by an older chunker or exemption check is read again.
-READER_VERSION = f"{CHUNKER_VERSION}+exempt{EXEMPT_VERSION}+meta{METADATA_VERSION}"
+# What a file was read with: a file read by an older chunker or exemption check, or indexed
+# with other words for the lexical arm (``lexical.WORDS_VERSION``), is read again.
+READER_VERSION = f"{CHUNKER_VERSION}+exempt{EXEMPT_VERSION}+meta{METADATA_VERSION}+words{WORDS_VERSION}"
 UPLOADS = "uploads"
 
 

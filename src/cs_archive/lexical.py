@@ -19,6 +19,12 @@ your they them he she his her i me my about into over under again further then o
 more most other some such only own same also just per vs via please tell show many much""".split())
 
 
+# Numbers people write as words and papers print as figures ("three areas" / "3 areas"): each is
+# indexed and asked as its figure. ("one" is left alone: "no one", "one of".)
+NUMBER_WORDS = {w: str(n) for n, w in enumerate(
+    "two three four five six seven eight nine ten eleven twelve".split(), 2)}
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     from .nltk_import import nltk_module
@@ -49,13 +55,24 @@ def tokens(text: str, drop_stopwords: bool = True) -> list[str]:
         low = tok.lower()
         if drop_stopwords and low in STOPWORDS:
             continue
-        out.append(_stem(low.replace("'s", "")))
+        out.append(NUMBER_WORDS.get(low) or _stem(low.replace("'s", "")))
     return out
 
 
 def index_text(text: str) -> str:
     """The pre-stemmed text the lexical arm indexes (stored beside each chunk)."""
     return " ".join(tokens(text, drop_stopwords=False))
+
+
+WORDS_VERSION = "2"  # of what ``passage_index_text`` indexes: a file indexed otherwise is indexed again
+
+
+def passage_index_text(title: str | None, heading: str, text: str) -> str:
+    """What the lexical arm indexes for a passage: its paper's title, its heading path and its
+    text. The title is every passage's context, as the embedding reads it: a question's words for
+    the paper ("the workplace parking levy") then count for the paragraph that answers it, not
+    only for the cover page that prints them."""
+    return index_text(f"{title or ''}\n{heading}\n{text}")
 
 
 Phrase = tuple  # a run of stemmed tokens that must stand together: ("look", "after", "children")

@@ -24,7 +24,7 @@ Rows
     ``chunk_rows``, ``chunk_by_id`` and ``neighbours`` return mappings (``row["text"]``,
     ``row.keys()``) with at least the keys in ``ROW_KEYS``, typed as in SQLite: ``id`` an int,
     ``date`` an ISO string or None, ``topics`` a JSON list in a string, ``vector`` the float32
-    vector's bytes, ``stems`` the passage's ``lexical.index_text`` (its words, as the lexical
+    vector's bytes, ``stems`` the passage's ``lexical.passage_index_text`` (its words, as the lexical
     arm matched them).
 
 Search primitives (what ``search.py`` calls; fusion, collapse and highlights stay there)
@@ -39,7 +39,7 @@ Search primitives (what ``search.py`` calls; fusion, collapse and highlights sta
         (one row each) where the vector index holds them, else None in their place.
     ``lexical_scores(match_terms, n, allowed)`` -> {id: BM25}: up to n chunks, best first, by
         BM25 (k1 1.2, b 0.75: Tantivy's in the embedded store, FTS5's formula in PostgreSQL)
-        over the pre-stemmed text (``lexical.index_text`` of heading and text). ``match_terms``
+        over the pre-stemmed text (``lexical.passage_index_text``: title, heading and text). ``match_terms``
         are terms in that token space (``lexical.tokens(query)``); a chunk matches when it has
         any of them; a term of several words must occur as a phrase.
     ``candidate_rows(ids, columns)`` -> {id: row}: at least the given columns of each chunk (its

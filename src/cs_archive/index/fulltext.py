@@ -1,7 +1,7 @@
 """The embedded store's lexical arm: a Tantivy index of each chunk's pre-stemmed text.
 
 One index per generation, in ``gen-NNNNNN/fulltext/``: each chunk's id (an unsigned fast field)
-and its ``lexical.index_text`` (Tantivy's default tokenizer: runs of letters and digits, lower
+and its ``lexical.passage_index_text`` (Tantivy's default tokenizer: runs of letters and digits, lower
 case, the words ``base.match_subterms`` gives; positions kept for phrases). Tantivy ranks by
 BM25 (k1 1.2, b 0.75) with top-k pruning (block-max WAND), so a common word costs little
 however large the archive; FTS5 scored every chunk a MATCH found.

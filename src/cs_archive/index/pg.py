@@ -11,7 +11,7 @@ version) and ``corpus`` (counts for BM25 and a generation number that moves on e
   (``hnsw.iterative_scan = relaxed_order``) go on until k rows pass the filter; a filter that
   leaves few chunks is searched exactly over those chunks instead, which is both faster and
   certain to return k hits;
-- ``stems tsvector`` (GIN): the words of ``lexical.index_text`` with their positions, built
+- ``stems tsvector`` (GIN): the words of ``lexical.passage_index_text`` with their positions, built
   here rather than by a PostgreSQL text configuration, so both backends see the same words.
   Candidates come from the GIN index; ranking is BM25 computed as SQLite FTS5's ``bm25()``
   does (k1 1.2, b 0.75, the same IDF over the whole archive), so the lexical arm ranks the
@@ -40,7 +40,7 @@ import numpy as np
 
 from ..chunking import CHUNKER_VERSION
 from ..config import settings
-from ..lexical import index_text, normalise
+from ..lexical import normalise, passage_index_text
 from .shared import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
 from .store import ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
 
@@ -223,9 +223,9 @@ def _one_line(e: Exception) -> str:
     return " ".join(str(e).split())[:200]
 
 
-def chunk_words(heading: str, text: str) -> list[str]:
+def chunk_words(title: str | None, heading: str, text: str) -> list[str]:
     """The words the lexical arm indexes for a chunk, in order (positions count from 1)."""
-    return match_subterms(index_text(f"{heading}\n{text}"))
+    return match_subterms(passage_index_text(title, heading, text))
 
 
 class Words:
@@ -859,6 +859,7 @@ class PgWriter:
                  path: str | None = None) -> None:
         import psycopg
 
+        titles = {p.doc_id: p.meta.title for p in papers}
         rows = ((None, c, h, v) for c, h, v in zip(chunks, hashes, vectors))  # read in step, once (see store.put_file)
         try:
             with self._file(source):
@@ -879,7 +880,7 @@ class PgWriter:
                                         [(p.doc_id, provenance_json(p)) for p in papers])
                 count = tokens = 0
                 while batch := list(islice(rows, 1000)):
-                    tokens += self._copy_chunks(batch)
+                    tokens += self._copy_chunks(batch, titles)
                     count += len(batch)
                 self._bump(count, tokens)
         except psycopg.errors.UniqueViolation as e:
@@ -887,8 +888,9 @@ class PgWriter:
                                f"({_one_line(e)}); remove one copy and run the ingest again") from None
         self.changed = True
 
-    def _copy_chunks(self, items) -> int:
-        """COPY chunks and their postings in, binary (id None: a new id). Returns how many words they have."""
+    def _copy_chunks(self, items, titles: dict[str, str | None]) -> int:
+        """COPY chunks and their postings in, binary (id None: a new id); ``titles``: their papers'
+        titles, by doc_id. Returns how many words they have."""
         items = list(items)
         if not items:
             return 0
@@ -908,7 +910,7 @@ class PgWriter:
             with cur.copy(f"COPY chunks ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(types)
                 for i, c, h, v in items:
-                    words = chunk_words(c.heading, c.text)
+                    words = chunk_words(titles.get(c.doc_id), c.heading, c.text)
                     total += len(words)
                     copy.write_row([i, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c.part, c.heading, c.text,
                                     normalise(f"{c.heading} {c.text}"), c.page, c.page_end, list(c.topics), h,
@@ -1059,11 +1061,12 @@ def migrate(from_folder, to_url: str, progress=lambda s: None, batch: int = 2000
                             for r in db.execute(f"SELECT {columns} FROM {table}"):
                                 copy.write_row(tuple(r))
             n = tokens = 0
+            titles = dict(db.execute("SELECT doc_id, title FROM papers").fetchall())
             rows = db.execute("SELECT c.*, EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id) AS ocr "
                               "FROM chunks c ORDER BY c.id")
             while part := rows.fetchmany(batch):
                 tokens += w._copy_chunks([(r["id"], _ChunkRow(r), r["content_hash"],
-                                           np.frombuffer(r["vector"], dtype="float32")) for r in part])
+                                           np.frombuffer(r["vector"], dtype="float32")) for r in part], titles)
                 n += len(part)
                 progress(f"{n}/{m.counts.get('chunks', '?')} chunks")
             w.con.execute("SELECT setval(pg_get_serial_sequence('chunks', 'id'), greatest(1, (SELECT max(id) FROM chunks)))")

@@ -43,7 +43,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..chunking import CHUNKER_VERSION
-from ..lexical import index_text, normalise
+from ..lexical import normalise, passage_index_text
 from ..models import Chunk, Paper
 from . import fulltext
 from .shared import UNKNOWN_SQL, FilterValues, and_spelt, provenance_json, provenance_of
@@ -599,9 +599,10 @@ class Writer:
         ids: list[int] = []
         batch: list[np.ndarray] = []
         ocr: list[tuple[str]] = []
+        titles = {p.doc_id: p.meta.title for p in papers}
         for c, h, v in zip(chunks, hashes, vectors):
             v = np.asarray(v, dtype="float32").reshape(self.dim)
-            stems = index_text(f"{c.heading}\n{c.text}")
+            stems = passage_index_text(titles.get(c.doc_id), c.heading, c.text)
             cur = self.db.execute(
                 "INSERT INTO chunks(chunk_id, doc_id, seq, section, subsection, part, heading, text, norm, page, "
                 "page_end, topics, content_hash, vector, stems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
