@@ -80,10 +80,12 @@ def _calls(reader, doc: str, chunk: str) -> dict[str, object]:
         "to_markdown": lambda: explore.to_markdown(hits, "depot"),
         # search
         "search": lambda: [search(reader, emb, q, k=20, filters=f) for q in
-                           ("Riverside depot preferred bidder", '"preferred bidder"', "1,234,567")
+                           ("Riverside depot preferred bidder", '"preferred bidder"', "1,234,567",
+                                     "What did the Property Board decide about the depot in 2024?")
                            for f in (Filters(), asked, Filters(committee="Property Board", include_exempt=True))],
         "check_query": lambda: None,  # checks a query's text
         "fuse": lambda: None, "nudge": lambda: None, "confidence": lambda: None,  # arithmetic on scores
+        "place_and_time": lambda: None,  # on scores and the rows search read through the reader
         "affordable": lambda: None, "best_sentences": lambda: None,  # on terms and a text given
         "named_terms": lambda: None, "unknown_share": lambda: None,  # on a query and its term counts
         # commitments
