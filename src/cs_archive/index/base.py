@@ -72,14 +72,13 @@ true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chu
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from ..config import is_pg_url, resolve  # noqa: F401  (where a location names its store)
 from .shared import (FILE_KEYS, ROW_KEYS, UNKNOWN_SQL, FilterValues, and_spelt, match_subterms,  # noqa: F401
-                     nothing_allowed, provenance_json, provenance_of)
+                     nothing_allowed, provenance_of)
 
 @runtime_checkable
 class ArchiveReader(Protocol):

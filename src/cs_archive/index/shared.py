@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Mapping, Sequence
 
 from ..models import META_FIELDS
 
@@ -41,6 +42,14 @@ class FilterValues:
     def restricts_papers(self) -> bool:
         return any((self.since, self.until, self.committee, self.council, self.doc_type, self.topic))
 
+    def dates_and_type(self, mark: str) -> tuple[list[str], list]:
+        """The date and type filters as SQL over ``papers p`` (``mark``: the backend's placeholder),
+        and their arguments; the committee and council each backend matches its own way."""
+        conditions = ((f"p.date IS NOT NULL AND p.date >= {mark}", self.since),
+                      (f"p.date IS NOT NULL AND p.date <= {mark}", self.until),
+                      (f"lower(p.doc_type) = {mark}", self.doc_type))
+        return [sql for sql, value in conditions if value], [value for _, value in conditions if value]
+
 
 # Per metadata field, SQL true of a paper (``papers p``) that lacks it: empty, or for the type
 # "other" (what a paper gets when nothing says what it is). ``stats()["unknown"]`` counts them.
@@ -48,9 +57,46 @@ UNKNOWN_SQL = {name: f"coalesce(p.{name}, '') = ''" for name in META_FIELDS}
 UNKNOWN_SQL["doc_type"] = "coalesce(p.doc_type, '') IN ('', 'other')"
 
 
-def provenance_json(paper: Any) -> str:
-    """A paper's provenance as stored beside it: JSON of ``{field: origin}``."""
-    return json.dumps(dict(paper.meta.provenance), sort_keys=True)
+def stats(reader: Any, rows: Callable[[str], list], files_sql: str, ocr_done: bool = True) -> dict:
+    """``stats()`` of either reader (``index/base.py``), counting only what it may see
+    (``reader.visible``) and listing papers marked exempt only to a reader opened for them:
+    ``rows(sql)`` runs a query, ``files_sql`` counts the files (as ``n``)."""
+    seen = reader.visible()
+    by = lambda expr: {r["k"] or "unknown": r["n"] for r in rows(  # noqa: E731
+        f"SELECT {expr} AS k, count(*) AS n FROM papers p WHERE {seen} GROUP BY 1 ORDER BY 2 DESC, 1")}
+    unknown = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in UNKNOWN_SQL.items())
+    listed = lambda sql: [dict(r) for r in rows(sql)]  # noqa: E731
+    return {
+        "files": rows(files_sql)[0]["n"],
+        "papers": rows(f"SELECT count(*) AS n FROM papers p WHERE {seen}")[0]["n"],
+        "chunks": rows(f"SELECT count(*) AS n FROM chunks c WHERE {reader.visible('c.doc_id')}")[0]["n"],
+        "by_type": by("doc_type"),
+        "by_committee": by("committee"),
+        "by_year": by("substr(date, 1, 4)"),
+        "unknown": dict(rows(f"SELECT {unknown} FROM papers p WHERE {seen}")[0]),
+        "needs_ocr": listed("SELECT source, pages, reason FROM needs_ocr ORDER BY source"),
+        "ocr_done": listed("SELECT source, pages FROM ocr_done ORDER BY source") if ocr_done else [],
+        "exempt_withheld": listed("SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
+                                  "JOIN papers p USING (doc_id) ORDER BY p.source, p.idx") if reader.exempt else [],
+        "manifest": reader.manifest.to_json(),
+    }
+
+
+def now() -> str:
+    """The local time as the stores record it ("2024-05-01T14:03:59")."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def paper_rows(source: str, papers: Sequence[Any]) -> list[tuple]:
+    """The ``papers`` table's rows for one file's papers (``models.Paper``), its columns in order."""
+    return [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
+             p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)]
+
+
+def provenance_rows(metas: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(doc_id, provenance as stored beside the paper: JSON of ``{field: origin}``) for each
+    doc_id's ``PaperMeta``."""
+    return [(doc_id, json.dumps(dict(m.provenance), sort_keys=True)) for doc_id, m in metas.items()]
 
 
 def provenance_of(stored: str | None) -> dict:

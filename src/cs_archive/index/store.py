@@ -34,7 +34,6 @@ import json
 import os
 import shutil
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,7 @@ from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
 from . import fulltext
-from .shared import UNKNOWN_SQL, FilterValues, and_spelt, provenance_json, provenance_of
+from .shared import FilterValues, and_spelt, now, paper_rows, provenance_of, provenance_rows, stats
 from .vectors import FaissIndex
 
 FORMAT = 2  # 2: the lexical arm in Tantivy (fulltext/), topics in chunk_topics; 1 had FTS5 and numpy arrays
@@ -224,31 +223,10 @@ class Archive:
         return [rows[i] for i in ids if i in rows]
 
     def stats(self) -> dict:
-        """Counts of what this reader may see (a reader not opened for exempt papers counts
-        without them and lists none of them in ``exempt_withheld``)."""
-        one = lambda q, *a: self.db.execute(q, a).fetchone()[0]  # noqa: E731
-        visible, visible_chunk = self.visible(), self.visible("c.doc_id")
-        by = lambda col: {r[0] or "unknown": r[1] for r in self.db.execute(  # noqa: E731
-            f"SELECT {col}, count(*) FROM papers p WHERE {visible} GROUP BY 1 ORDER BY 2 DESC, 1")}
-        return {
-            "files": one(f"SELECT count(DISTINCT source) FROM papers p WHERE {visible}" if self.withholds
-                         else "SELECT count(*) FROM files"),
-            "papers": one(f"SELECT count(*) FROM papers p WHERE {visible}"),
-            "chunks": one(f"SELECT count(*) FROM chunks c WHERE {visible_chunk}"),
-            "by_type": by("doc_type"),
-            "by_committee": by("committee"),
-            "by_year": by("substr(date, 1, 4)"),
-            "unknown": {name: one(f"SELECT count(*) FROM papers p WHERE {visible} AND {t}")
-                        for name, t in UNKNOWN_SQL.items()},
-            "needs_ocr": [dict(r) for r in self.db.execute(
-                "SELECT source, pages, reason FROM needs_ocr ORDER BY source")],
-            "ocr_done": [dict(r) for r in self.db.execute("SELECT source, pages FROM ocr_done ORDER BY source")],
-            "exempt_withheld": [dict(r) for r in self.db.execute(
-                "SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
-                "JOIN papers p USING(doc_id) ORDER BY p.source, p.idx")] if self.exempt else [],
-            "manifest": self.manifest.to_json(),
-        }
-
+        """Counts of what this reader may see (``shared.stats``)."""
+        files = (f"SELECT count(DISTINCT source) AS n FROM papers p WHERE {self.visible()}" if self.withholds
+                 else "SELECT count(*) AS n FROM files")
+        return stats(self, lambda sql: self.db.execute(sql).fetchall(), files)
 
     # -- search primitives (index/base.py) ----------------------------------------------
     def filtered_ids(self, filters: Any, phrases: Sequence[str] = ()) -> np.ndarray | None:
@@ -324,22 +302,13 @@ class Archive:
         """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``. A
         committee or council is matched against the few distinct names in Python ("&" spelt
         "and"), then looked up by its index."""
-        on_papers, args = [], []
-        if f.since:
-            on_papers.append("p.date IS NOT NULL AND p.date >= ?")
-            args.append(f.since)
-        if f.until:
-            on_papers.append("p.date IS NOT NULL AND p.date <= ?")
-            args.append(f.until)
+        on_papers, args = f.dates_and_type("?")
         for col, val in (("committee", f.committee), ("council", f.council)):
             if val:
                 names = [n for n in self._names(col) if val in and_spelt(n)]
                 marks = ",".join("?" * len(names))
                 on_papers.append(f"p.{col} IN ({marks})" if names else "0")
                 args += names
-        if f.doc_type:
-            on_papers.append("lower(p.doc_type) = ?")
-            args.append(f.doc_type)
         return on_papers, args
 
     def _names(self, col: str) -> list[str]:
@@ -365,15 +334,12 @@ class Archive:
     def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
         """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
         for filters and order."""
-        where, args = ["p.doc_id = ?"] if doc_id else [], [doc_id] if doc_id else []
-        if filters is not None:
-            f = FilterValues.of(filters)
-            on_papers, paper_args = self._paper_conditions(f)
-            where, args = where + on_papers, args + paper_args
-            if self._withheld(f):
-                where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
-        elif self.withholds:
-            where.append(self.visible())
+        f = FilterValues.of(filters) if filters is not None else FilterValues(include_exempt=True)
+        where, args = self._paper_conditions(f)
+        if doc_id:
+            where, args = [*where, "p.doc_id = ?"], [*args, doc_id]
+        if self._withheld(f):
+            where.append(f"NOT {EXEMPT_SQL.format(col='p.doc_id')}")
         rows = [dict(r) for r in self.db.execute(
             PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
         for r in rows:
@@ -527,8 +493,7 @@ class Writer:
             return
         self.db.executemany("UPDATE papers SET council = ?, committee = ?, date = ? WHERE doc_id = ?",
                             [(m.council, m.committee, m.date, doc_id) for doc_id, m in metas.items()])
-        self.db.executemany("INSERT OR REPLACE INTO paper_provenance VALUES (?, ?)",
-                            [(doc_id, json.dumps(dict(m.provenance), sort_keys=True)) for doc_id, m in metas.items()])
+        self.db.executemany("INSERT OR REPLACE INTO paper_provenance VALUES (?, ?)", provenance_rows(metas))
         self.changed = True
 
     # -- changes -----------------------------------------------------------------------
@@ -557,15 +522,12 @@ class Writer:
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None:
         """Record a file that has no text to read (a scan), in place of whatever it was before."""
         self.remove_file(source)
-        self.db.execute("INSERT INTO needs_ocr VALUES (?,?,?,?,?)",
-                        (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
-        self.changed = True
+        self.put_ocr_pages(source, sha256, pages, reason)
 
     def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None:
         """Record that ``pages`` pages of a file just stored need OCR (scanned pages among text
         pages): listed by ``stats`` beside whole scans, cleared when the file is next stored."""
-        self.db.execute("INSERT OR REPLACE INTO needs_ocr VALUES (?,?,?,?,?)",
-                        (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.db.execute("INSERT OR REPLACE INTO needs_ocr VALUES (?,?,?,?,?)", (source, sha256, pages, reason, now()))
         self.changed = True
 
     def put_ocr_done(self, source: str, sha256: str, pages: int) -> None:
@@ -587,15 +549,12 @@ class Writer:
         self.remove_file(source)
         self.db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?)",
                         (source, sha256, meta_hash, chunker, pages, json.dumps(dropped),
-                         time.strftime("%Y-%m-%dT%H:%M:%S")))
+                         now()))
         self.db.execute("INSERT INTO file_paths VALUES (?, ?)", (source, path or os.path.abspath(source)))
         self.db.executemany("INSERT INTO exempt_papers VALUES (?, ?)", sorted((exempt or {}).items()))
-        self.db.executemany(
-            'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
-            [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
-              p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)])
+        self.db.executemany("INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", paper_rows(source, papers))
         self.db.executemany("INSERT INTO paper_provenance VALUES (?, ?)",
-                            [(p.doc_id, provenance_json(p)) for p in papers])
+                            provenance_rows({p.doc_id: p.meta for p in papers}))
         ids: list[int] = []
         batch: list[np.ndarray] = []
         ocr: list[tuple[str]] = []
@@ -626,12 +585,8 @@ class Writer:
     # -- finishing ---------------------------------------------------------------------
     def commit(self) -> Manifest:
         self.db.commit()
-        counts = {
-            "files": self.db.execute("SELECT count(*) FROM files").fetchone()[0],
-            "papers": self.db.execute("SELECT count(*) FROM papers").fetchone()[0],
-            "chunks": self.db.execute("SELECT count(*) FROM chunks").fetchone()[0],
-            "vectors": len(self.vectors),
-        }
+        counts = {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "papers", "chunks")}
+        counts["vectors"] = len(self.vectors)
         if counts["chunks"] != counts["vectors"]:
             raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
         self.words.commit()
@@ -641,7 +596,7 @@ class Writer:
         _fsync_file(self.gen / FaissIndex.filename)
         _fsync_dir(self.gen)
         manifest = Manifest(FORMAT, self.generation, self.model, self.dim, CHUNKER_VERSION, counts,
-                            time.strftime("%Y-%m-%dT%H:%M:%S"))
+                            now())
         tmp = self.folder / (MANIFEST + ".tmp")
         with open(tmp, "w") as f:
             json.dump(manifest.to_json(), f, indent=2)
@@ -732,20 +687,13 @@ def check(folder: Path) -> list[str]:
             problems.append(f"{n_chunks} chunks stored but {len(a.words)} in the full-text index")
         if m.counts.get("chunks") != n_chunks:
             problems.append(f"manifest counts {m.counts.get('chunks')} chunks, the store has {n_chunks}")
-        orphans = a.db.execute("SELECT count(*) FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM papers)").fetchone()[0]
-        if orphans:
-            problems.append(f"{orphans} chunks belong to no paper")
-        bad = a.db.execute("SELECT count(*) FROM papers WHERE source NOT IN (SELECT source FROM files)").fetchone()[0]
-        if bad:
-            problems.append(f"{bad} papers belong to no file")
-        bad = a.db.execute("SELECT count(*) FROM exempt_papers WHERE doc_id NOT IN (SELECT doc_id FROM papers)"
-                           ).fetchone()[0]
-        if bad:
-            problems.append(f"{bad} exemption records belong to no paper")
-        bad = a.db.execute("SELECT count(*) FROM paper_provenance WHERE doc_id NOT IN (SELECT doc_id FROM papers)"
-                           ).fetchone()[0]
-        if bad:
-            problems.append(f"{bad} provenance records belong to no paper")
+        for table, key, parent, what in (("chunks", "doc_id", "papers", "chunks belong to no paper"),
+                                         ("papers", "source", "files", "papers belong to no file"),
+                                         ("exempt_papers", "doc_id", "papers", "exemption records belong to no paper"),
+                                         ("paper_provenance", "doc_id", "papers", "provenance records belong to no paper")):
+            bad = a.db.execute(f"SELECT count(*) FROM {table} WHERE {key} NOT IN (SELECT {key} FROM {parent})").fetchone()[0]
+            if bad:
+                problems.append(f"{bad} {what}")
         # A date that is no real day ("2024-02-30") breaks every search ranking that paper by date.
         bad = [(r[0], r[1]) for r in a.db.execute("SELECT source, date FROM papers WHERE coalesce(date, '') != ''")
                if not _real_iso(r[1])]
