@@ -671,6 +671,11 @@ def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
         w.abort()
 
 
+def generation_of(folder: Path) -> str:
+    """The archive's current generation, read from its manifest (for caches)."""
+    return Manifest.read(folder).generation
+
+
 def check(folder: Path) -> list[str]:
     """What is wrong with the archive, if anything (an empty list when healthy)."""
     problems: list[str] = []
