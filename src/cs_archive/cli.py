@@ -169,15 +169,6 @@ def _folder(args) -> Path:
     return store_location(args.store, args.index)
 
 
-def _shown(location) -> str:
-    """A location for messages: a PostgreSQL URL without its password."""
-    if isinstance(location, str):
-        from .index.pg import redact
-
-        return redact(location)
-    return str(location)
-
-
 def _open(args, exempt: bool = False):
     """The archive the options name, opened for papers marked exempt only when ``exempt``."""
     from .config import model_name
@@ -406,6 +397,7 @@ def cmd_remove(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .config import shown
     from .index import check, open_archive
     from .index.store import ArchiveMissing
 
@@ -419,21 +411,21 @@ def cmd_check(args) -> int:
     for p in problems:
         print(f"damaged: {p}")
     if not problems:
-        print(f"ok: {_shown(_folder(args))}")
+        print(f"ok: {shown(_folder(args))}")
     return 1 if problems else 0
 
 
 def cmd_migrate(args) -> int:
-    from .index.base import resolve
-    from .index.pg import migrate, redact
+    from .config import resolve, shown
+    from .index.pg import migrate
 
     src, dst = resolve(args.source), resolve(args.target)
     if isinstance(src, str):
-        raise ValueError(f"--from must be a folder or faiss:///PATH, not {redact(src)}")
+        raise ValueError(f"--from must be a folder or faiss:///PATH, not {shown(src)}")
     if not isinstance(dst, str):
         raise ValueError(f"--to must be a postgresql://… URL, not {dst}")
     counts = migrate(src, dst, progress=lambda s: print(s, file=sys.stderr, flush=True))
-    print(f"copied {counts.get('papers', 0)} papers and {counts.get('chunks', 0)} chunks from {src} to {redact(dst)}")
+    print(f"copied {counts.get('papers', 0)} papers and {counts.get('chunks', 0)} chunks from {src} to {shown(dst)}")
     return 0
 
 

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import SettingError, settings
+from ..config import SettingError, resolve, settings, shown
 
 STATE_FILE = "follow.sqlite"
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -24,15 +24,11 @@ def state_path(location: Path | str) -> Path:
     """The SQLite file of an archive's saved searches. Beside the generations of an embedded
     archive (a rebuild replaces those, never this); for a PostgreSQL archive, in
     $CS_ARCHIVE_FOLLOW_DIR (default ./follow), one file per database."""
-    from ..index.base import resolve
-
     where = resolve(location)
     if isinstance(where, Path):
         return where / STATE_FILE
-    from ..index.pg import redact
-
     folder = settings().follow_dir
-    tag = hashlib.sha256(redact(where).encode()).hexdigest()[:12]
+    tag = hashlib.sha256(shown(where).encode()).hexdigest()[:12]
     return folder / f"follow-{tag}.sqlite"
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import struct
 import threading
 from collections import Counter
@@ -38,7 +37,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..chunking import CHUNKER_VERSION
-from ..config import settings
+from ..config import settings, shown
 from ..lexical import index_text, normalise
 from ..models import Chunk
 from .shared import (FilterValues, match_subterms, now, paper_rows, provenance_of, provenance_rows,
@@ -185,7 +184,7 @@ def _connect(url: str, autocommit: bool = True):
     try:
         con = psycopg.connect(url, autocommit=autocommit, row_factory=dict_row, connect_timeout=10)
     except psycopg.OperationalError as e:
-        raise ArchiveError(f"cannot connect to {redact(url)} ({_one_line(e)}); check the URL and that "
+        raise ArchiveError(f"cannot connect to {shown(url)} ({_one_line(e)}); check the URL and that "
                            "the server is running") from None
     return con
 
@@ -205,11 +204,6 @@ def _pool(url: str, size: int | None):
                           kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 10})
     pool.wait(timeout=30)
     return pool
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def _one_line(e: Exception) -> str:
@@ -398,7 +392,7 @@ class PgArchive:
     def __init__(self, url: str, pool_size: int | None = None, exempt: bool = False):
         self.url = url
         self.exempt = bool(exempt)
-        self.folder = redact(url)
+        self.folder = shown(url)
         self._lock = threading.RLock()
         self._pool = None
         self.con = _connect(url)
@@ -657,7 +651,7 @@ class PgWriter:
     """Writes files to the archive, each in one transaction of its own (see the module doc)."""
 
     def __init__(self, url: str, model: str, dim: int, rebuild: bool = False):
-        self.url, self.folder = url, redact(url)
+        self.url, self.folder = url, shown(url)
         self.model, self.dim = model, dim
         self.changed = False
         self.con = _connect(url)
