@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..index.base import ArchiveReader, FilterValues
-from ..models import Chunk
 from ..search import Filters
 from . import store
 from .extract import KINDS, Commitment, extract
-from .follow_ups import _Paper, _papers
+from .follow_ups import _Paper, _papers, chunks_of
 
 STATUSES = ("followed_up", "open", "overdue", "undated")
 
@@ -86,15 +85,9 @@ def _iso(value: str | None, what: str) -> None:
             raise ValueError(f"{what} {value!r} is not a date: write it as YYYY-MM-DD") from None
 
 
-def _chunks(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
-    # Stored rows keep no character offsets; extraction reads chunks in order and needs none.
-    return [Chunk(r["chunk_id"], r["doc_id"], r["seq"], r["section"], r["subsection"], r["part"], r["heading"],
-                  0, 0, r["text"], r["page"], r["page_end"]) for r in archive.paper_chunks(doc_id)]
-
-
 def commitments_in(archive: ArchiveReader, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
     """Every commitment of the papers the filters let through, paper by paper."""
-    return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, _chunks(archive, p.doc_id))]
+    return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, chunks_of(archive, p.doc_id))]
 
 
 def status_of(due: str | None, follow_ups: list, as_of: str) -> str:
