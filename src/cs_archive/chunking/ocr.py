@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import settings
+from ..files import write_atomically
 
 DPI = 300  # what pages are rendered at for Tesseract
 LOW_PPI = 100  # a scan coarser than this is too low a resolution to read reliably
@@ -231,21 +232,9 @@ class OcrCache:
         the next ingest the same OCR again, nothing worse."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".part")
+            write_atomically(self.folder / name, said)
         except OSError:
-            return
-        target = self.folder / name
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(said)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            pass
 
     def texts(self, pages) -> dict[int, PageText]:
         """The cached results among ``pages``."""

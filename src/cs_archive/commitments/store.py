@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..files import write_atomically
 from ..index.base import ArchiveReader, is_pg_url
 from ..index import generation_of, open_archive
 from ..lexical import normalise
@@ -167,17 +167,7 @@ def save(archive: ArchiveReader, entries: list[dict], papers: Iterable[str]) -> 
         return
     data = {"generation": archive.generation(), "extractor": EXTRACTOR_VERSION, "papers": sorted(papers),
             "commitments": entries}
-    fd, tmp = tempfile.mkstemp(prefix=".commitments-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, json.dumps(data, ensure_ascii=False))
 
 
 def entries(archive: ArchiveReader, embedder: Any) -> list[dict]:
