@@ -249,15 +249,12 @@ def _tsquery(words: list[str]) -> str:
 
 
 # -- filters -------------------------------------------------------------------------------
-def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
+def filter_sql(f: FilterValues, phrases: Sequence[str]) -> tuple[str, list]:
     """A WHERE clause over ``chunks c JOIN papers p`` (empty string: no restriction)."""
-    f = FilterValues.of(filters)
     where, args = paper_filter_sql(f)
     if f.topic:
         where.append("EXISTS (SELECT 1 FROM unnest(c.topics) t WHERE lower(t) = %s)")
         args.append(f.topic)
-    if not f.include_exempt:
-        where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = c.doc_id)")
     for ph in phrases:
         if ph:
             where.append("strpos(c.norm, %s) > 0")
@@ -266,12 +263,15 @@ def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
 
 
 def paper_filter_sql(f: FilterValues) -> tuple[list[str], list]:
-    """The paper-level filters (dates, committee, council, type) as conditions over ``papers p``."""
+    """The paper-level filters (dates, committee, council, type; papers marked exempt left out
+    unless ``include_exempt``, which the reader has narrowed) as conditions over ``papers p``."""
     where, args = f.dates_and_type("%s")
     for col, val in (("p.committee", f.committee), ("p.council", f.council)):
         if val:
             where.append(f"strpos(regexp_replace(lower({col}), '\\s*&\\s*', ' and ', 'g'), %s) > 0")
             args.append(val)
+    if not f.include_exempt:
+        where.append(NOT_EXEMPT_SQL.format(col="p.doc_id"))
     return where, args
 
 
@@ -506,11 +506,9 @@ class PgArchive:
         """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
         for filters and order."""
         f = FilterValues.of(filters) if filters is not None else FilterValues(include_exempt=True)
-        where, args = paper_filter_sql(f)
+        where, args = paper_filter_sql(replace(f, include_exempt=f.include_exempt and self.exempt))
         if doc_id:
             where, args = [*where, "p.doc_id = %s"], [*args, doc_id]
-        if not (f.include_exempt and self.exempt):
-            where.append(NOT_EXEMPT_SQL.format(col="p.doc_id"))
         provenance = ("(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id)"
                       if "paper_provenance" in self.tables else "NULL::text")
         rows = self._all(

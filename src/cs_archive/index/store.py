@@ -238,8 +238,6 @@ class Archive:
         if not f.restricts_papers and not phrases and not exempt:
             return None
         on_papers, args = self._paper_conditions(f)
-        if exempt:
-            on_papers.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         # Paper-level conditions select papers first: SQLite then walks only their chunks.
         where = ["c.doc_id IN (SELECT p.doc_id FROM papers p WHERE " + " AND ".join(on_papers) + ")"] if on_papers else []
         if f.topic:
@@ -299,9 +297,9 @@ class Archive:
             f"SELECT {', '.join(columns)} FROM chunks WHERE id IN ({marks})", ids)}
 
     def _paper_conditions(self, f: FilterValues) -> tuple[list[str], list]:
-        """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``. A
-        committee or council is matched against the few distinct names in Python ("&" spelt
-        "and"), then looked up by its index."""
+        """The paper-level filters (dates, committee, council, type, exempt papers left out:
+        ``_withheld``) as SQL over ``papers p``. A committee or council is matched against the
+        few distinct names in Python ("&" spelt "and"), then looked up by its index."""
         on_papers, args = f.dates_and_type("?")
         for col, val in (("committee", f.committee), ("council", f.council)):
             if val:
@@ -309,6 +307,8 @@ class Archive:
                 marks = ",".join("?" * len(names))
                 on_papers.append(f"p.{col} IN ({marks})" if names else "0")
                 args += names
+        if self._withheld(f):
+            on_papers.append(f"NOT {EXEMPT_SQL.format(col='p.doc_id')}")
         return on_papers, args
 
     def _names(self, col: str) -> list[str]:
@@ -338,8 +338,6 @@ class Archive:
         where, args = self._paper_conditions(f)
         if doc_id:
             where, args = [*where, "p.doc_id = ?"], [*args, doc_id]
-        if self._withheld(f):
-            where.append(f"NOT {EXEMPT_SQL.format(col='p.doc_id')}")
         rows = [dict(r) for r in self.db.execute(
             PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
         for r in rows:
