@@ -42,12 +42,12 @@ class FilterValues:
     def restricts_papers(self) -> bool:
         return any((self.since, self.until, self.committee, self.council, self.doc_type, self.topic))
 
-    def dates_and_type(self, mark: str) -> tuple[list[str], list]:
-        """The date and type filters as SQL over ``papers p`` (``mark``: the backend's placeholder),
-        and their arguments; the committee and council each backend matches its own way."""
-        conditions = ((f"p.date IS NOT NULL AND p.date >= {mark}", self.since),
-                      (f"p.date IS NOT NULL AND p.date <= {mark}", self.until),
-                      (f"lower(p.doc_type) = {mark}", self.doc_type))
+    def dates_and_type(self, marks: str) -> tuple[list[str], list]:
+        """The date and type filters as SQL over ``papers p`` (``marks``: the backend's
+        placeholder), and their arguments; each backend matches committee and council its own way."""
+        conditions = ((f"p.date IS NOT NULL AND p.date >= {marks}", self.since),
+                      (f"p.date IS NOT NULL AND p.date <= {marks}", self.until),
+                      (f"lower(p.doc_type) = {marks}", self.doc_type))
         return [sql for sql, value in conditions if value], [value for _, value in conditions if value]
 
 
@@ -61,19 +61,19 @@ def stats(reader: Any, rows: Callable[[str], list], files_sql: str, ocr_done: bo
     """``stats()`` of either reader (``index/base.py``), counting only what it may see
     (``reader.visible``) and listing papers marked exempt only to a reader opened for them:
     ``rows(sql)`` runs a query, ``files_sql`` counts the files (as ``n``)."""
-    seen = reader.visible()
-    by = lambda expr: {r["k"] or "unknown": r["n"] for r in rows(  # noqa: E731
-        f"SELECT {expr} AS k, count(*) AS n FROM papers p WHERE {seen} GROUP BY 1 ORDER BY 2 DESC, 1")}
-    unknown = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in UNKNOWN_SQL.items())
+    visible, visible_chunk = reader.visible(), reader.visible("c.doc_id")
+    by = lambda col: {r["k"] or "unknown": r["n"] for r in rows(  # noqa: E731
+        f"SELECT {col} AS k, count(*) AS n FROM papers p WHERE {visible} GROUP BY 1 ORDER BY 2 DESC, 1")}
+    columns = ", ".join(f"count(*) FILTER (WHERE {UNKNOWN_SQL[name]}) AS {name}" for name in UNKNOWN_SQL)
     listed = lambda sql: [dict(r) for r in rows(sql)]  # noqa: E731
     return {
         "files": rows(files_sql)[0]["n"],
-        "papers": rows(f"SELECT count(*) AS n FROM papers p WHERE {seen}")[0]["n"],
-        "chunks": rows(f"SELECT count(*) AS n FROM chunks c WHERE {reader.visible('c.doc_id')}")[0]["n"],
+        "papers": rows(f"SELECT count(*) AS n FROM papers p WHERE {visible}")[0]["n"],
+        "chunks": rows(f"SELECT count(*) AS n FROM chunks c WHERE {visible_chunk}")[0]["n"],
         "by_type": by("doc_type"),
         "by_committee": by("committee"),
         "by_year": by("substr(date, 1, 4)"),
-        "unknown": dict(rows(f"SELECT {unknown} FROM papers p WHERE {seen}")[0]),
+        "unknown": dict(rows(f"SELECT {columns} FROM papers p WHERE {visible}")[0]),
         "needs_ocr": listed("SELECT source, pages, reason FROM needs_ocr ORDER BY source"),
         "ocr_done": listed("SELECT source, pages FROM ocr_done ORDER BY source") if ocr_done else [],
         "exempt_withheld": listed("SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "

@@ -224,7 +224,8 @@ class Archive:
 
     def stats(self) -> dict:
         """Counts of what this reader may see (``shared.stats``)."""
-        files = (f"SELECT count(DISTINCT source) AS n FROM papers p WHERE {self.visible()}" if self.withholds
+        visible = self.visible()
+        files = (f"SELECT count(DISTINCT source) AS n FROM papers p WHERE {visible}" if self.withholds
                  else "SELECT count(*) AS n FROM files")
         return stats(self, lambda sql: self.db.execute(sql).fetchall(), files)
 
@@ -690,11 +691,11 @@ def check(folder: Path) -> list[str]:
             problems.append(f"{n_chunks} chunks stored but {len(a.words)} in the full-text index")
         if m.counts.get("chunks") != n_chunks:
             problems.append(f"manifest counts {m.counts.get('chunks')} chunks, the store has {n_chunks}")
-        for table, key, parent, what in (("chunks", "doc_id", "papers", "chunks belong to no paper"),
+        for table, col, parent, what in (("chunks", "doc_id", "papers", "chunks belong to no paper"),
                                          ("papers", "source", "files", "papers belong to no file"),
                                          ("exempt_papers", "doc_id", "papers", "exemption records belong to no paper"),
                                          ("paper_provenance", "doc_id", "papers", "provenance records belong to no paper")):
-            bad = a.db.execute(f"SELECT count(*) FROM {table} WHERE {key} NOT IN (SELECT {key} FROM {parent})").fetchone()[0]
+            bad = a.db.execute(f"SELECT count(*) FROM {table} WHERE {col} NOT IN (SELECT {col} FROM {parent})").fetchone()[0]
             if bad:
                 problems.append(f"{bad} {what}")
         # A date that is no real day ("2024-02-30") breaks every search ranking that paper by date.
