@@ -35,7 +35,7 @@ import numpy as np
 
 from .config import settings
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
-from .chunking.load import SUPPORTED, NeedsOCR, is_supported
+from .chunking.load import NeedsOCR, supported_suffix
 from .chunking.ocr import Scan, read_scans
 from .chunking.ocr import sha256_of as file_sha256  # the file's SHA-256, read in blocks
 from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
@@ -76,10 +76,11 @@ def expand(paths: list[str | Path], report: IngestReport) -> list[Path]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file() and not _is_side_file(f) and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if is_supported(f):
+                    try:
+                        supported_suffix(f)
                         out.append(f)
-                    else:
-                        report.failed.append((str(f), _unsupported(f)))
+                    except LoadError as e:
+                        report.failed.append((str(f), e.line(f)))
         elif p.is_file():
             out.append(p)
         else:
@@ -89,11 +90,6 @@ def expand(paths: list[str | Path], report: IngestReport) -> list[Path]:
 
 def _is_side_file(f: Path) -> bool:
     return f.name.lower() in SIDE_FILES or f.name.endswith(".meta.json")
-
-
-def _unsupported(f: Path) -> str:
-    return LoadError(f"unsupported file type '{f.suffix or 'none'}'",
-                     "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).").line(f)
 
 
 def content_hash(model: str, text: str) -> str:
@@ -484,10 +480,7 @@ def save_upload(folder: Path, name: str, data: bytes) -> Path:
     name is never overwritten (a numbered name is used instead; the same bytes again return
     the existing path). The write is atomic: a crash leaves no half file."""
     clean = safe_upload_name(name)
-    suffix = Path(clean).suffix.lower()
-    if suffix not in SUPPORTED:
-        raise LoadError(f"unsupported file type '{suffix or 'none'}'",
-                        "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).")
+    suffix = supported_suffix(clean)
     if not data:
         raise LoadError("empty file (0 bytes)", "Upload the paper again.")
     root = Path(folder).resolve()
