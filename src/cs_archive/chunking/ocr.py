@@ -51,12 +51,6 @@ def timeout() -> float:
     return settings().ocr_timeout
 
 
-def cache_dir() -> Path:
-    """Where OCR text is kept: one folder per file content, shared by every archive (a
-    scan's text depends on its bytes only)."""
-    return settings().ocr_cache
-
-
 # -- what counts as text ---------------------------------------------------------------------
 def words(text: str, least: int = 2) -> int:
     """How many word-like tokens (``least`` or more letters, edge punctuation aside) the text has."""
@@ -195,13 +189,14 @@ SURVEY = "pages-2"  # the survey's answer; a new name when its rules change, so 
 
 
 class OcrCache:
-    """OCR results of one file's pages, by the file's SHA-256: ``<folder>/<sha256>/<page>.txt``
+    """OCR results of one file's pages, by the file's SHA-256, shared by every archive (a scan's
+    text depends on its bytes only): ``<folder>/<sha256>/<page>.txt``
     holds a page's text; ``<page>.unread`` why a page could not be read (kept only when the
     same bytes would fail the same way: not a time-out); ``pages-N`` which pages need OCR (none,
     for a typed PDF: it is not surveyed again; N moves on when the survey's rules change). Each is written atomically."""
 
     def __init__(self, sha256: str, folder: Path | None = None):
-        self.folder = (folder or cache_dir()) / sha256
+        self.folder = (folder or settings().ocr_cache) / sha256
 
     def get(self, page: int) -> PageText | None:
         for suffix, is_text in ((".txt", True), (".unread", False)):

@@ -77,8 +77,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from ..config import is_pg_url, resolve  # noqa: F401  (where a location names its store)
-from .shared import (FILE_KEYS, ROW_KEYS, UNKNOWN_SQL, FilterValues, and_spelt, match_subterms,  # noqa: F401
-                     nothing_allowed, provenance_of)
+from .shared import ROW_KEYS, FilterValues, and_spelt, match_subterms, nothing_allowed  # noqa: F401
 
 @runtime_checkable
 class ArchiveReader(Protocol):
@@ -98,7 +97,7 @@ class ArchiveReader(Protocol):
 
     def stats(self) -> dict:
         """files, papers, chunks, by_type, by_committee, by_year, unknown (per metadata field, the
-        papers lacking it: ``UNKNOWN_SQL``), needs_ocr, ocr_done (files with pages read by OCR:
+        papers lacking it: ``shared.UNKNOWN_SQL``), needs_ocr, ocr_done (files with pages read by OCR:
         source, pages), exempt_withheld, manifest."""
 
     # browsing, for the UI's pages and the commitments register
@@ -147,7 +146,8 @@ class ArchiveWriter(Protocol):
     changed: bool
 
     def file_state(self, source: str) -> Mapping | None:
-        """The stored record of a file (``FILE_KEYS``), or None."""
+        """The stored record of a file (source, sha256, meta_hash, chunker, pages, dropped,
+        ingested_at), or None."""
 
     def ocr_state(self, source: str) -> Mapping | None:
         """A file recorded as needing OCR: source, sha256, pages, reason; or None."""

@@ -13,7 +13,6 @@ from ..models import META_FIELDS
 ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
             "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
             "doc_type", "url", "vector", "ocr", "exempt", "stems")
-FILE_KEYS = ("source", "sha256", "meta_hash", "chunker", "pages", "dropped", "ingested_at")
 
 
 @dataclass(frozen=True)
