@@ -242,11 +242,16 @@ def cmd_search(args) -> int:
         print("No confident match. The nearest passages, which may not answer the question:\n")
     for h in hits:
         mark = "" if h.confident else "  [weak match]"
-        print(f"{h.rank}. {h.citation()}{mark}")
-        print(f"   {h.source}  ({h.chunk_id})")
-        print("   " + h.text.replace("\n", "\n   ")[:1200])
-        print()
+        _print_hit(f"{h.rank}. {h.citation()}{mark}", h)
     return 0
+
+
+def _print_hit(title: str, hit) -> None:
+    """A hit as the CLI prints it: a title line, where it is, its text (indented), a blank line."""
+    print(title)
+    print(f"   {hit.source}  ({hit.chunk_id})")
+    print("   " + hit.text.replace("\n", "\n   ")[:1200])
+    print()
 
 
 def _batch(args, archive, embedder) -> int:
@@ -540,11 +545,7 @@ def _follow_news(args, where) -> int:
     if not found:
         print("Nothing new" + (f" for {args.name}" if args.name else "") + ".")
     for n in found:
-        hit = n.as_hit()
-        print(f"{n.first_seen} · {n.follow}: {n.citation()}")
-        print(f"   {hit.source}  ({hit.chunk_id})")
-        print("   " + hit.text.replace("\n", "\n   ")[:1200])
-        print()
+        _print_hit(f"{n.first_seen} · {n.follow}: {n.citation()}", n.as_hit())
     return 0
 
 
