@@ -57,8 +57,6 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line message)
-    needs_ocr: list[str] = field(default_factory=list)  # sources recorded as scans (also in failed)
-    partly_scanned: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # (source, pages needing OCR)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, one line): ingested, with a caveat
     exempt: list[tuple[str, str, str]] = field(default_factory=list)  # (source, doc_id, marking)
     chunks: int = 0
@@ -283,7 +281,6 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
         return None
     if scan and scan["sha256"] == sha and not state and not ocr_texts:  # a whole scan recorded before: say so again
         report.failed.append((source, f"{source}: {scan['reason']}. {NeedsOCR(0).advice}"))
-        report.needs_ocr.append(source)
         return None
     spool = ChunkSpool()
     hashes: list[str] = []
@@ -299,7 +296,6 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
         reason = e.reason + (f"; OCR read nothing on {unread_said(unread)}" if unread else "")
         w.put_needs_ocr(source, sha, e.pages, reason)
         report.failed.append((source, f"{source}: {reason}. {e.advice}"))
-        report.needs_ocr.append(source)
         return None
     except LoadError as e:
         spool.close()
@@ -408,7 +404,6 @@ def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, pages: t
     ``stats`` lists them."""
     why = f"; OCR read nothing on {unread_said(unread)}" if unread else ""
     reason = f"no text layer on {page_list(pages)} (scanned){why}; its other pages are indexed"
-    report.partly_scanned.append((source, pages))
     report.notes.append((source, f"{source}: {reason}. {OCR_PAGES_ADVICE}"))
     w.put_ocr_pages(source, sha, len(pages), reason)
 
