@@ -104,18 +104,15 @@ def compute(archive: ArchiveReader, embedder, old: dict | None = None,
     rows = {r["doc_id"]: r for r in _paper_rows(archive)}
     reports = [r for r in rows.values() if (r["doc_type"] or "") == "report"]
     changed = set(changed)
+    read = set(old.get("papers", [])) - changed if old is not None else set()  # read before, unchanged
     kept: dict[str, list[dict]] = {}
-    if old is not None:
-        for e in old["commitments"]:
-            if e["doc_id"] in rows and e["doc_id"] not in changed:
-                kept.setdefault(e["doc_id"], []).append(e)
+    for e in old["commitments"] if old is not None else ():
+        kept.setdefault(e["doc_id"], []).append(e)
     entries, todo = [], []
     for d, row in rows.items():
-        if old is not None and d not in changed and d in kept:
-            entries += kept[d]
+        if d in read:
+            entries += kept.get(d, [])  # none, for a paper with no commitments
             continue
-        if old is not None and d not in changed and d not in kept and d in old.get("papers", []):
-            continue  # a paper with no commitments, read before
         fresh = _entries_of(archive, row, reports)
         entries += fresh
         todo += fresh
@@ -177,16 +174,15 @@ def entries(archive: ArchiveReader, embedder: Any) -> list[dict]:
     if found is not None:
         return found
     old = _read_any(store_path(archive))
+    papers = [r["doc_id"] for r in _paper_rows(archive)]
     changed: set[str] = set()
     if old is not None:  # another generation: redo the papers whose text may have changed
-        rows = {r["doc_id"]: r for r in _paper_rows(archive)}
         known = set(old.get("papers", []))
-        changed = {d for d in rows if d not in known}
-        if set(known) - set(rows) or not changed:
-            changed |= set(rows)  # removals or metadata corrections: redo all, to be safe
-            old = None
+        changed = set(papers) - known
+        if known - set(papers) or not changed:
+            changed, old = set(papers), None  # removals or metadata corrections: redo all, to be safe
     computed = compute(archive, embedder, old, changed)
-    save(archive, computed, [r["doc_id"] for r in _paper_rows(archive)])
+    save(archive, computed, papers)
     return computed
 
 
