@@ -5,17 +5,11 @@ file replaces its chunks; a bad file is reported in one line and the rest go on.
 run is one generation of the archive: it lands complete, or not at all. A run in which every
 file fails changes nothing, and makes no archive where there was none.
 
-Scanned pages (no text layer but a picture, or a junk text layer) are read by OCR first
-(``chunking.ocr``: Tesseract, in worker processes, before the archive's write lock is taken;
-each page's text cached by the file's content, so an interrupted ingest resumes), and the
-file is then read with that text in place: its passages cite their pages, marked as read by
-OCR, and ``stats`` lists the file as OCR'd. Where OCR is off (``CS_ARCHIVE_OCR=0``), not
-installed, or reads nothing on a page, a scanned PDF (no text layer) is reported and recorded
-as needing OCR, so that ``stats`` lists it; it is never indexed empty. A PDF with scanned
-pages among its text pages is indexed, and the pages left unread are said (one line, with
-why OCR failed on them) and recorded as needing OCR. A paper marked exempt from publication (Schedule 12A of the
-Local Government Act 1972; see ``chunking.exempt.exempt_marking``) is stored, flagged, and
-left out of search unless it is asked for.
+Scanned pages are read by OCR first (``chunking.ocr``, before the archive's write lock is
+taken), and the file is then read with that text in place: ``stats`` lists it as OCR'd. Pages
+OCR leaves unread (off, not installed, nothing found) are said, with why, and recorded as
+needing OCR; a whole scan is never indexed empty. A paper marked exempt from publication
+(``chunking.exempt``) is stored, flagged, and left out of search unless it is asked for.
 """
 from __future__ import annotations
 

@@ -9,9 +9,7 @@ a page it cannot read (blank, scanned too coarsely, too faint) comes back with i
 said in words, never an exception. ``OcrCache`` keeps each page's result by the file's SHA-256, so an
 interrupted ingest resumes where it stopped and an unchanged scan is never read twice.
 
-Settings, read when used: ``CS_ARCHIVE_OCR=0`` turns OCR off; ``CS_ARCHIVE_OCR_CACHE`` (a
-folder; default ``$XDG_CACHE_HOME/cs-archive/ocr``, else ``~/.cache/cs-archive/ocr``);
-``CS_ARCHIVE_OCR_TIMEOUT`` (seconds per page, default 120).
+Settings (``config.settings()``, read when used): ``ocr``, ``ocr_cache``, ``ocr_timeout``.
 """
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """The register: every commitment in the archive, with its status as of a date.
 
-Extraction and the search for follow-ups happen at ingest (``store.after_ingest``) and are
-stored beside the archive, so listing the register reads the store and applies the selection;
-a missing or stale store (another generation of the archive, another extractor) is recomputed
-on first use and saved. Looking for follow-ups is one hybrid search per commitment
-(``search.search``: dense + BM25), restricted to the same council's papers dated after the
-commitment's meeting (or later parts of the same pack). A hit is a follow-up when the passage's
-cosine similarity to the commitment's words reaches ``follow_ups.FOLLOW_UP_COSINE``, and it is not the
-same words printed again.
+Extraction and the search for follow-ups (``follow_ups.py``) happen at ingest and are stored
+beside the archive (``store.py``), so listing the register reads the store and applies the
+selection.
 
 Status as of a date: ``followed_up`` (a follow-up dated on or before it), else ``overdue``
 (due date before it), ``open`` (due date not reached) or ``undated`` (no due date).

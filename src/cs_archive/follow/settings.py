@@ -1,11 +1,5 @@
-"""Where saved searches live and how digests are sent, from the settings (``config.settings()``):
-
-- ``smtp_host``, ``smtp_port``, ``smtp_tls`` (``none``, ``starttls``, ``ssl``), ``smtp_user``,
-  ``smtp_password`` and ``mail_from``: the SMTP server digests go through.
-- ``base_url``: the app's public address, for the links in digests and feeds.
-- ``follow_dir``: the folder of the saved searches of a PostgreSQL archive (an embedded archive
-  keeps them in its own folder).
-"""
+"""Where saved searches live and how digests are sent, from the settings (``config.settings()``:
+``smtp_*``, ``mail_from``, ``base_url``, ``follow_dir``)."""
 from __future__ import annotations
 
 import hashlib
