@@ -17,8 +17,8 @@ from datetime import date
 from ..index.base import ArchiveReader, FilterValues
 from ..search import Filters
 from . import store
-from .extract import KINDS, Commitment, extract
-from .follow_ups import _Paper, _papers, chunks_of
+from .extract import KINDS
+from .follow_ups import _papers
 
 STATUSES = ("followed_up", "open", "overdue", "undated")
 
@@ -78,11 +78,6 @@ def _iso(value: str | None, what: str) -> None:
             date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{what} {value!r} is not a date: write it as YYYY-MM-DD") from None
-
-
-def commitments_in(archive: ArchiveReader, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
-    """Every commitment of the papers the filters let through, paper by paper."""
-    return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, chunks_of(archive, p.doc_id))]
 
 
 def status_of(due: str | None, follow_ups: list, as_of: str) -> str:
