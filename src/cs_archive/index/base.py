@@ -9,9 +9,9 @@ Two backends implement it:
 
 ``index.open_archive(location)`` and ``index.writing(location, …)`` (``index/__init__.py``)
 pick the backend from the location. One contract suite (``tests/test_store_contract.py``) runs
-against both, and checks that each backend's reader and writer class defines every method below
-itself. This module imports no backend (``tests/test_imports.py`` checks); the parts both share
-are in ``index/shared.py``.
+against both, and checks that each backend's reader and writer class (or the base both readers
+share, ``shared.SqlReader``) defines every method below. This module imports no backend
+(``tests/test_imports.py`` checks); the parts both share are in ``index/shared.py``.
 
 Access
     A reader is opened for a viewer: ``open_archive(location, exempt=False)`` withholds papers

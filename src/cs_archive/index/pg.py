@@ -40,9 +40,9 @@ from ..chunking import CHUNKER_VERSION
 from ..config import settings, shown
 from ..lexical import index_text, normalise
 from ..models import Chunk
-from .shared import (FilterValues, match_subterms, now, paper_rows, provenance_of, provenance_rows,
-                     stats)
-from .store import ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
+from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, match_subterms, now,
+                     paper_rows, provenance_of, provenance_rows, stats)
+from .store import Manifest
 
 FORMAT = 1  # of the database's tables (the folder store counts its own)
 
@@ -351,14 +351,6 @@ DENSE_FILTERED_SQL = ("WITH hits AS MATERIALIZED (SELECT c.id, c.embedding <#> %
 DENSE_EXACT_FILTERED_SQL = ("SELECT c.id, c.embedding <#> %s AS d FROM chunks c JOIN papers p USING (doc_id) "
                             "WHERE {where} ORDER BY (c.embedding <#> %s) + 0, c.id LIMIT %s")
 
-# Paper listings in the same order as the embedded store (byte order, as SQLite compares text).
-PAPER_ORDER = {
-    "newest": 'p.date IS NULL, p.date COLLATE "C" DESC, lower(coalesce(p.committee, \'\')) COLLATE "C", '
-              'lower(coalesce(p.title, \'\')) COLLATE "C", p.idx',
-    "meeting": 'p.date IS NULL, p.date COLLATE "C", p.source COLLATE "C", p.idx',
-    "source": 'p.source COLLATE "C", p.idx',
-}
-
 # ``stems``: the chunk's indexed words in order, rebuilt from its tsvector's positions (every
 # word keeps its first positions, MAX_POSITIONS of them), so that search's coverage reads them
 # instead of stemming the passage again, as it does from the SQLite column of the same name.
@@ -370,6 +362,10 @@ ROW_SQL = ("SELECT c.id, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c
            "(SELECT coalesce(string_agg(u.lexeme, ' ' ORDER BY at), '') FROM unnest(c.stems) u, "
            "unnest(u.positions) at) AS stems FROM chunks c JOIN papers p USING (doc_id) ")
 OCR_SQL = "EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id)"
+# A paper row (as the folder store's); ``{provenance}`` and ``{path}`` read as none, and as the
+# source, in an archive made before their tables (``PgArchive.paper_sql``).
+PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, {provenance} AS provenance, "
+             "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt, {path} AS path FROM papers p")
 NOT_EXEMPT_SQL = "NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = {col})"
 
 
@@ -379,7 +375,7 @@ def _row(r: dict) -> dict:
     return r
 
 
-class PgArchive:
+class PgArchive(SqlReader):
     """A reader of the archive in PostgreSQL, safe to share between threads (the UI's users).
 
     Calls borrow a connection from a pool (``psycopg_pool``) of up to ``pool_size`` (default
@@ -388,6 +384,9 @@ class PgArchive:
 
     Papers marked exempt are withheld from every read unless opened with ``exempt=True``
     (``index/base.py``, "Access")."""
+
+    MARKS, BYTEWISE, OPTION = "%s", ' COLLATE "C"', "--store"
+    TOPICS = ("t", "chunks c, unnest(c.topics) t")
 
     def __init__(self, url: str, pool_size: int | None = None, exempt: bool = False):
         self.url = url
@@ -404,6 +403,11 @@ class PgArchive:
             _register_vector(self.con)
             self.has_postings = "postings" in self.tables
             self.row_sql = ROW_SQL.format(ocr=OCR_SQL if "ocr_chunks" in self.tables else "false")
+            self.paper_sql = PAPER_SQL.format(
+                provenance="(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id)"
+                if "paper_provenance" in self.tables else "NULL::text",
+                path="coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source)"
+                if "file_paths" in self.tables else "p.source")
             self.manifest = self._manifest()
             self._pool = _pool(url, pool_size)
         except BaseException:
@@ -431,6 +435,8 @@ class PgArchive:
         with self.connection() as con:
             return con.cursor(binary=binary).execute(q, list(args)).fetchone()
 
+    _rows = _all
+
     def _manifest(self) -> Manifest:
         meta = {r["key"]: r["value"] for r in self._all("SELECT key, value FROM meta")}
         corpus = self._one("SELECT chunks, generation, updated FROM corpus") or {"chunks": 0, "generation": 0,
@@ -457,13 +463,6 @@ class PgArchive:
         else:
             self.con.close()
 
-    def check_model(self, model: str) -> None:
-        if self.manifest.model != model:
-            raise ArchiveError(
-                f"the archive at {self.folder} was built with model {self.manifest.model!r}, but {model!r} is "
-                f"configured: set CS_ARCHIVE_MODEL={self.manifest.model} or rebuild with "
-                f"`cs-archive ingest PATH --store {self.folder} --rebuild`")
-
     # -- reading -----------------------------------------------------------------------------
     def visible(self, col: str = "p.doc_id") -> str:
         """SQL true of the rows this reader may return (``col``: their doc_id column)."""
@@ -485,60 +484,8 @@ class PgArchive:
             return {r["id"]: r["embedding"] for r in cur.execute(
                 "SELECT id, embedding FROM chunks WHERE id = ANY(%s)", [ids])}
 
-    def chunk_by_id(self, chunk_id: str) -> dict | None:
-        r = self._one(self.row_sql + f"WHERE c.chunk_id = %s AND {self.visible('c.doc_id')}", [chunk_id], binary=True)
-        return _row(r) if r else None
-
-    def neighbours(self, row, n: int) -> list[dict]:
-        q = self.row_sql + f"WHERE c.doc_id = %s AND c.seq BETWEEN %s AND %s AND {self.visible('c.doc_id')} ORDER BY c.seq"
-        return [_row(r) for r in self._all(q, [row["doc_id"], row["seq"] - n, row["seq"] + n], binary=True)]
-
-    def paper_chunk_ids(self, doc_id: str) -> list[int]:
-        return [r["id"] for r in self._all(
-            f"SELECT id FROM chunks c WHERE doc_id = %s AND {self.visible('c.doc_id')} ORDER BY seq", [doc_id])]
-
-    def paper_chunks(self, doc_id: str) -> list[dict]:
-        """The paper's chunk rows in reading order."""
-        return [_row(r) for r in self._all(self.row_sql + f"WHERE c.doc_id = %s AND {self.visible('c.doc_id')} "
-                                           "ORDER BY c.seq", [doc_id], binary=True)]
-
-    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
-        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
-        for filters and order."""
-        f = FilterValues.of(filters) if filters is not None else FilterValues(include_exempt=True)
-        where, args = paper_filter_sql(replace(f, include_exempt=f.include_exempt and self.exempt))
-        if doc_id:
-            where, args = [*where, "p.doc_id = %s"], [*args, doc_id]
-        provenance = ("(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id)"
-                      if "paper_provenance" in self.tables else "NULL::text")
-        rows = self._all(
-            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
-            f"{provenance} AS provenance, EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt, "
-            + ("coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source)" if "file_paths" in self.tables
-               else "p.source") + " AS path "
-            "FROM papers p " + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order],
-            args)
-        for r in rows:
-            r["provenance"] = provenance_of(r["provenance"])
-        return rows
-
-    def date_span(self) -> tuple[str | None, str | None]:
-        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
-        r = self._one(f"SELECT min(date COLLATE \"C\") AS lo, max(date COLLATE \"C\") AS hi FROM papers p "
-                      f"WHERE {self.visible()}")
-        return r["lo"], r["hi"]
-
-    def distinct(self, column: str) -> list[str]:
-        """Values of committee, council, doc_type or topic that occur, in name order."""
-        if column == "topic":
-            q = ('SELECT DISTINCT t AS v, lower(t) COLLATE "C" AS o FROM chunks c, unnest(c.topics) t '
-                 f"WHERE {self.visible('c.doc_id')} ORDER BY 2, 1")
-        elif column in ("committee", "council", "doc_type"):
-            q = (f'SELECT DISTINCT {column} AS v, lower({column}) COLLATE "C" AS o FROM papers p '
-                 f"WHERE coalesce({column}, '') != '' AND {self.visible()} ORDER BY 2, 1")
-        else:
-            raise ValueError(column)
-        return [r["v"] for r in self._all(q)]
+    def _paper_conditions(self, f: FilterValues) -> tuple[list[str], list]:
+        return paper_filter_sql(replace(f, include_exempt=f.include_exempt and self.exempt))
 
     def stats(self) -> dict:
         """Counts of what this reader may see (``shared.stats``), the manifest read again."""

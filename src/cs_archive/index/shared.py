@@ -1,5 +1,6 @@
-"""What both backends share, and the interface (``base.py``) names: the row keys, the
-filters' values, the words of a match term, provenance as stored. Imports no backend."""
+"""What both backends share, and the interface (``base.py``) names: the errors, the row keys,
+the filters' values, the words of a match term, provenance as stored, and the reads both make
+in the same SQL (``SqlReader``). Imports no backend."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,18 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from ..models import META_FIELDS
+
+class ArchiveError(Exception):
+    """Something about the archive itself; the message says what to do."""
+
+
+class ArchiveMissing(ArchiveError):
+    pass
+
+
+class ArchiveBusy(ArchiveError):
+    pass
+
 
 ROW_KEYS = ("id", "chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text", "norm",
             "page", "page_end", "topics", "content_hash", "source", "council", "committee", "date", "title",
@@ -79,6 +92,83 @@ def stats(reader: Any, rows: Callable[[str], list], files_sql: str, ocr_done: bo
                                   "JOIN papers p USING (doc_id) ORDER BY p.source, p.idx") if reader.exempt else [],
         "manifest": reader.manifest.to_json(),
     }
+
+
+# Paper listings (``papers(order=…)``), text compared byte by byte on both backends (``{b}``).
+PAPER_ORDER = {
+    "newest": "p.date IS NULL, p.date{b} DESC, lower(coalesce(p.committee, '')){b}, lower(coalesce(p.title, '')){b}, p.idx",
+    "meeting": "p.date IS NULL, p.date{b}, p.source{b}, p.idx",
+    "source": "p.source{b}, p.idx",
+}
+
+
+class SqlReader:
+    """The reads both backends make in the same SQL. A reader sets ``MARKS`` (its placeholder),
+    ``BYTEWISE`` (what makes text compare byte by byte), ``TOPICS`` (a chunk's topics as rows:
+    the column and what it is read from), ``OPTION`` (the ingest option naming it, for messages)
+    and ``paper_sql`` (a paper row's columns, ``FROM papers p``), and gives ``_rows(sql, args)``,
+    ``visible(col)``, ``chunk_rows(ids)`` and ``_paper_conditions(filters)``."""
+
+    def check_model(self, model: str) -> None:
+        if self.manifest.model != model:
+            raise ArchiveError(
+                f"the archive at {self.folder} was built with model {self.manifest.model!r}, but {model!r} is "
+                f"configured: set CS_ARCHIVE_MODEL={self.manifest.model} or rebuild with "
+                f"`cs-archive ingest PATH {self.OPTION} {self.folder} --rebuild`")
+
+    def chunk_by_id(self, chunk_id: str) -> Mapping | None:
+        marks = self.MARKS
+        found = self._rows(f"SELECT id FROM chunks WHERE chunk_id = {marks}", [chunk_id])
+        return self.chunk_rows([found[0]["id"]]).get(found[0]["id"]) if found else None
+
+    def neighbours(self, row: Mapping, n: int) -> list[Mapping]:
+        marks = self.MARKS
+        ids = [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id = {marks} AND seq BETWEEN {marks} "
+                                           f"AND {marks} ORDER BY seq", [row["doc_id"], row["seq"] - n, row["seq"] + n])]
+        rows = self.chunk_rows(ids)
+        return [rows[i] for i in ids if i in rows]
+
+    def paper_chunk_ids(self, doc_id: str) -> list[int]:
+        marks, visible = self.MARKS, self.visible("c.doc_id")
+        return [r["id"] for r in self._rows(f"SELECT id FROM chunks c WHERE doc_id = {marks} AND {visible} ORDER BY seq",
+                                            [doc_id])]
+
+    def paper_chunks(self, doc_id: str) -> list[Mapping]:
+        """The paper's chunk rows in reading order."""
+        ids = self.paper_chunk_ids(doc_id)
+        rows = self.chunk_rows(ids)
+        return [rows[i] for i in ids if i in rows]
+
+    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
+        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
+        for filters and order."""
+        f = FilterValues.of(filters) if filters is not None else FilterValues(include_exempt=True)
+        where, args = self._paper_conditions(f)
+        if doc_id:
+            where, args = [*where, f"p.doc_id = {self.MARKS}"], [*args, doc_id]
+        rows = [dict(r) for r in self._rows(self.paper_sql + (" WHERE " + " AND ".join(where) if where else "")
+                                            + " ORDER BY " + PAPER_ORDER[order].format(b=self.BYTEWISE), args)]
+        for r in rows:
+            r["provenance"], r["exempt"] = provenance_of(r["provenance"]), bool(r["exempt"])
+        return rows
+
+    def date_span(self) -> tuple[str | None, str | None]:
+        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
+        bytewise, visible = self.BYTEWISE, self.visible()
+        r = self._rows(f"SELECT min(date{bytewise}) AS lo, max(date{bytewise}) AS hi FROM papers p WHERE {visible}")[0]
+        return r["lo"], r["hi"]
+
+    def distinct(self, column: str) -> list[str]:
+        """Values of committee, council, doc_type or topic that occur, in name order."""
+        if column == "topic":
+            (col, rows_of), visible = self.TOPICS, self.visible("c.doc_id")
+        elif column in ("committee", "council", "doc_type"):
+            col, rows_of, visible = column, "papers p", self.visible()
+        else:
+            raise ValueError(column)
+        bytewise = self.BYTEWISE
+        return [r["v"] for r in self._rows(f"SELECT DISTINCT {col} AS v, lower({col}){bytewise} AS o FROM {rows_of} "
+                                           f"WHERE coalesce({col}, '') != '' AND {visible} ORDER BY 2, 1")]
 
 
 def now() -> str:

@@ -45,7 +45,8 @@ from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
 from . import fulltext
-from .shared import FilterValues, and_spelt, now, paper_rows, provenance_of, provenance_rows, stats
+from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, and_spelt, now,
+                     paper_rows, provenance_of, provenance_rows, stats)
 from .vectors import FaissIndex
 
 FORMAT = 2  # 2: the lexical arm in Tantivy (fulltext/), topics in chunk_topics; 1 had FTS5 and numpy arrays
@@ -85,17 +86,6 @@ CREATE INDEX IF NOT EXISTS chunk_topics_id ON chunk_topics(id);
     "ocr_chunks (chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id))",
     "file_paths (source TEXT PRIMARY KEY REFERENCES files(source), path TEXT NOT NULL)",
 ))
-class ArchiveError(Exception):
-    """Something about the archive folder itself; the message says what to do."""
-
-
-class ArchiveMissing(ArchiveError):
-    pass
-
-
-class ArchiveBusy(ArchiveError):
-    pass
-
 
 @dataclass(frozen=True)
 class Manifest:
@@ -145,12 +135,21 @@ CHUNK_COLUMNS = frozenset(("id", "chunk_id", "doc_id", "seq", "section", "subsec
 EXEMPT_SQL = "{col} IN (SELECT doc_id FROM exempt_papers)"
 
 
-class Archive:
+class Archive(SqlReader):
     """A read-only view of the current generation. Cheap to keep open; never changes under you.
 
     Papers marked exempt from publication are withheld by every read (rows, neighbours,
     papers, counts, names, dates) unless the reader was opened with ``exempt=True`` (a
     member's or clerk's view): the access rule is enforced here, once (``access.py``)."""
+
+    MARKS, BYTEWISE, OPTION = "?", "", "--index"
+    TOPICS = ("j.value", "chunks c, json_each(c.topics) j")
+    # A paper row: its columns, chunk count, provenance (JSON, read into a dict), where its file
+    # is (absolute; the source where none was recorded) and exemption.
+    paper_sql = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
+                 "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
+                 "coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source) AS path, "
+                 "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p")
 
     def __init__(self, folder: str | os.PathLike, exempt: bool = False):
         self.folder = Path(folder)
@@ -184,12 +183,8 @@ class Archive:
         self.db.close()
         self.words = None
 
-    def check_model(self, model: str) -> None:
-        if self.manifest.model != model:
-            raise ArchiveError(
-                f"the archive at {self.folder} was built with model {self.manifest.model!r}, but "
-                f"{model!r} is configured: set CS_ARCHIVE_MODEL={self.manifest.model} or rebuild with "
-                f"`cs-archive ingest PATH --index {self.folder} --rebuild`")
+    def _rows(self, sql: str, args: Sequence = ()) -> list[sqlite3.Row]:
+        return self.db.execute(sql, list(args)).fetchall()
 
     # -- reading -----------------------------------------------------------------------
     def chunk_rows(self, ids) -> dict[int, sqlite3.Row]:
@@ -210,17 +205,6 @@ class Archive:
             return {}
         q = "SELECT id, vector FROM chunks WHERE id IN (%s)" % ",".join("?" * len(ids))
         return {r["id"]: np.frombuffer(r["vector"], dtype="float32") for r in self.db.execute(q, ids)}
-
-    def chunk_by_id(self, chunk_id: str) -> sqlite3.Row | None:
-        row = self.db.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
-        return self.chunk_rows([row["id"]]).get(row["id"]) if row else None
-
-    def neighbours(self, row: sqlite3.Row, n: int) -> list[sqlite3.Row]:
-        ids = [r["id"] for r in self.db.execute(
-            "SELECT id FROM chunks WHERE doc_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-            (row["doc_id"], row["seq"] - n, row["seq"] + n))]
-        rows = self.chunk_rows(ids)
-        return [rows[i] for i in ids if i in rows]
 
     def stats(self) -> dict:
         """Counts of what this reader may see (``shared.stats``)."""
@@ -320,64 +304,9 @@ class Archive:
                 f"SELECT DISTINCT {col} FROM papers WHERE {col} IS NOT NULL")]
         return self._known_names[col]
 
-    # -- browsing (the UI's pages and the commitments register) -------------------------------
-    def paper_chunk_ids(self, doc_id: str) -> list[int]:
-        visible = self.visible("c.doc_id")
-        return [r[0] for r in self.db.execute(
-            f"SELECT id FROM chunks c WHERE doc_id = ? AND {visible} ORDER BY seq", (doc_id,))]
-
-    def paper_chunks(self, doc_id: str) -> list:
-        """The paper's chunk rows in reading order."""
-        ids = self.paper_chunk_ids(doc_id)
-        rows = self.chunk_rows(ids)
-        return [rows[i] for i in ids]
-
-    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
-        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
-        for filters and order."""
-        f = FilterValues.of(filters) if filters is not None else FilterValues(include_exempt=True)
-        where, args = self._paper_conditions(f)
-        if doc_id:
-            where, args = [*where, "p.doc_id = ?"], [*args, doc_id]
-        rows = [dict(r) for r in self.db.execute(
-            PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
-        for r in rows:
-            r["provenance"], r["exempt"] = provenance_of(r["provenance"]), bool(r["exempt"])
-        return rows
-
-    def date_span(self) -> tuple[str | None, str | None]:
-        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
-        visible = self.visible()
-        return tuple(self.db.execute(f"SELECT min(date), max(date) FROM papers p WHERE {visible}").fetchone())
-
-    def distinct(self, column: str) -> list[str]:
-        """Values of committee, council, doc_type or topic that occur, in name order."""
-        if column == "topic":
-            visible = self.visible("c.doc_id")
-            q = f"SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j WHERE {visible} ORDER BY lower(j.value)"
-        elif column in ("committee", "council", "doc_type"):
-            col, visible = column, self.visible()
-            q = f"SELECT DISTINCT {col} FROM papers p WHERE coalesce({col}, '') != '' AND {visible} ORDER BY lower({col})"
-        else:
-            raise ValueError(column)
-        return [r[0] for r in self.db.execute(q)]
-
     def generation(self) -> str:
         """The archive's current generation (moves on every commit; this reader keeps its own)."""
         return Manifest.read(self.folder).generation
-
-
-PAPER_ORDER = {
-    "newest": "p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx",
-    "meeting": "p.date IS NULL, p.date, p.source, p.idx",
-    "source": "p.source, p.idx",
-}
-# A paper row: its columns, chunk count, provenance (JSON, read into a dict), where its file is
-# (absolute; the source where none was recorded) and exemption.
-PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
-             "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
-             "coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source) AS path, "
-             "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p ")
 
 
 def _open_generation(gen: Path, dim: int):
