@@ -40,8 +40,8 @@ from ..chunking import CHUNKER_VERSION
 from ..config import settings, shown
 from ..lexical import index_text, normalise
 from ..models import Chunk
-from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, match_subterms, now,
-                     paper_rows, provenance_of, provenance_rows, stats)
+from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, SqlWriter,
+                     match_subterms, now, paper_rows, provenance_rows, stats)
 from .store import Manifest
 
 FORMAT = 1  # of the database's tables (the folder store counts its own)
@@ -592,8 +592,10 @@ def _pg_array_item(w: str) -> str:
 
 
 # -- writing -------------------------------------------------------------------------------
-class PgWriter:
+class PgWriter(SqlWriter):
     """Writes files to the archive, each in one transaction of its own (see the module doc)."""
+
+    MARKS, BYTEWISE = PgArchive.MARKS, PgArchive.BYTEWISE
 
     def __init__(self, url: str, model: str, dim: int, rebuild: bool = False):
         self.url, self.folder = url, shown(url)
@@ -654,15 +656,8 @@ class PgWriter:
                          "updated = %s", [chunks, tokens, now()])
 
     # -- what the ingest asks ----------------------------------------------------------------
-    def file_state(self, source: str) -> dict | None:
-        return self.con.execute("SELECT * FROM files WHERE source = %s", [source]).fetchone()
-
-    def ocr_state(self, source: str) -> dict | None:
-        return self.con.execute("SELECT * FROM needs_ocr WHERE source = %s", [source]).fetchone()
-
-    def source_of_doc(self, doc_id: str) -> str | None:
-        r = self.con.execute("SELECT source FROM papers WHERE doc_id = %s", [doc_id]).fetchone()
-        return r["source"] if r else None
+    def _rows(self, sql: str, args: Sequence = ()) -> list[dict]:
+        return self.con.execute(sql, list(args)).fetchall()
 
     def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
         if not hashes:
@@ -671,15 +666,6 @@ class PgWriter:
         return {r["content_hash"]: r["embedding"] for r in cur.execute(
             "SELECT DISTINCT ON (content_hash) content_hash, embedding FROM chunks WHERE content_hash = ANY(%s)",
             [list(hashes)])}
-
-    def sources(self) -> list[str]:
-        return [r["source"] for r in self.con.execute("SELECT source FROM files ORDER BY source")]
-
-    def paper_metas(self) -> list[dict]:
-        rows = self.con.execute("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, "
-                                "p.title, p.doc_type, p.url, v.provenance FROM papers p "
-                                "LEFT JOIN paper_provenance v USING (doc_id) ORDER BY p.source COLLATE \"C\", p.idx")
-        return [dict(r, provenance=provenance_of(r["provenance"])) for r in rows]
 
     def set_paper_metas(self, metas: dict) -> None:
         if not metas:
@@ -741,9 +727,6 @@ class PgWriter:
                              "SET sha256 = EXCLUDED.sha256, pages = EXCLUDED.pages", [source, sha256, pages])
             self._bump(0, 0)
         self.changed = True
-
-    def ocr_done_state(self, source: str) -> dict | None:
-        return self.con.execute("SELECT * FROM ocr_done WHERE source = %s", [source]).fetchone()
 
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list, chunks: list, hashes: list[str], vectors: np.ndarray,
@@ -820,9 +803,6 @@ class PgWriter:
         finally:
             self.con.close()
         return manifest
-
-    def discard(self) -> None:
-        self.changed = False
 
     def abort(self) -> None:
         """Close; a file half-way through its transaction was rolled back, committed ones stay."""

@@ -171,6 +171,43 @@ class SqlReader:
                                            f"WHERE coalesce({col}, '') != '' AND {visible} ORDER BY 2, 1")]
 
 
+class SqlWriter:
+    """What ingest asks a writer (``index/base.py``), in the same SQL for both: a writer sets
+    ``MARKS`` and ``BYTEWISE`` (as ``SqlReader``) and gives ``_rows(sql, args)``."""
+
+    def _record(self, table: str, col: str, value: Any) -> Mapping | None:
+        marks = self.MARKS
+        rows = self._rows(f"SELECT * FROM {table} WHERE {col} = {marks}", [value])
+        return rows[0] if rows else None
+
+    def file_state(self, source: str) -> Mapping | None:
+        return self._record("files", "source", source)
+
+    def ocr_state(self, source: str) -> Mapping | None:
+        return self._record("needs_ocr", "source", source)
+
+    def ocr_done_state(self, source: str) -> Mapping | None:
+        return self._record("ocr_done", "source", source)
+
+    def source_of_doc(self, doc_id: str) -> str | None:
+        paper = self._record("papers", "doc_id", doc_id)
+        return paper["source"] if paper else None
+
+    def sources(self) -> list[str]:
+        return [r["source"] for r in self._rows("SELECT source FROM files ORDER BY source")]
+
+    def paper_metas(self) -> list[dict]:
+        bytewise = self.BYTEWISE
+        rows = self._rows("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, p.title, "
+                          "p.doc_type, p.url, v.provenance FROM papers p LEFT JOIN paper_provenance v USING (doc_id) "
+                          f"ORDER BY p.source{bytewise}, p.idx")
+        return [dict(r, provenance=provenance_of(r["provenance"])) for r in rows]
+
+    def discard(self) -> None:
+        """Forget the changes: the block of ``writing`` ends without a commit."""
+        self.changed = False
+
+
 def now() -> str:
     """The local time as the stores record it ("2024-05-01T14:03:59")."""
     return time.strftime("%Y-%m-%dT%H:%M:%S")

@@ -45,8 +45,8 @@ from ..chunking import CHUNKER_VERSION
 from ..lexical import index_text, normalise
 from ..models import Chunk, Paper
 from . import fulltext
-from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, and_spelt, now,
-                     paper_rows, provenance_of, provenance_rows, stats)
+from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, SqlWriter,
+                     and_spelt, now, paper_rows, provenance_rows, stats)
 from .vectors import FaissIndex
 
 FORMAT = 2  # 2: the lexical arm in Tantivy (fulltext/), topics in chunk_topics; 1 had FTS5 and numpy arrays
@@ -329,8 +329,10 @@ def _open_generation(gen: Path, dim: int):
     return db, vectors, words
 
 
-class Writer:
+class Writer(SqlWriter):
     """Changes to a new generation; ``commit`` makes them current in one rename."""
+
+    MARKS, BYTEWISE = "?", ""
 
     def __init__(self, folder: Path, model: str, dim: int, rebuild: bool = False):
         self.folder = folder
@@ -385,12 +387,8 @@ class Writer:
                 shutil.rmtree(p, ignore_errors=True)
 
     # -- what the ingest asks ----------------------------------------------------------
-    def file_state(self, source: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM files WHERE source = ?", (source,)).fetchone()
-
-    def source_of_doc(self, doc_id: str) -> str | None:
-        row = self.db.execute("SELECT source FROM papers WHERE doc_id = ?", (doc_id,)).fetchone()
-        return row["source"] if row else None
+    def _rows(self, sql: str, args: Sequence = ()) -> list[sqlite3.Row]:
+        return self.db.execute(sql, list(args)).fetchall()
 
     def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -400,21 +398,6 @@ class Writer:
             for r in self.db.execute(q, part):
                 out[r["content_hash"]] = np.frombuffer(r["vector"], dtype="float32")
         return out
-
-    def sources(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT source FROM files ORDER BY source")]
-
-    def ocr_state(self, source: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM needs_ocr WHERE source = ?", (source,)).fetchone()
-
-    def ocr_done_state(self, source: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM ocr_done WHERE source = ?", (source,)).fetchone()
-
-    def paper_metas(self) -> list[dict]:
-        rows = self.db.execute("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, "
-                               "p.title, p.doc_type, p.url, v.provenance FROM papers p "
-                               "LEFT JOIN paper_provenance v USING (doc_id) ORDER BY p.source, p.idx")
-        return [dict(r, provenance=provenance_of(r["provenance"])) for r in rows]
 
     def set_paper_metas(self, metas: dict) -> None:
         if not metas:
@@ -541,10 +524,6 @@ class Writer:
         rows = self.db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype="int64", count=len(rows))
         return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype="float32").reshape(len(rows), self.dim)
-
-    def discard(self) -> None:
-        """Forget the changes: the block of ``writing`` ends without a commit."""
-        self.changed = False
 
     def abort(self) -> None:
         self.words.abort()
