@@ -89,7 +89,6 @@ def _calls(reader, doc: str, chunk: str) -> dict[str, object]:
         "affordable": lambda: None, "best_sentences": lambda: None,  # on terms and a text given
         "named_terms": lambda: None, "unknown_share": lambda: None,  # on a query and its term counts
         # commitments
-        "commitments_in": lambda: [c.text for c, _ in register_module.commitments_in(reader, asked)],
         "register": lambda: register_module.register(reader, lambda: emb, register_module.Selection(
             filters=asked, procedural=True)),
         "find_follow_ups": lambda: None, "follow_up_query": lambda: None,  # on a commitment given

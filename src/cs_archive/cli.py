@@ -19,11 +19,15 @@ def _archive_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", metavar="URL", help="store URL, faiss:///PATH or postgresql://… (default: $CS_ARCHIVE_STORE)")
 
 
-def _filter_args(p: argparse.ArgumentParser) -> None:
+def _filter_args(p: argparse.ArgumentParser, topic_and_type: bool = True) -> None:
     p.add_argument("--since", metavar="DATE", help="meeting date on or after (YYYY-MM-DD)")
     p.add_argument("--until", metavar="DATE", help="meeting date on or before (YYYY-MM-DD)")
     p.add_argument("--committee", metavar="TEXT", help="committee name contains TEXT ('&' = 'and')")
     p.add_argument("--council", metavar="TEXT", help="council name contains TEXT")
+    if topic_and_type:
+        p.add_argument("--topic", metavar="TEXT", help="one of the documented topics")
+        p.add_argument("--type", dest="doc_type", metavar="TEXT",
+                       help="report, minutes, agenda, decision, strategy, appendix, other")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,26 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Each file that cannot be read is reported on one line; the rest go on."))
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--rebuild", action="store_true", help="start the archive afresh (e.g. after changing the model)")
-    _archive_args(p)
 
     p = sub.add_parser("search", help="search the archive", description="Search; prints cited passages (or JSON).")
     p.add_argument("query", nargs="?", help='the question; "quoted phrases" must match exactly')
     p.add_argument("-k", type=int, default=10, help="how many hits (default 10)")
     _filter_args(p)
-    p.add_argument("--topic", metavar="TEXT", help="one of the documented topics")
-    p.add_argument("--type", dest="doc_type", metavar="TEXT", help="report, minutes, agenda, decision, strategy, appendix, other")
     p.add_argument("--include-exempt", action="store_true", help="include papers marked exempt from publication")
     p.add_argument("--no-highlights", action="store_true", help="skip picking the best sentences")
     p.add_argument("--json", action="store_true", help="print a JSON list of hits")
     p.add_argument("--queries", metavar="FILE", help="batch: one JSON object per line; prints one JSON line each")
-    _archive_args(p)
 
     p = sub.add_parser("show", help="print one passage with its neighbours")
     p.add_argument("chunk_id")
     p.add_argument("--context", type=int, default=0, metavar="N", help="neighbours each side")
     p.add_argument("--include-exempt", action="store_true", help="show it even if its paper is marked exempt")
     p.add_argument("--json", action="store_true")
-    _archive_args(p)
 
     p = sub.add_parser("papers", help="list every paper with its metadata and where each value came from",
                        description="List every paper (a component of a pack is its own), by source and position "
@@ -65,18 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"only papers lacking this field: {', '.join(META_FIELDS)}")
     p.add_argument("--include-exempt", action="store_true", help="include papers marked exempt from publication")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
-    _archive_args(p)
 
     p = sub.add_parser("stats", help="counts of papers and chunks")
     p.add_argument("--json", action="store_true")
-    _archive_args(p)
 
     p = sub.add_parser("remove", help="drop papers by their source path")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    _archive_args(p)
 
     p = sub.add_parser("check", help="verify the archive (exit 0 healthy, 1 damaged)")
-    _archive_args(p)
 
     p = sub.add_parser("commitments", help="the commitments register: actions, decisions, promises and their status",
                        description="List every commitment printed in the papers (ACTION lines, RESOLVED items, "
@@ -85,12 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=("action", "decision", "promise"), help="only this kind")
     p.add_argument("--owner", metavar="TEXT", help="owner contains TEXT (case-insensitive)")
     p.add_argument("--status", choices=("followed_up", "open", "overdue", "undated"), help="only this status")
-    _filter_args(p)
+    _filter_args(p, topic_and_type=False)
     p.add_argument("--as-of", metavar="DATE", help="judge due dates and follow-ups as of this date (default: today)")
     p.add_argument("--procedural", action="store_true",
                    help="include procedural items (minutes approved, apologies, declarations, next meeting)")
     p.add_argument("--json", action="store_true", help="print a JSON list of records")
-    _archive_args(p)
 
     p = sub.add_parser("migrate", help="copy an embedded archive into PostgreSQL without re-embedding",
                        description="Copy papers, chunks and their stored vectors from a FAISS archive into an "
@@ -104,7 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("qrels", metavar="QRELS", help="questions with their expected paragraphs (JSON lines)")
     p.add_argument("-k", type=int, default=10, help="hits per question (default 10)")
     p.add_argument("--json", action="store_true", help="print the metrics and misses as JSON")
-    _archive_args(p)
 
     p = sub.add_parser("follow", help="saved searches that say when new papers mention a topic", description=(
         "Save a search; after every ingest it runs over the papers that ingest added or changed, and its "
@@ -115,47 +108,41 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name", metavar="NAME")
     a.add_argument("query", metavar="QUERY", help='the words, as for `search`; "quoted phrases" must match exactly')
     _filter_args(a)
-    a.add_argument("--topic", metavar="TEXT", help="one of the documented topics")
-    a.add_argument("--type", dest="doc_type", metavar="TEXT", help="report, minutes, agenda, decision, strategy, appendix, other")
     a.add_argument("--email", metavar="ADDRESS", help="send its new passages to this address (`follow send`)")
     a.add_argument("--every", choices=("now", "daily", "weekly"), default="daily",
                    help="how often its digest may go (default daily)")
     a.add_argument("--include-exempt", action="store_true",
                    help="run it as a member: include papers marked exempt, each marked not for publication")
-    _archive_args(a)
     a = actions.add_parser("list", help="the saved searches, with their feed addresses")
     a.add_argument("--json", action="store_true", help="print a JSON list of records")
-    _archive_args(a)
     a = actions.add_parser("remove", help="forget a saved search, its news and its feed")
     a.add_argument("name", metavar="NAME")
-    _archive_args(a)
     a = actions.add_parser("news", help="new passages the saved searches found, newest first")
     a.add_argument("name", metavar="NAME", nargs="?", help="only this saved search's")
     a.add_argument("--since", metavar="DATE", help="first seen on or after this date (YYYY-MM-DD)")
     a.add_argument("--json", action="store_true", help="print a JSON list of records")
-    _archive_args(a)
     a = actions.add_parser("send", help="e-mail the digests that are due (from cron or a systemd timer)",
                            description="E-mail each recipient one digest of the new passages of their saved searches "
                                        "that are due, through the SMTP server named by CS_ARCHIVE_SMTP_HOST (README, "
                                        "Following a topic). Exit 0 when all went (or none was due), 1 when a send "
                                        "failed: it is tried again next time.")
-    _archive_args(a)
+    # Every command but migrate (which names both its stores) reads one archive, named last.
+    for name, p in [*sub.choices.items(), *actions.choices.items()]:
+        if name not in ("migrate", "follow"):
+            _archive_args(p)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .index.store import ArchiveBusy, ArchiveError, ArchiveMissing
+    from .index.store import ArchiveBusy, ArchiveError
 
     try:
         return COMMANDS[args.command](args)
-    except ArchiveMissing as e:
-        print(f"cs-archive: {e}", file=sys.stderr)
-        return 2
     except ArchiveBusy as e:
         print(f"cs-archive: {e}", file=sys.stderr)
         return 1
-    except (ArchiveError, ValueError, RuntimeError) as e:
+    except (ArchiveError, ValueError, RuntimeError) as e:  # ArchiveMissing too: exit 2
         print(f"cs-archive: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -167,15 +154,6 @@ def _folder(args) -> Path:
     from .config import store_location
 
     return store_location(args.store, args.index)
-
-
-def _shown(location) -> str:
-    """A location for messages: a PostgreSQL URL without its password."""
-    if isinstance(location, str):
-        from .index.pg import redact
-
-        return redact(location)
-    return str(location)
 
 
 def _open(args, exempt: bool = False):
@@ -264,11 +242,16 @@ def cmd_search(args) -> int:
         print("No confident match. The nearest passages, which may not answer the question:\n")
     for h in hits:
         mark = "" if h.confident else "  [weak match]"
-        print(f"{h.rank}. {h.citation()}{mark}")
-        print(f"   {h.source}  ({h.chunk_id})")
-        print("   " + h.text.replace("\n", "\n   ")[:1200])
-        print()
+        _print_hit(f"{h.rank}. {h.citation()}{mark}", h)
     return 0
+
+
+def _print_hit(title: str, hit) -> None:
+    """A hit as the CLI prints it: a title line, where it is, its text (indented), a blank line."""
+    print(title)
+    print(f"   {hit.source}  ({hit.chunk_id})")
+    print("   " + hit.text.replace("\n", "\n   ")[:1200])
+    print()
 
 
 def _batch(args, archive, embedder) -> int:
@@ -406,6 +389,7 @@ def cmd_remove(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .config import shown
     from .index import check, open_archive
     from .index.store import ArchiveMissing
 
@@ -419,21 +403,21 @@ def cmd_check(args) -> int:
     for p in problems:
         print(f"damaged: {p}")
     if not problems:
-        print(f"ok: {_shown(_folder(args))}")
+        print(f"ok: {shown(_folder(args))}")
     return 1 if problems else 0
 
 
 def cmd_migrate(args) -> int:
-    from .index.base import resolve
-    from .index.pg import migrate, redact
+    from .config import resolve, shown
+    from .index.pg import migrate
 
     src, dst = resolve(args.source), resolve(args.target)
     if isinstance(src, str):
-        raise ValueError(f"--from must be a folder or faiss:///PATH, not {redact(src)}")
+        raise ValueError(f"--from must be a folder or faiss:///PATH, not {shown(src)}")
     if not isinstance(dst, str):
         raise ValueError(f"--to must be a postgresql://… URL, not {dst}")
     counts = migrate(src, dst, progress=lambda s: print(s, file=sys.stderr, flush=True))
-    print(f"copied {counts.get('papers', 0)} papers and {counts.get('chunks', 0)} chunks from {src} to {redact(dst)}")
+    print(f"copied {counts.get('papers', 0)} papers and {counts.get('chunks', 0)} chunks from {src} to {shown(dst)}")
     return 0
 
 
@@ -474,10 +458,6 @@ def cmd_commitments(args) -> int:
     counts = {s: sum(r.status == s for r in records) for s in ("followed_up", "open", "overdue", "undated")}
     print(f"{len(records)} commitments: " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
     return 0
-
-
-COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "show": cmd_show, "stats": cmd_stats,
-            "remove": cmd_remove, "check": cmd_check, "commitments": cmd_commitments, "papers": cmd_papers}
 
 
 def cmd_eval(args) -> int:
@@ -565,11 +545,7 @@ def _follow_news(args, where) -> int:
     if not found:
         print("Nothing new" + (f" for {args.name}" if args.name else "") + ".")
     for n in found:
-        hit = n.as_hit()
-        print(f"{n.first_seen} · {n.follow}: {n.citation()}")
-        print(f"   {hit.source}  ({hit.chunk_id})")
-        print("   " + hit.text.replace("\n", "\n   ")[:1200])
-        print()
+        _print_hit(f"{n.first_seen} · {n.follow}: {n.citation()}", n.as_hit())
     return 0
 
 
@@ -586,9 +562,9 @@ def _follow_send(where) -> int:
     return 1 if report.failed else 0
 
 
-COMMANDS["eval"] = cmd_eval
-COMMANDS["migrate"] = cmd_migrate
-COMMANDS["follow"] = cmd_follow
+COMMANDS = {"ingest": cmd_ingest, "search": cmd_search, "show": cmd_show, "stats": cmd_stats, "remove": cmd_remove,
+            "check": cmd_check, "commitments": cmd_commitments, "papers": cmd_papers, "eval": cmd_eval,
+            "migrate": cmd_migrate, "follow": cmd_follow}
 
 if __name__ == "__main__":
     sys.exit(main())

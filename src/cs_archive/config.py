@@ -14,6 +14,7 @@ variable and what it takes.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -211,6 +212,11 @@ def store_location(store: str | None, index: str | os.PathLike | None) -> Path |
     if url:
         return resolve(url)
     return index_dir(index)
+
+
+def shown(location: str | os.PathLike) -> str:
+    """A location for messages: a PostgreSQL URL without its password, a folder as it is."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", location) if isinstance(location, str) else str(location)
 
 
 def is_pg_url(location: Any) -> bool:

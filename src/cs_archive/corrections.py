@@ -9,15 +9,15 @@ manifest like any other.
 from __future__ import annotations
 
 import csv
-import os
+import io
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking.overrides import (CORRECTED, DOC_TYPES, MANIFEST_FIELDS, OVERRIDE_FIELDS, iso_date, one_line,
                                   read_manifest, row_of, too_long, yes_or_no)
 from .config import index_dir, settings, store_location
+from .files import write_atomically
 from .ingest import IngestReport, ingest
 
 MANIFEST = "manifest.csv"
@@ -98,19 +98,11 @@ def write_correction(paper: str | Path, changes: dict) -> tuple[Path, dict]:
     row[CORRECTED] = " ".join(k for k in MANIFEST_FIELDS if k in marked)
     if CORRECTED not in fields:
         fields.append(CORRECTED)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".csv")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-            w.writeheader()
-            for r in rows:
-                w.writerow({k: (r.get(k) or "") for k in fields})
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, manifest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows({k: (r.get(k) or "") for k in fields} for r in rows)
+    write_atomically(manifest, out.getvalue())
     return manifest, {k: v for k, v in row.items() if k in OVERRIDE_FIELDS and v}
 
 

@@ -160,19 +160,14 @@ def _st_config(model_dir: Path) -> dict:
             "pad_token": pad, "pad_id": vocab.get(pad, 0) if isinstance(vocab, dict) else 0}
 
 
-def cache_dir() -> Path:
-    """$CS_ARCHIVE_CACHE, else $XDG_CACHE_HOME/cs-archive, else ~/.cache/cs-archive."""
-    return settings().cache
-
-
 def onnx_file(model_dir: Path) -> Path:
-    """Where this model's export lives: keyed by the folder and its weights, so a changed
-    model is exported afresh."""
+    """Where this model's export lives, in $CS_ARCHIVE_CACHE: keyed by the folder and its
+    weights, so a changed model is exported afresh."""
     weights = sorted(p for p in model_dir.iterdir() if p.suffix in (".safetensors", ".bin"))
     key = json.dumps([str(model_dir.resolve()), EXPORT_VERSION] +
                      [(p.name, p.stat().st_size, int(p.stat().st_mtime)) for p in weights])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return cache_dir() / f"{model_dir.name}-{digest}" / "model.onnx"
+    return settings().cache / f"{model_dir.name}-{digest}" / "model.onnx"
 
 
 def export_onnx(model_dir: Path, out: Path) -> Path:

@@ -105,11 +105,6 @@ def _name(source: str) -> str:
     return os.path.basename(source or "")
 
 
-def right_answer(hit: Judged, expects: Sequence[Expect]) -> Expect | None:
-    name, text = _name(hit.source), norm(hit.text)
-    return next((e for e in expects if name.startswith(e.file) and norm(e.contains) in text), None)
-
-
 def judge(question: Question, hits: Sequence[Judged], k: int = 10) -> Outcome:
     hits = list(hits[:k])
     rank = expect = None
@@ -121,7 +116,7 @@ def judge(question: Question, hits: Sequence[Judged], k: int = 10) -> Outcome:
         gains.append(1 if new else 0)
         seen.update(matched)
         if matched and rank is None:
-            rank, expect = r, right_answer(h, question.expect)
+            rank, expect = r, matched[0]
     section_ok = None
     if rank is not None and expect.section:
         section_ok = str(hits[rank - 1].section or "").strip().rstrip(".") == expect.section

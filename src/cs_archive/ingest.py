@@ -5,17 +5,11 @@ file replaces its chunks; a bad file is reported in one line and the rest go on.
 run is one generation of the archive: it lands complete, or not at all. A run in which every
 file fails changes nothing, and makes no archive where there was none.
 
-Scanned pages (no text layer but a picture, or a junk text layer) are read by OCR first
-(``chunking.ocr``: Tesseract, in worker processes, before the archive's write lock is taken;
-each page's text cached by the file's content, so an interrupted ingest resumes), and the
-file is then read with that text in place: its passages cite their pages, marked as read by
-OCR, and ``stats`` lists the file as OCR'd. Where OCR is off (``CS_ARCHIVE_OCR=0``), not
-installed, or reads nothing on a page, a scanned PDF (no text layer) is reported and recorded
-as needing OCR, so that ``stats`` lists it; it is never indexed empty. A PDF with scanned
-pages among its text pages is indexed, and the pages left unread are said (one line, with
-why OCR failed on them) and recorded as needing OCR. A paper marked exempt from publication (Schedule 12A of the
-Local Government Act 1972; see ``chunking.exempt.exempt_marking``) is stored, flagged, and
-left out of search unless it is asked for.
+Scanned pages are read by OCR first (``chunking.ocr``, before the archive's write lock is
+taken), and the file is then read with that text in place: ``stats`` lists it as OCR'd. Pages
+OCR leaves unread (off, not installed, nothing found) are said, with why, and recorded as
+needing OCR; a whole scan is never indexed empty. A paper marked exempt from publication
+(``chunking.exempt``) is stored, flagged, and left out of search unless it is asked for.
 """
 from __future__ import annotations
 
@@ -35,7 +29,7 @@ import numpy as np
 
 from .config import settings
 from .chunking import CHUNKER_VERSION, iter_chunks, read_file
-from .chunking.load import SUPPORTED, NeedsOCR, is_supported
+from .chunking.load import NeedsOCR, supported_suffix
 from .chunking.ocr import Scan, read_scans
 from .chunking.ocr import sha256_of as file_sha256  # the file's SHA-256, read in blocks
 from .chunking.exempt import EXEMPT_VERSION, exempt_marking, hand_exemption
@@ -59,8 +53,6 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line message)
-    needs_ocr: list[str] = field(default_factory=list)  # sources recorded as scans (also in failed)
-    partly_scanned: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)  # (source, pages needing OCR)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, one line): ingested, with a caveat
     exempt: list[tuple[str, str, str]] = field(default_factory=list)  # (source, doc_id, marking)
     chunks: int = 0
@@ -78,10 +70,11 @@ def expand(paths: list[str | Path], report: IngestReport) -> list[Path]:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file() and not _is_side_file(f) and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if is_supported(f):
+                    try:
+                        supported_suffix(f)
                         out.append(f)
-                    else:
-                        report.failed.append((str(f), _unsupported(f)))
+                    except LoadError as e:
+                        report.failed.append((str(f), e.line(f)))
         elif p.is_file():
             out.append(p)
         else:
@@ -91,11 +84,6 @@ def expand(paths: list[str | Path], report: IngestReport) -> list[Path]:
 
 def _is_side_file(f: Path) -> bool:
     return f.name.lower() in SIDE_FILES or f.name.endswith(".meta.json")
-
-
-def _unsupported(f: Path) -> str:
-    return LoadError(f"unsupported file type '{f.suffix or 'none'}'",
-                     "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).").line(f)
 
 
 def content_hash(model: str, text: str) -> str:
@@ -289,7 +277,6 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
         return None
     if scan and scan["sha256"] == sha and not state and not ocr_texts:  # a whole scan recorded before: say so again
         report.failed.append((source, f"{source}: {scan['reason']}. {NeedsOCR(0).advice}"))
-        report.needs_ocr.append(source)
         return None
     spool = ChunkSpool()
     hashes: list[str] = []
@@ -305,7 +292,6 @@ def _read(w, report: IngestReport, embedder: Embedder, n: int, path: Path, pendi
         reason = e.reason + (f"; OCR read nothing on {unread_said(unread)}" if unread else "")
         w.put_needs_ocr(source, sha, e.pages, reason)
         report.failed.append((source, f"{source}: {reason}. {e.advice}"))
-        report.needs_ocr.append(source)
         return None
     except LoadError as e:
         spool.close()
@@ -414,7 +400,6 @@ def _note_scanned_pages(w, report: IngestReport, source: str, sha: str, pages: t
     ``stats`` lists them."""
     why = f"; OCR read nothing on {unread_said(unread)}" if unread else ""
     reason = f"no text layer on {page_list(pages)} (scanned){why}; its other pages are indexed"
-    report.partly_scanned.append((source, pages))
     report.notes.append((source, f"{source}: {reason}. {OCR_PAGES_ADVICE}"))
     w.put_ocr_pages(source, sha, len(pages), reason)
 
@@ -486,10 +471,7 @@ def save_upload(folder: Path, name: str, data: bytes) -> Path:
     name is never overwritten (a numbered name is used instead; the same bytes again return
     the existing path). The write is atomic: a crash leaves no half file."""
     clean = safe_upload_name(name)
-    suffix = Path(clean).suffix.lower()
-    if suffix not in SUPPORTED:
-        raise LoadError(f"unsupported file type '{suffix or 'none'}'",
-                        "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).")
+    suffix = supported_suffix(clean)
     if not data:
         raise LoadError("empty file (0 bytes)", "Upload the paper again.")
     root = Path(folder).resolve()

@@ -126,11 +126,6 @@ class Chunk:
     topics: tuple[str, ...] = ()
     ocr: bool = False  # its text comes (partly) from a page read by OCR: check the original
 
-    @property
-    def embed_text(self) -> str:
-        """What the model reads: the heading path helps find the paragraph."""
-        return f"{self.heading}\n{self.text}" if self.heading else self.text
-
 
 @dataclass(frozen=True)
 class Hit:

@@ -13,7 +13,7 @@ from typing import Mapping
 from ..models import LoadedText, LoadError
 from .pdf import NeedsOCR
 
-__all__ = ["load", "is_supported", "SUPPORTED", "LoadError", "NeedsOCR"]
+__all__ = ["load", "supported_suffix", "SUPPORTED", "LoadError", "NeedsOCR"]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -21,18 +21,20 @@ PDF_SUFFIXES = {".pdf"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 
 
-def is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED
+def supported_suffix(path: str | Path) -> str:
+    """The file's suffix, lower case; ``LoadError`` when cs-archive does not read that type."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(f"unsupported file type '{suffix or 'none'}'",
+                        "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).")
+    return suffix
 
 
 def load(path: str | Path, ocr: Mapping[int, str] | None = None) -> LoadedText:
     """Read one paper. Raises LoadError with a reason and what to do. ``ocr``: a PDF's pages
     read by OCR (page number -> text), used where the page has no text of its own."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise LoadError(f"unsupported file type '{suffix or 'none'}'",
-                        "Convert it to PDF, HTML or text (supported: .pdf .html .htm .txt .md).")
+    suffix = supported_suffix(path)
     try:
         size = path.stat().st_size
     except OSError as e:

@@ -9,9 +9,7 @@ a page it cannot read (blank, scanned too coarsely, too faint) comes back with i
 said in words, never an exception. ``OcrCache`` keeps each page's result by the file's SHA-256, so an
 interrupted ingest resumes where it stopped and an unchanged scan is never read twice.
 
-Settings, read when used: ``CS_ARCHIVE_OCR=0`` turns OCR off; ``CS_ARCHIVE_OCR_CACHE`` (a
-folder; default ``$XDG_CACHE_HOME/cs-archive/ocr``, else ``~/.cache/cs-archive/ocr``);
-``CS_ARCHIVE_OCR_TIMEOUT`` (seconds per page, default 120).
+Settings (``config.settings()``, read when used): ``ocr``, ``ocr_cache``, ``ocr_timeout``.
 """
 from __future__ import annotations
 
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import settings
+from ..files import write_atomically
 
 DPI = 300  # what pages are rendered at for Tesseract
 LOW_PPI = 100  # a scan coarser than this is too low a resolution to read reliably
@@ -48,12 +47,6 @@ def available() -> str | None:
 
 def timeout() -> float:
     return settings().ocr_timeout
-
-
-def cache_dir() -> Path:
-    """Where OCR text is kept: one folder per file content, shared by every archive (a
-    scan's text depends on its bytes only)."""
-    return settings().ocr_cache
 
 
 # -- what counts as text ---------------------------------------------------------------------
@@ -194,13 +187,14 @@ SURVEY = "pages-2"  # the survey's answer; a new name when its rules change, so 
 
 
 class OcrCache:
-    """OCR results of one file's pages, by the file's SHA-256: ``<folder>/<sha256>/<page>.txt``
+    """OCR results of one file's pages, by the file's SHA-256, shared by every archive (a scan's
+    text depends on its bytes only): ``<folder>/<sha256>/<page>.txt``
     holds a page's text; ``<page>.unread`` why a page could not be read (kept only when the
     same bytes would fail the same way: not a time-out); ``pages-N`` which pages need OCR (none,
     for a typed PDF: it is not surveyed again; N moves on when the survey's rules change). Each is written atomically."""
 
     def __init__(self, sha256: str, folder: Path | None = None):
-        self.folder = (folder or cache_dir()) / sha256
+        self.folder = (folder or settings().ocr_cache) / sha256
 
     def get(self, page: int) -> PageText | None:
         for suffix, is_text in ((".txt", True), (".unread", False)):
@@ -231,21 +225,9 @@ class OcrCache:
         the next ingest the same OCR again, nothing worse."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".part")
+            write_atomically(self.folder / name, said)
         except OSError:
-            return
-        target = self.folder / name
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(said)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            pass
 
     def texts(self, pages) -> dict[int, PageText]:
         """The cached results among ``pages``."""

@@ -7,12 +7,9 @@ ignored) and bare page numbers are dropped and counted. Pages are joined with "\
 that a sentence running over a page break is rejoined with a space, and a word hyphenated at
 the end of a line (on one page or across two) is rejoined without its hyphen.
 
-pypdf reads the file in a worker process, under limits (``config.settings()``, looked at for
-each file), so that a malformed or hostile PDF fails alone, with its reason, instead of running
-for hours or growing without end while the ingest holds the archive's lock: ``pdf_timeout``
-seconds per 5 MB of file (at least once; default 60), ``pdf_memory_mb`` of address space
-(default 2048) and ``pdf_max_chars`` characters of text (default 50 million; and 200,000 on one
-page).
+pypdf reads the file in a worker process, under limits (``config.settings()``: ``pdf_timeout``,
+``pdf_memory_mb``, ``pdf_max_chars``), so that a malformed or hostile PDF fails alone, with its
+reason, instead of running for hours or growing without end while the ingest holds the lock.
 """
 from __future__ import annotations
 

@@ -740,19 +740,15 @@ def _recommendations(p: _Paper) -> None:
         text, last, end = _paragraph(p, j)
         owner = _recommendation_owner(text) or _lead_owner(text)
         k = _next_nonblank(p, last + 1, 6)
-        if k is not None and lines[k].bullet and len(text.split()) <= 14 and not text.rstrip().endswith((".", ";", ":")):
-            parts, after = _parts(p, k)  # "That the Committee for …" over its numbered parts
-            for body, a, b in ([] if _choices(text, parts) else parts):
-                p.add("promise", body, a, b, owner=owner, lead=text)
-            p.covered.append((lines[j].start, end))
-            i = max(after, last + 1)
-            continue
-        if text.rstrip().endswith((":", ":-")):
-            items, after = _items(p, last + 1)
+        # "That the Committee for …" over its numbered parts, or a lead ending in ":" over its items
+        heads_parts = k is not None and lines[k].bullet and len(text.split()) <= 14 and \
+            not text.rstrip().endswith((".", ";", ":"))
+        if heads_parts or text.rstrip().endswith((":", ":-")):
+            items, after = _parts(p, k) if heads_parts else _items(p, last + 1)
             for body, a, b in ([] if _choices(text, items) else items):
                 p.add("promise", body, a, b, owner=owner, lead=text)
             p.covered.append((lines[j].start, end))
-            i = after
+            i = max(after, last + 1)
         else:
             p.add("promise", text, lines[j].start, end, owner=owner)
             i = last + 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..index.base import ArchiveReader
 from ..lexical import normalise
-from ..models import PaperMeta
+from ..models import Chunk, PaperMeta
 from ..search import Filters, search
 from .extract import Commitment
 
@@ -30,9 +30,19 @@ def _papers(archive: ArchiveReader, filters: Filters = Filters()) -> list[_Paper
     # Papers marked exempt from publication (Schedule 12A) make no public commitments.
     rows = archive.papers(filters=Filters(since=filters.since, until=filters.until, committee=filters.committee,
                                           council=filters.council), order="meeting")
-    return [_Paper(r["doc_id"], r["source"], r["idx"],
-                   PaperMeta(r["council"], r["committee"], r["date"], r["title"], r["doc_type"], r["url"]))
-            for r in rows]
+    return [_Paper(r["doc_id"], r["source"], r["idx"], meta_of(r)) for r in rows]
+
+
+def meta_of(row) -> PaperMeta:
+    """A paper row's metadata."""
+    return PaperMeta(row["council"], row["committee"], row["date"], row["title"], row["doc_type"], row["url"])
+
+
+def chunks_of(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
+    """A paper's chunks as extraction reads them (stored rows keep no character offsets, and
+    extraction, reading the chunks in order, needs none)."""
+    return [Chunk(r["chunk_id"], r["doc_id"], r["seq"], r["section"], r["subsection"], r["part"], r["heading"],
+                  0, 0, r["text"], r["page"], r["page_end"]) for r in archive.paper_chunks(doc_id)]
 
 
 class _Remembering:

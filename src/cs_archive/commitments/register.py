@@ -1,13 +1,8 @@
 """The register: every commitment in the archive, with its status as of a date.
 
-Extraction and the search for follow-ups happen at ingest (``store.after_ingest``) and are
-stored beside the archive, so listing the register reads the store and applies the selection;
-a missing or stale store (another generation of the archive, another extractor) is recomputed
-on first use and saved. Looking for follow-ups is one hybrid search per commitment
-(``search.search``: dense + BM25), restricted to the same council's papers dated after the
-commitment's meeting (or later parts of the same pack). A hit is a follow-up when the passage's
-cosine similarity to the commitment's words reaches ``follow_ups.FOLLOW_UP_COSINE``, and it is not the
-same words printed again.
+Extraction and the search for follow-ups (``follow_ups.py``) happen at ingest and are stored
+beside the archive (``store.py``), so listing the register reads the store and applies the
+selection.
 
 Status as of a date: ``followed_up`` (a follow-up dated on or before it), else ``overdue``
 (due date before it), ``open`` (due date not reached) or ``undated`` (no due date).
@@ -20,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..index.base import ArchiveReader, FilterValues
-from ..models import Chunk
 from ..search import Filters
 from . import store
-from .extract import KINDS, Commitment, extract
-from .follow_ups import _Paper, _papers
+from .extract import KINDS
+from .follow_ups import _papers
 
 STATUSES = ("followed_up", "open", "overdue", "undated")
 
@@ -84,17 +78,6 @@ def _iso(value: str | None, what: str) -> None:
             date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{what} {value!r} is not a date: write it as YYYY-MM-DD") from None
-
-
-def _chunks(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
-    # Stored rows keep no character offsets; extraction reads chunks in order and needs none.
-    return [Chunk(r["chunk_id"], r["doc_id"], r["seq"], r["section"], r["subsection"], r["part"], r["heading"],
-                  0, 0, r["text"], r["page"], r["page_end"]) for r in archive.paper_chunks(doc_id)]
-
-
-def commitments_in(archive: ArchiveReader, filters: Filters = Filters()) -> list[tuple[Commitment, _Paper]]:
-    """Every commitment of the papers the filters let through, paper by paper."""
-    return [(c, p) for p in _papers(archive, filters) for c in extract(p.meta, _chunks(archive, p.doc_id))]
 
 
 def status_of(due: str | None, follow_ups: list, as_of: str) -> str:

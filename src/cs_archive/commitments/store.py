@@ -21,15 +21,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..files import write_atomically
 from ..index.base import ArchiveReader, is_pg_url
 from ..index import generation_of, open_archive
 from ..lexical import normalise
-from ..models import Chunk, PaperMeta
 from .extract import EXTRACTOR_VERSION, Commitment, extract
+from .follow_ups import chunks_of, meta_of
 
 FILE_NAME = "commitments.json"
 _MEMO: dict[tuple[str, str], list[dict]] = {}
@@ -45,15 +45,6 @@ def _paper_rows(archive: ArchiveReader) -> list[dict]:
     from ..search import Filters
 
     return [dict(r) for r in archive.papers(filters=Filters(), order="meeting")]
-
-
-def _chunks(archive: ArchiveReader, doc_id: str) -> list[Chunk]:
-    return [Chunk(r["chunk_id"], r["doc_id"], r["seq"], r["section"], r["subsection"], r["part"], r["heading"],
-                  0, 0, r["text"], r["page"], r["page_end"]) for r in archive.paper_chunks(doc_id)]
-
-
-def _meta(row: dict) -> PaperMeta:
-    return PaperMeta(row["council"], row["committee"], row["date"], row["title"], row["doc_type"], row["url"])
 
 
 def _title_key(s: str | None) -> str:
@@ -80,7 +71,7 @@ def report_for(c: Commitment, paper: dict, reports: list[dict]) -> str | None:
 
 def _entries_of(archive: ArchiveReader, row: dict, reports: list[dict]) -> list[dict]:
     out = []
-    for c in extract(_meta(row), _chunks(archive, row["doc_id"])):
+    for c in extract(meta_of(row), chunks_of(archive, row["doc_id"])):
         e = {k: getattr(c, k) for k in c.__dataclass_fields__}
         e.update(doc_id=row["doc_id"], report=report_for(c, row, reports), follow_ups=[])
         out.append(e)
@@ -98,7 +89,7 @@ def _with_follow_ups(archive: ArchiveReader, embedder, entries: list[dict], rows
         return
     emb = _Remembering(embedder)
     emb.remember([follow_up_query(_commitment(e)) for e in entries])
-    papers = {d: _Paper(d, r["source"], r["idx"], _meta(r)) for d, r in rows.items()}
+    papers = {d: _Paper(d, r["source"], r["idx"], meta_of(r)) for d, r in rows.items()}
     for e in entries:
         paper = papers.get(e["doc_id"])
         if paper is not None:
@@ -113,18 +104,15 @@ def compute(archive: ArchiveReader, embedder, old: dict | None = None,
     rows = {r["doc_id"]: r for r in _paper_rows(archive)}
     reports = [r for r in rows.values() if (r["doc_type"] or "") == "report"]
     changed = set(changed)
+    read = set(old.get("papers", [])) - changed if old is not None else set()  # read before, unchanged
     kept: dict[str, list[dict]] = {}
-    if old is not None:
-        for e in old["commitments"]:
-            if e["doc_id"] in rows and e["doc_id"] not in changed:
-                kept.setdefault(e["doc_id"], []).append(e)
+    for e in old["commitments"] if old is not None else ():
+        kept.setdefault(e["doc_id"], []).append(e)
     entries, todo = [], []
     for d, row in rows.items():
-        if old is not None and d not in changed and d in kept:
-            entries += kept[d]
+        if d in read:
+            entries += kept.get(d, [])  # none, for a paper with no commitments
             continue
-        if old is not None and d not in changed and d not in kept and d in old.get("papers", []):
-            continue  # a paper with no commitments, read before
         fresh = _entries_of(archive, row, reports)
         entries += fresh
         todo += fresh
@@ -150,20 +138,17 @@ def load(archive: ArchiveReader) -> list[dict] | None:
     key = (str(archive.folder), archive.generation())
     if key in _MEMO:
         return _MEMO[key]
-    path = store_path(archive)
-    if path is None or not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    if data.get("generation") != archive.generation() or data.get("extractor") != EXTRACTOR_VERSION:
+    data = _read_any(store_path(archive))
+    if data is None or data.get("generation") != archive.generation():
         return None
     _MEMO[key] = data["commitments"]
     return data["commitments"]
 
 
-def _read_any(path: Path) -> dict | None:
+def _read_any(path: Path | None) -> dict | None:
+    """The store at ``path`` when there is one of this extractor (of any generation), else None."""
+    if path is None:
+        return None
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -179,17 +164,7 @@ def save(archive: ArchiveReader, entries: list[dict], papers: Iterable[str]) -> 
         return
     data = {"generation": archive.generation(), "extractor": EXTRACTOR_VERSION, "papers": sorted(papers),
             "commitments": entries}
-    fd, tmp = tempfile.mkstemp(prefix=".commitments-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, json.dumps(data, ensure_ascii=False))
 
 
 def entries(archive: ArchiveReader, embedder: Any) -> list[dict]:
@@ -198,18 +173,16 @@ def entries(archive: ArchiveReader, embedder: Any) -> list[dict]:
     found = load(archive)
     if found is not None:
         return found
-    path = store_path(archive)
-    old = _read_any(path) if path is not None and path.exists() else None
+    old = _read_any(store_path(archive))
+    papers = [r["doc_id"] for r in _paper_rows(archive)]
     changed: set[str] = set()
     if old is not None:  # another generation: redo the papers whose text may have changed
-        rows = {r["doc_id"]: r for r in _paper_rows(archive)}
         known = set(old.get("papers", []))
-        changed = {d for d in rows if d not in known}
-        if set(known) - set(rows) or not changed:
-            changed |= set(rows)  # removals or metadata corrections: redo all, to be safe
-            old = None
+        changed = set(papers) - known
+        if known - set(papers) or not changed:
+            changed, old = set(papers), None  # removals or metadata corrections: redo all, to be safe
     computed = compute(archive, embedder, old, changed)
-    save(archive, computed, [r["doc_id"] for r in _paper_rows(archive)])
+    save(archive, computed, papers)
     return computed
 
 
@@ -235,8 +208,7 @@ def _update(location: str | os.PathLike, report: Any, embedder: Any) -> None:
         rows = _paper_rows(archive)
         sources = {str(s) for s in list(report.added) + list(report.updated)}
         changed = {r["doc_id"] for r in rows if r["source"] in sources or str(Path(r["source"])) in sources}
-        path = store_path(archive)
-        old = _read_any(path) if path is not None and path.exists() else None
+        old = _read_any(store_path(archive))
         if old is not None and set(old.get("papers", [])) - {r["doc_id"] for r in rows}:
             old = None
         computed = compute(archive, embedder, old, changed)

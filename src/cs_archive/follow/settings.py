@@ -1,18 +1,12 @@
-"""Where saved searches live and how digests are sent, from the settings (``config.settings()``):
-
-- ``smtp_host``, ``smtp_port``, ``smtp_tls`` (``none``, ``starttls``, ``ssl``), ``smtp_user``,
-  ``smtp_password`` and ``mail_from``: the SMTP server digests go through.
-- ``base_url``: the app's public address, for the links in digests and feeds.
-- ``follow_dir``: the folder of the saved searches of a PostgreSQL archive (an embedded archive
-  keeps them in its own folder).
-"""
+"""Where saved searches live and how digests are sent, from the settings (``config.settings()``:
+``smtp_*``, ``mail_from``, ``base_url``, ``follow_dir``)."""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import SettingError, settings
+from ..config import SettingError, resolve, settings, shown
 
 STATE_FILE = "follow.sqlite"
 DEFAULT_BASE_URL = "http://localhost:8501"
@@ -24,15 +18,11 @@ def state_path(location: Path | str) -> Path:
     """The SQLite file of an archive's saved searches. Beside the generations of an embedded
     archive (a rebuild replaces those, never this); for a PostgreSQL archive, in
     $CS_ARCHIVE_FOLLOW_DIR (default ./follow), one file per database."""
-    from ..index.base import resolve
-
     where = resolve(location)
     if isinstance(where, Path):
         return where / STATE_FILE
-    from ..index.pg import redact
-
     folder = settings().follow_dir
-    tag = hashlib.sha256(redact(where).encode()).hexdigest()[:12]
+    tag = hashlib.sha256(shown(where).encode()).hexdigest()[:12]
     return folder / f"follow-{tag}.sqlite"
 
 

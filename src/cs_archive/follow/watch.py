@@ -46,12 +46,8 @@ def record_news(state: FollowStore, location: Path | str, sources: list[str], em
     """The saved searches run over the new passages of the papers from ``sources``."""
     full = reader(location, Role.CLERK)
     try:
-        wanted = set(sources)
-        papers = [p for p in full.papers(order="source") if p["source"] in wanted]
-        ids: dict[tuple[str, str], int] = {}  # (chunk id, text hash) -> row id
-        for p in papers:
-            for r in full.paper_chunks(p["doc_id"]):
-                ids[(r["chunk_id"], text_hash(r["text"]))] = int(r["id"])
+        papers = [p for p in full.papers(order="source") if p["source"] in sources]
+        ids = _passages(full, papers)  # (chunk id, text hash) -> row id
         fresh = state.unknown(ids)
     finally:
         full.close()
@@ -82,11 +78,16 @@ def baseline(state: FollowStore, location: Path | str) -> None:
         return
     full = reader(location, Role.CLERK)
     try:
-        held = [(r["chunk_id"], text_hash(r["text"])) for p in full.papers(order="source")
-                for r in full.paper_chunks(p["doc_id"])]
+        held = _passages(full, full.papers(order="source"))
     finally:
         full.close()
     state.know(held, baseline=True)
+
+
+def _passages(archive, papers) -> dict[tuple[str, str], int]:
+    """(chunk id, text hash) -> row id of every passage of these papers."""
+    return {(r["chunk_id"], text_hash(r["text"])): int(r["id"])
+            for p in papers for r in archive.paper_chunks(p["doc_id"])}
 
 
 def search_only(archive, embedder, follow: Follow, chunk_ids: list[int]):

@@ -9,9 +9,9 @@ Two backends implement it:
 
 ``index.open_archive(location)`` and ``index.writing(location, …)`` (``index/__init__.py``)
 pick the backend from the location. One contract suite (``tests/test_store_contract.py``) runs
-against both, and checks that each backend's reader and writer class defines every method below
-itself. This module imports no backend (``tests/test_imports.py`` checks); the parts both share
-are in ``index/shared.py``.
+against both, and checks that each backend's reader and writer class (or the base both readers
+share, ``shared.SqlReader``) defines every method below. This module imports no backend
+(``tests/test_imports.py`` checks); the parts both share are in ``index/shared.py``.
 
 Access
     A reader is opened for a viewer: ``open_archive(location, exempt=False)`` withholds papers
@@ -72,14 +72,12 @@ true). ``phrases`` are ``lexical.normalise``d strings that must occur in the chu
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from ..config import is_pg_url, resolve  # noqa: F401  (where a location names its store)
-from .shared import (FILE_KEYS, ROW_KEYS, UNKNOWN_SQL, FilterValues, and_spelt, match_subterms,  # noqa: F401
-                     nothing_allowed, provenance_json, provenance_of)
+from .shared import ROW_KEYS, FilterValues, and_spelt, match_subterms, nothing_allowed  # noqa: F401
 
 @runtime_checkable
 class ArchiveReader(Protocol):
@@ -99,7 +97,7 @@ class ArchiveReader(Protocol):
 
     def stats(self) -> dict:
         """files, papers, chunks, by_type, by_committee, by_year, unknown (per metadata field, the
-        papers lacking it: ``UNKNOWN_SQL``), needs_ocr, ocr_done (files with pages read by OCR:
+        papers lacking it: ``shared.UNKNOWN_SQL``), needs_ocr, ocr_done (files with pages read by OCR:
         source, pages), exempt_withheld, manifest."""
 
     # browsing, for the UI's pages and the commitments register
@@ -148,7 +146,8 @@ class ArchiveWriter(Protocol):
     changed: bool
 
     def file_state(self, source: str) -> Mapping | None:
-        """The stored record of a file (``FILE_KEYS``), or None."""
+        """The stored record of a file (source, sha256, meta_hash, chunker, pages, dropped,
+        ingested_at), or None."""
 
     def ocr_state(self, source: str) -> Mapping | None:
         """A file recorded as needing OCR: source, sha256, pages, reason; or None."""

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import struct
 import threading
-import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -39,10 +37,12 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..chunking import CHUNKER_VERSION
-from ..config import settings
+from ..config import settings, shown
 from ..lexical import normalise, passage_index_text
-from .shared import UNKNOWN_SQL, FilterValues, match_subterms, provenance_json, provenance_of
-from .store import ArchiveBusy, ArchiveError, ArchiveMissing, Manifest
+from ..models import Chunk
+from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, SqlWriter,
+                     match_subterms, now, paper_rows, provenance_rows, stats)
+from .store import Manifest
 
 FORMAT = 1  # of the database's tables (the folder store counts its own)
 
@@ -53,30 +53,26 @@ K1, B = 1.2, 0.75
 INT4, INT8, TEXT, TEXT_ARRAY, TSVECTOR = 23, 20, 25, 1009, 3614  # type oids for binary COPY
 
 
-# The lexical arm's inverted index: one row per (word, chunk) with the word's count in the chunk
-# and the chunk's length, so BM25 reads only the query words' postings (an index-only scan), as
-# FTS5 reads its posting lists. Written in the same transaction as the chunk.
-POSTINGS_DDL = ('CREATE TABLE IF NOT EXISTS postings (term text COLLATE "C" NOT NULL, id bigint NOT NULL, '
-                "tf int NOT NULL, ntok int NOT NULL, PRIMARY KEY (term, id) INCLUDE (tf, ntok))")
-# An archive made before postings existed gets them from its tsvectors on the next write.
+# Tables added since the first archives: an older archive gets each on its next write (its
+# postings built from its tsvectors) and reads as having none of it until then.
+ADDED_TABLES = {
+    # The lexical arm's inverted index: one row per (word, chunk) with the word's count in the
+    # chunk and the chunk's length, so BM25 reads only the query words' postings (an index-only
+    # scan), as FTS5 reads its posting lists. Written in the same transaction as the chunk.
+    "postings": 'postings (term text COLLATE "C" NOT NULL, id bigint NOT NULL, tf int NOT NULL, '
+                "ntok int NOT NULL, PRIMARY KEY (term, id) INCLUDE (tf, ntok))",
+    # Where each paper's metadata came from (JSON ``{field: origin}``).
+    "paper_provenance": "paper_provenance (doc_id text PRIMARY KEY REFERENCES papers(doc_id) ON DELETE CASCADE, "
+                        "provenance text NOT NULL)",
+    # Files whose scanned pages were read by OCR at ingest, and how many (``stats``: "OCR'd").
+    "ocr_done": "ocr_done (source text PRIMARY KEY, sha256 text NOT NULL, pages int NOT NULL)",
+    # Where each file is, absolute (its source is as it was given to ingest).
+    "file_paths": "file_paths (source text PRIMARY KEY REFERENCES files(source) ON DELETE CASCADE, path text NOT NULL)",
+    # The passages whose text was read by OCR (hits mark them: check the original).
+    "ocr_chunks": "ocr_chunks (chunk_id text PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE)",
+}
 POSTINGS_BACKFILL = ("INSERT INTO postings SELECT u.lexeme, c.id, greatest(cardinality(u.positions), 1), c.ntok "
                      "FROM chunks c, unnest(c.stems) u")
-
-
-# Where each paper's metadata came from (JSON ``{field: origin}``); an archive made before it
-# gets the table on its next write, and reads as no provenance until then.
-PROVENANCE_DDL = ("CREATE TABLE IF NOT EXISTS paper_provenance (doc_id text PRIMARY KEY REFERENCES papers(doc_id) "
-                  "ON DELETE CASCADE, provenance text NOT NULL)")
-# The passages whose text was read by OCR (hits mark them: check the original); likewise made
-# on an older archive's next write, and read as none until then.
-# Files whose scanned pages were read by OCR at ingest, and how many (``stats``: "OCR'd").
-OCR_DONE_DDL = "CREATE TABLE IF NOT EXISTS ocr_done (source text PRIMARY KEY, sha256 text NOT NULL, pages int NOT NULL)"
-# Where each file is, absolute (its source is as it was given to ingest); likewise made on an
-# older archive's next write, and read as the source until then.
-PATHS_DDL = ("CREATE TABLE IF NOT EXISTS file_paths (source text PRIMARY KEY REFERENCES files(source) "
-             "ON DELETE CASCADE, path text NOT NULL)")
-OCR_DDL = ("CREATE TABLE IF NOT EXISTS ocr_chunks (chunk_id text PRIMARY KEY REFERENCES chunks(chunk_id) "
-           "ON DELETE CASCADE)")
 
 
 def _schema(dim: int) -> list[str]:
@@ -95,16 +91,12 @@ def _schema(dim: int) -> list[str]:
         'start int NOT NULL, "end" int NOT NULL, part_of_pack int NOT NULL)',
         "CREATE TABLE IF NOT EXISTS exempt_papers (doc_id text PRIMARY KEY REFERENCES papers(doc_id) "
         "ON DELETE CASCADE, reason text NOT NULL)",
-        PROVENANCE_DDL,
-        OCR_DONE_DDL,
-        PATHS_DDL,
         "CREATE TABLE IF NOT EXISTS chunks (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
         "chunk_id text UNIQUE NOT NULL, doc_id text NOT NULL REFERENCES papers(doc_id) ON DELETE CASCADE, "
         "seq int NOT NULL, section text, subsection text, part int, heading text NOT NULL, text text NOT NULL, "
         "norm text NOT NULL, page int, page_end int, topics text[] NOT NULL, content_hash text NOT NULL, "
         f"embedding vector({int(dim)}) NOT NULL, stems tsvector NOT NULL, ntok int NOT NULL)",
-        POSTINGS_DDL,
-        OCR_DDL,
+        *(f"CREATE TABLE IF NOT EXISTS {ddl}" for ddl in ADDED_TABLES.values()),
         "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id, seq)",
         "CREATE INDEX IF NOT EXISTS chunks_hash ON chunks (content_hash)",
         "CREATE INDEX IF NOT EXISTS papers_source ON papers (source)",
@@ -192,7 +184,7 @@ def _connect(url: str, autocommit: bool = True):
     try:
         con = psycopg.connect(url, autocommit=autocommit, row_factory=dict_row, connect_timeout=10)
     except psycopg.OperationalError as e:
-        raise ArchiveError(f"cannot connect to {redact(url)} ({_one_line(e)}); check the URL and that "
+        raise ArchiveError(f"cannot connect to {shown(url)} ({_one_line(e)}); check the URL and that "
                            "the server is running") from None
     return con
 
@@ -214,13 +206,15 @@ def _pool(url: str, size: int | None):
     return pool
 
 
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
-
-
 def _one_line(e: Exception) -> str:
     return " ".join(str(e).split())[:200]
+
+
+def _tables(con) -> set[str]:
+    """Which of the archive's tables (``meta``, ``chunks`` and ADDED_TABLES) the database holds."""
+    names = ["meta", "chunks", *ADDED_TABLES]
+    return {r["t"] for r in con.execute("SELECT t FROM unnest(%s::text[]) AS t WHERE to_regclass(t) IS NOT NULL",
+                                        [names])}
 
 
 def chunk_words(title: str | None, heading: str, text: str) -> list[str]:
@@ -249,23 +243,18 @@ class Words:
         return b"".join(out)
 
 
-def tsquery_of(term: str) -> str | None:
-    words = match_subterms(term)
-    if not words:
-        return None
+def _tsquery(words: list[str]) -> str:
+    """A match term's words as a tsquery: the phrase of them."""
     return " <-> ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in words)
 
 
 # -- filters -------------------------------------------------------------------------------
-def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
+def filter_sql(f: FilterValues, phrases: Sequence[str]) -> tuple[str, list]:
     """A WHERE clause over ``chunks c JOIN papers p`` (empty string: no restriction)."""
-    f = FilterValues.of(filters)
     where, args = paper_filter_sql(f)
     if f.topic:
         where.append("EXISTS (SELECT 1 FROM unnest(c.topics) t WHERE lower(t) = %s)")
         args.append(f.topic)
-    if not f.include_exempt:
-        where.append("NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = c.doc_id)")
     for ph in phrases:
         if ph:
             where.append("strpos(c.norm, %s) > 0")
@@ -274,21 +263,15 @@ def filter_sql(filters: Any, phrases: Sequence[str]) -> tuple[str, list]:
 
 
 def paper_filter_sql(f: FilterValues) -> tuple[list[str], list]:
-    """The paper-level filters (dates, committee, council, type) as conditions over ``papers p``."""
-    where, args = [], []
-    if f.since:
-        where.append("p.date IS NOT NULL AND p.date >= %s")
-        args.append(f.since)
-    if f.until:
-        where.append("p.date IS NOT NULL AND p.date <= %s")
-        args.append(f.until)
+    """The paper-level filters (dates, committee, council, type; papers marked exempt left out
+    unless ``include_exempt``, which the reader has narrowed) as conditions over ``papers p``."""
+    where, args = f.dates_and_type("%s")
     for col, val in (("p.committee", f.committee), ("p.council", f.council)):
         if val:
             where.append(f"strpos(regexp_replace(lower({col}), '\\s*&\\s*', ' and ', 'g'), %s) > 0")
             args.append(val)
-    if f.doc_type:
-        where.append("lower(p.doc_type) = %s")
-        args.append(f.doc_type)
+    if not f.include_exempt:
+        where.append(NOT_EXEMPT_SQL.format(col="p.doc_id"))
     return where, args
 
 
@@ -368,14 +351,6 @@ DENSE_FILTERED_SQL = ("WITH hits AS MATERIALIZED (SELECT c.id, c.embedding <#> %
 DENSE_EXACT_FILTERED_SQL = ("SELECT c.id, c.embedding <#> %s AS d FROM chunks c JOIN papers p USING (doc_id) "
                             "WHERE {where} ORDER BY (c.embedding <#> %s) + 0, c.id LIMIT %s")
 
-# Paper listings in the same order as the embedded store (byte order, as SQLite compares text).
-PAPER_ORDER = {
-    "newest": 'p.date IS NULL, p.date COLLATE "C" DESC, lower(coalesce(p.committee, \'\')) COLLATE "C", '
-              'lower(coalesce(p.title, \'\')) COLLATE "C", p.idx',
-    "meeting": 'p.date IS NULL, p.date COLLATE "C", p.source COLLATE "C", p.idx',
-    "source": 'p.source COLLATE "C", p.idx',
-}
-
 # ``stems``: the chunk's indexed words in order, rebuilt from its tsvector's positions (every
 # word keeps its first positions, MAX_POSITIONS of them), so that search's coverage reads them
 # instead of stemming the passage again, as it does from the SQLite column of the same name.
@@ -387,6 +362,10 @@ ROW_SQL = ("SELECT c.id, c.chunk_id, c.doc_id, c.seq, c.section, c.subsection, c
            "(SELECT coalesce(string_agg(u.lexeme, ' ' ORDER BY at), '') FROM unnest(c.stems) u, "
            "unnest(u.positions) at) AS stems FROM chunks c JOIN papers p USING (doc_id) ")
 OCR_SQL = "EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id)"
+# A paper row (as the folder store's); ``{provenance}`` and ``{path}`` read as none, and as the
+# source, in an archive made before their tables (``PgArchive.paper_sql``).
+PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, {provenance} AS provenance, "
+             "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt, {path} AS path FROM papers p")
 NOT_EXEMPT_SQL = "NOT EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = {col})"
 
 
@@ -396,7 +375,7 @@ def _row(r: dict) -> dict:
     return r
 
 
-class PgArchive:
+class PgArchive(SqlReader):
     """A reader of the archive in PostgreSQL, safe to share between threads (the UI's users).
 
     Calls borrow a connection from a pool (``psycopg_pool``) of up to ``pool_size`` (default
@@ -406,24 +385,29 @@ class PgArchive:
     Papers marked exempt are withheld from every read unless opened with ``exempt=True``
     (``index/base.py``, "Access")."""
 
+    MARKS, BYTEWISE, OPTION = "%s", ' COLLATE "C"', "--store"
+    TOPICS = ("t", "chunks c, unnest(c.topics) t")
+
     def __init__(self, url: str, pool_size: int | None = None, exempt: bool = False):
         self.url = url
         self.exempt = bool(exempt)
-        self.folder = redact(url)
+        self.folder = shown(url)
         self._lock = threading.RLock()
         self._pool = None
         self.con = _connect(url)
         try:
-            if not self._one("SELECT to_regclass('meta') IS NOT NULL AND to_regclass('chunks') IS NOT NULL AS ok")["ok"]:
+            self.tables = _tables(self.con)  # an older archive may lack some of ADDED_TABLES
+            if not {"meta", "chunks"} <= self.tables:
                 raise ArchiveMissing(f"no archive at {self.folder}: build one with "
                                      f"`cs-archive ingest PATH --store {self.folder}`")
             _register_vector(self.con)
-            self.has_postings = self._one("SELECT to_regclass('postings') IS NOT NULL AS x")["x"]
-            self.has_provenance = self._one("SELECT to_regclass('paper_provenance') IS NOT NULL AS x")["x"]
-            self.has_ocr_done = self._one("SELECT to_regclass('ocr_done') IS NOT NULL AS x")["x"]
-            self.has_paths = self._one("SELECT to_regclass('file_paths') IS NOT NULL AS x")["x"]
-            has_ocr = self._one("SELECT to_regclass('ocr_chunks') IS NOT NULL AS x")["x"]
-            self.row_sql = ROW_SQL.format(ocr=OCR_SQL if has_ocr else "false")
+            self.has_postings = "postings" in self.tables
+            self.row_sql = ROW_SQL.format(ocr=OCR_SQL if "ocr_chunks" in self.tables else "false")
+            self.paper_sql = PAPER_SQL.format(
+                provenance="(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id)"
+                if "paper_provenance" in self.tables else "NULL::text",
+                path="coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source)"
+                if "file_paths" in self.tables else "p.source")
             self.manifest = self._manifest()
             self._pool = _pool(url, pool_size)
         except BaseException:
@@ -451,6 +435,8 @@ class PgArchive:
         with self.connection() as con:
             return con.cursor(binary=binary).execute(q, list(args)).fetchone()
 
+    _rows = _all
+
     def _manifest(self) -> Manifest:
         meta = {r["key"]: r["value"] for r in self._all("SELECT key, value FROM meta")}
         corpus = self._one("SELECT chunks, generation, updated FROM corpus") or {"chunks": 0, "generation": 0,
@@ -477,13 +463,6 @@ class PgArchive:
         else:
             self.con.close()
 
-    def check_model(self, model: str) -> None:
-        if self.manifest.model != model:
-            raise ArchiveError(
-                f"the archive at {self.folder} was built with model {self.manifest.model!r}, but {model!r} is "
-                f"configured: set CS_ARCHIVE_MODEL={self.manifest.model} or rebuild with "
-                f"`cs-archive ingest PATH --store {self.folder} --rebuild`")
-
     # -- reading -----------------------------------------------------------------------------
     def visible(self, col: str = "p.doc_id") -> str:
         """SQL true of the rows this reader may return (``col``: their doc_id column)."""
@@ -505,90 +484,15 @@ class PgArchive:
             return {r["id"]: r["embedding"] for r in cur.execute(
                 "SELECT id, embedding FROM chunks WHERE id = ANY(%s)", [ids])}
 
-    def chunk_by_id(self, chunk_id: str) -> dict | None:
-        r = self._one(self.row_sql + f"WHERE c.chunk_id = %s AND {self.visible('c.doc_id')}", [chunk_id], binary=True)
-        return _row(r) if r else None
-
-    def neighbours(self, row, n: int) -> list[dict]:
-        q = self.row_sql + f"WHERE c.doc_id = %s AND c.seq BETWEEN %s AND %s AND {self.visible('c.doc_id')} ORDER BY c.seq"
-        return [_row(r) for r in self._all(q, [row["doc_id"], row["seq"] - n, row["seq"] + n], binary=True)]
-
-    def paper_chunk_ids(self, doc_id: str) -> list[int]:
-        return [r["id"] for r in self._all(
-            f"SELECT id FROM chunks c WHERE doc_id = %s AND {self.visible('c.doc_id')} ORDER BY seq", [doc_id])]
-
-    def paper_chunks(self, doc_id: str) -> list[dict]:
-        """The paper's chunk rows in reading order."""
-        return [_row(r) for r in self._all(self.row_sql + f"WHERE c.doc_id = %s AND {self.visible('c.doc_id')} "
-                                           "ORDER BY c.seq", [doc_id], binary=True)]
-
-    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
-        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
-        for filters and order."""
-        where, args = (["p.doc_id = %s"], [doc_id]) if doc_id else ([], [])
-        if filters is not None:
-            f = FilterValues.of(filters)
-            on_papers, paper_args = paper_filter_sql(f)
-            where, args = where + on_papers, args + paper_args
-            if not (f.include_exempt and self.exempt):
-                where.append(NOT_EXEMPT_SQL.format(col="p.doc_id"))
-        elif not self.exempt:
-            where.append(NOT_EXEMPT_SQL.format(col="p.doc_id"))
-        provenance = ("(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id)"
-                      if self.has_provenance else "NULL::text")
-        rows = self._all(
-            "SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
-            f"{provenance} AS provenance, EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt, "
-            + ("coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source)" if self.has_paths
-               else "p.source") + " AS path "
-            "FROM papers p " + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order],
-            args)
-        for r in rows:
-            r["provenance"] = provenance_of(r["provenance"])
-        return rows
-
-    def date_span(self) -> tuple[str | None, str | None]:
-        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
-        r = self._one(f"SELECT min(date COLLATE \"C\") AS lo, max(date COLLATE \"C\") AS hi FROM papers p "
-                      f"WHERE {self.visible()}")
-        return r["lo"], r["hi"]
-
-    def distinct(self, column: str) -> list[str]:
-        """Values of committee, council, doc_type or topic that occur, in name order."""
-        if column == "topic":
-            q = ('SELECT DISTINCT t AS v, lower(t) COLLATE "C" AS o FROM chunks c, unnest(c.topics) t '
-                 f"WHERE {self.visible('c.doc_id')} ORDER BY 2, 1")
-        elif column in ("committee", "council", "doc_type"):
-            q = (f'SELECT DISTINCT {column} AS v, lower({column}) COLLATE "C" AS o FROM papers p '
-                 f"WHERE coalesce({column}, '') != '' AND {self.visible()} ORDER BY 2, 1")
-        else:
-            raise ValueError(column)
-        return [r["v"] for r in self._all(q)]
+    def _paper_conditions(self, f: FilterValues) -> tuple[list[str], list]:
+        return paper_filter_sql(replace(f, include_exempt=f.include_exempt and self.exempt))
 
     def stats(self) -> dict:
-        """Counts of what this reader may see (see ``store.Archive.stats``)."""
+        """Counts of what this reader may see (``shared.stats``), the manifest read again."""
         self.manifest = self._manifest()
-        seen = self.visible()
-        by = lambda expr: {r["k"] or "unknown": r["n"] for r in self._all(  # noqa: E731
-            f"SELECT {expr} AS k, count(*) AS n FROM papers p WHERE {seen} GROUP BY 1 ORDER BY 2 DESC, 1")}
-        return {
-            "files": (self.manifest.counts["files"] if self.exempt else
-                      self._one(f"SELECT count(DISTINCT source) AS n FROM papers p WHERE {seen}")["n"]),
-            "papers": self._one(f"SELECT count(*) AS n FROM papers p WHERE {seen}")["n"],
-            "chunks": self._one(f"SELECT count(*) AS n FROM chunks c WHERE {self.visible('c.doc_id')}")["n"],
-            "by_type": by("doc_type"),
-            "by_committee": by("committee"),
-            "by_year": by("substr(date, 1, 4)"),
-            "unknown": self._one("SELECT " + ", ".join(f"count(*) FILTER (WHERE {cond}) AS {name}"
-                                                       for name, cond in UNKNOWN_SQL.items())
-                                 + f" FROM papers p WHERE {seen}"),
-            "needs_ocr": self._all("SELECT source, pages, reason FROM needs_ocr ORDER BY source"),
-            "ocr_done": self._all("SELECT source, pages FROM ocr_done ORDER BY source") if self.has_ocr_done else [],
-            "exempt_withheld": self._all(
-                "SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
-                f"JOIN papers p USING (doc_id) WHERE {str(self.exempt).lower()} ORDER BY p.source, p.idx"),
-            "manifest": self.manifest.to_json(),
-        }
+        files = ("SELECT count(*) AS n FROM files" if self.exempt else
+                 f"SELECT count(DISTINCT source) AS n FROM papers p WHERE {self.visible()}")
+        return stats(self, self._all, files, ocr_done="ocr_done" in self.tables)
 
     # -- search primitives (index/base.py) ---------------------------------------------------
     def filtered_ids(self, filters: Any, phrases: Sequence[str] = ()) -> PgAllowed | None:
@@ -652,11 +556,13 @@ class PgArchive:
 
     def lexical_scores(self, match_terms: Sequence[str], n: int, allowed: PgAllowed | Any = None) -> dict[int, float]:
         """Up to n chunk ids with their BM25 score (as FTS5's ``-bm25()``), best first."""
-        queries = list(dict.fromkeys(filter(None, (tsquery_of(t) for t in match_terms))))
+        terms: dict[str, list[str]] = {}  # each distinct query (a tsquery) once, with its words
+        for words in filter(None, map(match_subterms, match_terms)):
+            terms.setdefault(_tsquery(words), words)
+        queries, words = list(terms), list(terms.values())
         allowed = self._as_allowed(allowed)
         if not queries or n <= 0 or (allowed is not None and allowed.empty):
             return {}
-        words = [match_subterms(t) for t in queries_terms(match_terms)]
         if allowed is None:
             keep, keep_args = "", []
         elif allowed.ids is not None:
@@ -681,26 +587,18 @@ class PgArchive:
         return PgAllowed("c.id = ANY(%s)", [ids], ids, self)
 
 
-def queries_terms(match_terms: Sequence[str]) -> list[str]:
-    """The match terms that give a query, deduplicated as ``lexical`` does."""
-    seen: dict[str, str] = {}
-    for t in match_terms:
-        q = tsquery_of(t)
-        if q and q not in seen:
-            seen[q] = t
-    return list(seen.values())
-
-
 def _pg_array_item(w: str) -> str:
     return '"' + w.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # -- writing -------------------------------------------------------------------------------
-class PgWriter:
+class PgWriter(SqlWriter):
     """Writes files to the archive, each in one transaction of its own (see the module doc)."""
 
+    MARKS, BYTEWISE = PgArchive.MARKS, PgArchive.BYTEWISE
+
     def __init__(self, url: str, model: str, dim: int, rebuild: bool = False):
-        self.url, self.folder = url, redact(url)
+        self.url, self.folder = url, shown(url)
         self.model, self.dim = model, dim
         self.changed = False
         self.con = _connect(url)
@@ -718,7 +616,8 @@ class PgWriter:
         with self.con.transaction():
             self.con.execute("SELECT pg_advisory_xact_lock(%s, 0)", [LOCK_SPACE])
             try:
-                exists = self.con.execute("SELECT to_regclass('meta') IS NOT NULL AS x").fetchone()["x"]
+                tables = _tables(self.con)
+                exists = "meta" in tables
                 meta = {r["key"]: r["value"] for r in self.con.execute("SELECT key, value FROM meta")} if exists else {}
                 if exists and not rebuild and (meta.get("model") != self.model or meta.get("dim") != str(self.dim)):
                     raise ArchiveError(
@@ -732,17 +631,13 @@ class PgWriter:
                         self.con.execute(ddl)
                     self.con.execute("INSERT INTO meta VALUES ('model', %s), ('dim', %s), ('chunker_version', %s), "
                                      "('format', %s)", [self.model, str(self.dim), CHUNKER_VERSION, str(FORMAT)])
-                    self.con.execute("INSERT INTO corpus VALUES (1, 0, 0, 0, %s)", [_now()])
+                    self.con.execute("INSERT INTO corpus VALUES (1, 0, 0, 0, %s)", [now()])
                 else:
-                    if not self.con.execute("SELECT to_regclass('postings') IS NOT NULL AS x").fetchone()["x"]:
-                        self.con.execute(POSTINGS_DDL)
+                    for name, ddl in ADDED_TABLES.items():
+                        if name not in tables:
+                            self.con.execute(f"CREATE TABLE {ddl}")
+                    if "postings" not in tables:
                         self.con.execute(POSTINGS_BACKFILL)
-                    if not self.con.execute("SELECT to_regclass('paper_provenance') IS NOT NULL AS x").fetchone()["x"]:
-                        self.con.execute(PROVENANCE_DDL)
-                    self.con.execute(OCR_DONE_DDL)
-                    self.con.execute(PATHS_DDL)
-                    if not self.con.execute("SELECT to_regclass('ocr_chunks') IS NOT NULL AS x").fetchone()["x"]:
-                        self.con.execute(OCR_DDL)
             except psycopg.errors.InsufficientPrivilege as e:
                 raise ArchiveError(f"cannot create the archive's tables at {self.folder} ({_one_line(e)}): "
                                    "ask the database owner to run `CREATE EXTENSION vector` or to grant CREATE") from None
@@ -758,18 +653,11 @@ class PgWriter:
     def _bump(self, chunks: int, tokens: int) -> None:
         """Last in each transaction: counts for BM25 and the generation (a hot row, held briefly)."""
         self.con.execute("UPDATE corpus SET chunks = chunks + %s, tokens = tokens + %s, generation = generation + 1, "
-                         "updated = %s", [chunks, tokens, _now()])
+                         "updated = %s", [chunks, tokens, now()])
 
     # -- what the ingest asks ----------------------------------------------------------------
-    def file_state(self, source: str) -> dict | None:
-        return self.con.execute("SELECT * FROM files WHERE source = %s", [source]).fetchone()
-
-    def ocr_state(self, source: str) -> dict | None:
-        return self.con.execute("SELECT * FROM needs_ocr WHERE source = %s", [source]).fetchone()
-
-    def source_of_doc(self, doc_id: str) -> str | None:
-        r = self.con.execute("SELECT source FROM papers WHERE doc_id = %s", [doc_id]).fetchone()
-        return r["source"] if r else None
+    def _rows(self, sql: str, args: Sequence = ()) -> list[dict]:
+        return self.con.execute(sql, list(args)).fetchall()
 
     def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
         if not hashes:
@@ -779,15 +667,6 @@ class PgWriter:
             "SELECT DISTINCT ON (content_hash) content_hash, embedding FROM chunks WHERE content_hash = ANY(%s)",
             [list(hashes)])}
 
-    def sources(self) -> list[str]:
-        return [r["source"] for r in self.con.execute("SELECT source FROM files ORDER BY source")]
-
-    def paper_metas(self) -> list[dict]:
-        rows = self.con.execute("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, "
-                                "p.title, p.doc_type, p.url, v.provenance FROM papers p "
-                                "LEFT JOIN paper_provenance v USING (doc_id) ORDER BY p.source COLLATE \"C\", p.idx")
-        return [dict(r, provenance=provenance_of(r["provenance"])) for r in rows]
-
     def set_paper_metas(self, metas: dict) -> None:
         if not metas:
             return
@@ -796,8 +675,7 @@ class PgWriter:
                 cur.executemany("UPDATE papers SET council = %s, committee = %s, date = %s WHERE doc_id = %s",
                                 [(m.council, m.committee, m.date, doc_id) for doc_id, m in metas.items()])
                 cur.executemany("INSERT INTO paper_provenance VALUES (%s, %s) ON CONFLICT (doc_id) DO UPDATE "
-                                "SET provenance = excluded.provenance",
-                                [(doc_id, json.dumps(dict(m.provenance), sort_keys=True)) for doc_id, m in metas.items()])
+                                "SET provenance = excluded.provenance", provenance_rows(metas))
             self._bump(0, 0)
         self.changed = True
 
@@ -827,7 +705,7 @@ class PgWriter:
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None:
         with self._file(source):
             self._remove(source)
-            self.con.execute("INSERT INTO needs_ocr VALUES (%s, %s, %s, %s, %s)", [source, sha256, pages, reason, _now()])
+            self.con.execute("INSERT INTO needs_ocr VALUES (%s, %s, %s, %s, %s)", [source, sha256, pages, reason, now()])
             self._bump(0, 0)
         self.changed = True
 
@@ -837,7 +715,7 @@ class PgWriter:
         with self._file(source):
             self.con.execute("INSERT INTO needs_ocr VALUES (%s, %s, %s, %s, %s) ON CONFLICT (source) DO UPDATE "
                              "SET sha256 = EXCLUDED.sha256, pages = EXCLUDED.pages, reason = EXCLUDED.reason, "
-                             "recorded_at = EXCLUDED.recorded_at", [source, sha256, pages, reason, _now()])
+                             "recorded_at = EXCLUDED.recorded_at", [source, sha256, pages, reason, now()])
             self._bump(0, 0)
         self.changed = True
 
@@ -849,9 +727,6 @@ class PgWriter:
                              "SET sha256 = EXCLUDED.sha256, pages = EXCLUDED.pages", [source, sha256, pages])
             self._bump(0, 0)
         self.changed = True
-
-    def ocr_done_state(self, source: str) -> dict | None:
-        return self.con.execute("SELECT * FROM ocr_done WHERE source = %s", [source]).fetchone()
 
     def put_file(self, source: str, sha256: str, meta_hash: str, pages: int | None, dropped: dict,
                  papers: list, chunks: list, hashes: list[str], vectors: np.ndarray,
@@ -865,19 +740,14 @@ class PgWriter:
             with self._file(source):
                 self._remove(source)
                 self.con.execute("INSERT INTO files VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                                 [source, sha256, meta_hash, chunker or CHUNKER_VERSION, pages, json.dumps(dropped), _now()])
+                                 [source, sha256, meta_hash, chunker or CHUNKER_VERSION, pages, json.dumps(dropped), now()])
                 self.con.execute("INSERT INTO file_paths VALUES (%s, %s)", [source, path or os.path.abspath(source)])
                 with self.con.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO papers VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        [(p.doc_id, source, i, p.meta.council, p.meta.committee, p.meta.date, p.meta.title,
-                          p.meta.doc_type, p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack))
-                         for i, p in enumerate(papers)])
-                    if exempt:
-                        cur.executemany("INSERT INTO exempt_papers VALUES (%s, %s)", sorted(exempt.items()))
-                    if papers:
-                        cur.executemany("INSERT INTO paper_provenance VALUES (%s, %s)",
-                                        [(p.doc_id, provenance_json(p)) for p in papers])
+                    cur.executemany("INSERT INTO papers VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                                    paper_rows(source, papers))
+                    cur.executemany("INSERT INTO exempt_papers VALUES (%s, %s)", sorted((exempt or {}).items()))
+                    cur.executemany("INSERT INTO paper_provenance VALUES (%s, %s)",
+                                    provenance_rows({p.doc_id: p.meta for p in papers}))
                 count = tokens = 0
                 while batch := list(islice(rows, 1000)):
                     tokens += self._copy_chunks(batch, titles)
@@ -936,16 +806,9 @@ class PgWriter:
             self.con.close()
         return manifest
 
-    def discard(self) -> None:
-        self.changed = False
-
     def abort(self) -> None:
         """Close; a file half-way through its transaction was rolled back, committed ones stay."""
         self.con.close()
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @contextmanager
@@ -1017,6 +880,14 @@ def check(url: str) -> list[str]:
 
 
 # -- migrate ---------------------------------------------------------------------------------
+# The folder store's tables (but chunks, copied with their words) as they are copied, in order.
+MIGRATED = (("files", "source, sha256, meta_hash, chunker, pages, dropped, ingested_at"),
+            ("needs_ocr", "source, sha256, pages, reason, recorded_at"), ("ocr_done", "source, sha256, pages"),
+            ("papers", 'doc_id, source, idx, council, committee, date, title, doc_type, url, page_count, start, "end", '
+                       "part_of_pack"),
+            ("exempt_papers", "doc_id, reason"), ("paper_provenance", "doc_id, provenance"), ("file_paths", "source, path"))
+
+
 def migrate(from_folder, to_url: str, progress=lambda s: None, batch: int = 2000) -> dict:
     """Copy an embedded (SQLite + FAISS) archive into an empty PostgreSQL one: papers, chunks
     and their stored vectors, ids kept, nothing re-embedded. Returns the counts copied."""
@@ -1039,23 +910,7 @@ def migrate(from_folder, to_url: str, progress=lambda s: None, batch: int = 2000
         with w.con.transaction():
             w.con.execute("UPDATE meta SET value = %s WHERE key = 'chunker_version'", [m.chunker_version])
             with w.con.cursor() as cur:
-                with cur.copy("COPY files FROM STDIN") as copy:
-                    for r in db.execute("SELECT source, sha256, meta_hash, chunker, pages, dropped, ingested_at FROM files"):
-                        copy.write_row(tuple(r))
-                if "needs_ocr" in tables:
-                    with cur.copy("COPY needs_ocr FROM STDIN") as copy:
-                        for r in db.execute("SELECT source, sha256, pages, reason, recorded_at FROM needs_ocr"):
-                            copy.write_row(tuple(r))
-                if "ocr_done" in tables:
-                    with cur.copy("COPY ocr_done FROM STDIN") as copy:
-                        for r in db.execute("SELECT source, sha256, pages FROM ocr_done"):
-                            copy.write_row(tuple(r))
-                with cur.copy("COPY papers FROM STDIN") as copy:
-                    for r in db.execute('SELECT doc_id, source, idx, council, committee, date, title, doc_type, url, '
-                                        'page_count, start, "end", part_of_pack FROM papers'):
-                        copy.write_row(tuple(r))
-                for table, columns in (("exempt_papers", "doc_id, reason"), ("paper_provenance", "doc_id, provenance"),
-                                       ("file_paths", "source, path")):
+                for table, columns in MIGRATED:
                     if table in tables:
                         with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                             for r in db.execute(f"SELECT {columns} FROM {table}"):
@@ -1065,7 +920,7 @@ def migrate(from_folder, to_url: str, progress=lambda s: None, batch: int = 2000
             rows = db.execute("SELECT c.*, EXISTS (SELECT 1 FROM ocr_chunks o WHERE o.chunk_id = c.chunk_id) AS ocr "
                               "FROM chunks c ORDER BY c.id")
             while part := rows.fetchmany(batch):
-                tokens += w._copy_chunks([(r["id"], _ChunkRow(r), r["content_hash"],
+                tokens += w._copy_chunks([(r["id"], _chunk_of(r), r["content_hash"],
                                            np.frombuffer(r["vector"], dtype="float32")) for r in part], titles)
                 n += len(part)
                 progress(f"{n}/{m.counts.get('chunks', '?')} chunks")
@@ -1092,12 +947,9 @@ def migrate(from_folder, to_url: str, progress=lambda s: None, batch: int = 2000
         a.close()
 
 
-class _ChunkRow:
-    """A chunks row of the SQLite store, read like a models.Chunk by ``_copy_chunks``."""
-
-    def __init__(self, r):
-        self.chunk_id, self.doc_id, self.seq = r["chunk_id"], r["doc_id"], r["seq"]
-        self.section, self.subsection, self.part = r["section"], r["subsection"], r["part"]
-        self.heading, self.text, self.page, self.page_end = r["heading"], r["text"], r["page"], r["page_end"]
-        self.topics = tuple(json.loads(r["topics"]))
-        self.ocr = bool(r["ocr"])
+def _chunk_of(r) -> Chunk:
+    """A chunks row of the SQLite store as a ``models.Chunk`` (for ``_copy_chunks``; its offsets
+    in the file are not stored)."""
+    return Chunk(**{k: r[k] for k in ("chunk_id", "doc_id", "seq", "section", "subsection", "part", "heading", "text",
+                                      "page", "page_end")}, start=0, end=0, topics=tuple(json.loads(r["topics"])),
+                 ocr=bool(r["ocr"]))

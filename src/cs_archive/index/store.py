@@ -34,7 +34,6 @@ import json
 import os
 import shutil
 import sqlite3
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,8 @@ from ..chunking import CHUNKER_VERSION
 from ..lexical import normalise, passage_index_text
 from ..models import Chunk, Paper
 from . import fulltext
-from .shared import UNKNOWN_SQL, FilterValues, and_spelt, provenance_json, provenance_of
+from .shared import (ArchiveBusy, ArchiveError, ArchiveMissing, FilterValues, SqlReader, SqlWriter,
+                     and_spelt, now, paper_rows, provenance_rows, stats)
 from .vectors import FaissIndex
 
 FORMAT = 2  # 2: the lexical arm in Tantivy (fulltext/), topics in chunk_topics; 1 had FTS5 and numpy arrays
@@ -86,17 +86,6 @@ CREATE INDEX IF NOT EXISTS chunk_topics_id ON chunk_topics(id);
     "ocr_chunks (chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id))",
     "file_paths (source TEXT PRIMARY KEY REFERENCES files(source), path TEXT NOT NULL)",
 ))
-class ArchiveError(Exception):
-    """Something about the archive folder itself; the message says what to do."""
-
-
-class ArchiveMissing(ArchiveError):
-    pass
-
-
-class ArchiveBusy(ArchiveError):
-    pass
-
 
 @dataclass(frozen=True)
 class Manifest:
@@ -146,12 +135,21 @@ CHUNK_COLUMNS = frozenset(("id", "chunk_id", "doc_id", "seq", "section", "subsec
 EXEMPT_SQL = "{col} IN (SELECT doc_id FROM exempt_papers)"
 
 
-class Archive:
+class Archive(SqlReader):
     """A read-only view of the current generation. Cheap to keep open; never changes under you.
 
     Papers marked exempt from publication are withheld by every read (rows, neighbours,
     papers, counts, names, dates) unless the reader was opened with ``exempt=True`` (a
     member's or clerk's view): the access rule is enforced here, once (``access.py``)."""
+
+    MARKS, BYTEWISE, OPTION = "?", "", "--index"
+    TOPICS = ("j.value", "chunks c, json_each(c.topics) j")
+    # A paper row: its columns, chunk count, provenance (JSON, read into a dict), where its file
+    # is (absolute; the source where none was recorded) and exemption.
+    paper_sql = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
+                 "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
+                 "coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source) AS path, "
+                 "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p")
 
     def __init__(self, folder: str | os.PathLike, exempt: bool = False):
         self.folder = Path(folder)
@@ -185,12 +183,8 @@ class Archive:
         self.db.close()
         self.words = None
 
-    def check_model(self, model: str) -> None:
-        if self.manifest.model != model:
-            raise ArchiveError(
-                f"the archive at {self.folder} was built with model {self.manifest.model!r}, but "
-                f"{model!r} is configured: set CS_ARCHIVE_MODEL={self.manifest.model} or rebuild with "
-                f"`cs-archive ingest PATH --index {self.folder} --rebuild`")
+    def _rows(self, sql: str, args: Sequence = ()) -> list[sqlite3.Row]:
+        return self.db.execute(sql, list(args)).fetchall()
 
     # -- reading -----------------------------------------------------------------------
     def chunk_rows(self, ids) -> dict[int, sqlite3.Row]:
@@ -212,43 +206,12 @@ class Archive:
         q = "SELECT id, vector FROM chunks WHERE id IN (%s)" % ",".join("?" * len(ids))
         return {r["id"]: np.frombuffer(r["vector"], dtype="float32") for r in self.db.execute(q, ids)}
 
-    def chunk_by_id(self, chunk_id: str) -> sqlite3.Row | None:
-        row = self.db.execute("SELECT id FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
-        return self.chunk_rows([row["id"]]).get(row["id"]) if row else None
-
-    def neighbours(self, row: sqlite3.Row, n: int) -> list[sqlite3.Row]:
-        ids = [r["id"] for r in self.db.execute(
-            "SELECT id FROM chunks WHERE doc_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-            (row["doc_id"], row["seq"] - n, row["seq"] + n))]
-        rows = self.chunk_rows(ids)
-        return [rows[i] for i in ids if i in rows]
-
     def stats(self) -> dict:
-        """Counts of what this reader may see (a reader not opened for exempt papers counts
-        without them and lists none of them in ``exempt_withheld``)."""
-        one = lambda q, *a: self.db.execute(q, a).fetchone()[0]  # noqa: E731
-        visible, visible_chunk = self.visible(), self.visible("c.doc_id")
-        by = lambda col: {r[0] or "unknown": r[1] for r in self.db.execute(  # noqa: E731
-            f"SELECT {col}, count(*) FROM papers p WHERE {visible} GROUP BY 1 ORDER BY 2 DESC, 1")}
-        return {
-            "files": one(f"SELECT count(DISTINCT source) FROM papers p WHERE {visible}" if self.withholds
-                         else "SELECT count(*) FROM files"),
-            "papers": one(f"SELECT count(*) FROM papers p WHERE {visible}"),
-            "chunks": one(f"SELECT count(*) FROM chunks c WHERE {visible_chunk}"),
-            "by_type": by("doc_type"),
-            "by_committee": by("committee"),
-            "by_year": by("substr(date, 1, 4)"),
-            "unknown": {name: one(f"SELECT count(*) FROM papers p WHERE {visible} AND {t}")
-                        for name, t in UNKNOWN_SQL.items()},
-            "needs_ocr": [dict(r) for r in self.db.execute(
-                "SELECT source, pages, reason FROM needs_ocr ORDER BY source")],
-            "ocr_done": [dict(r) for r in self.db.execute("SELECT source, pages FROM ocr_done ORDER BY source")],
-            "exempt_withheld": [dict(r) for r in self.db.execute(
-                "SELECT p.source, e.doc_id, p.title, p.date, e.reason FROM exempt_papers e "
-                "JOIN papers p USING(doc_id) ORDER BY p.source, p.idx")] if self.exempt else [],
-            "manifest": self.manifest.to_json(),
-        }
-
+        """Counts of what this reader may see (``shared.stats``)."""
+        visible = self.visible()
+        files = (f"SELECT count(DISTINCT source) AS n FROM papers p WHERE {visible}" if self.withholds
+                 else "SELECT count(*) AS n FROM files")
+        return stats(self, lambda sql: self.db.execute(sql).fetchall(), files)
 
     # -- search primitives (index/base.py) ----------------------------------------------
     def filtered_ids(self, filters: Any, phrases: Sequence[str] = ()) -> np.ndarray | None:
@@ -260,8 +223,6 @@ class Archive:
         if not f.restricts_papers and not phrases and not exempt:
             return None
         on_papers, args = self._paper_conditions(f)
-        if exempt:
-            on_papers.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
         # Paper-level conditions select papers first: SQLite then walks only their chunks.
         where = ["c.doc_id IN (SELECT p.doc_id FROM papers p WHERE " + " AND ".join(on_papers) + ")"] if on_papers else []
         if f.topic:
@@ -321,25 +282,18 @@ class Archive:
             f"SELECT {', '.join(columns)} FROM chunks WHERE id IN ({marks})", ids)}
 
     def _paper_conditions(self, f: FilterValues) -> tuple[list[str], list]:
-        """The paper-level filters (dates, committee, council, type) as SQL over ``papers p``. A
-        committee or council is matched against the few distinct names in Python ("&" spelt
-        "and"), then looked up by its index."""
-        on_papers, args = [], []
-        if f.since:
-            on_papers.append("p.date IS NOT NULL AND p.date >= ?")
-            args.append(f.since)
-        if f.until:
-            on_papers.append("p.date IS NOT NULL AND p.date <= ?")
-            args.append(f.until)
+        """The paper-level filters (dates, committee, council, type, exempt papers left out:
+        ``_withheld``) as SQL over ``papers p``. A committee or council is matched against the
+        few distinct names in Python ("&" spelt "and"), then looked up by its index."""
+        on_papers, args = f.dates_and_type("?")
         for col, val in (("committee", f.committee), ("council", f.council)):
             if val:
                 names = [n for n in self._names(col) if val in and_spelt(n)]
                 marks = ",".join("?" * len(names))
                 on_papers.append(f"p.{col} IN ({marks})" if names else "0")
                 args += names
-        if f.doc_type:
-            on_papers.append("lower(p.doc_type) = ?")
-            args.append(f.doc_type)
+        if self._withheld(f):
+            on_papers.append(f"NOT {EXEMPT_SQL.format(col='p.doc_id')}")
         return on_papers, args
 
     def _names(self, col: str) -> list[str]:
@@ -350,69 +304,9 @@ class Archive:
                 f"SELECT DISTINCT {col} FROM papers WHERE {col} IS NOT NULL")]
         return self._known_names[col]
 
-    # -- browsing (the UI's pages and the commitments register) -------------------------------
-    def paper_chunk_ids(self, doc_id: str) -> list[int]:
-        visible = self.visible("c.doc_id")
-        return [r[0] for r in self.db.execute(
-            f"SELECT id FROM chunks c WHERE doc_id = ? AND {visible} ORDER BY seq", (doc_id,))]
-
-    def paper_chunks(self, doc_id: str) -> list:
-        """The paper's chunk rows in reading order."""
-        ids = self.paper_chunk_ids(doc_id)
-        rows = self.chunk_rows(ids)
-        return [rows[i] for i in ids]
-
-    def papers(self, doc_id: str | None = None, filters: Any = None, order: str = "newest") -> list[dict]:
-        """Papers with their chunk counts (``n``), provenance and exemption; see ``index/base.py``
-        for filters and order."""
-        where, args = ["p.doc_id = ?"] if doc_id else [], [doc_id] if doc_id else []
-        if filters is not None:
-            f = FilterValues.of(filters)
-            on_papers, paper_args = self._paper_conditions(f)
-            where, args = where + on_papers, args + paper_args
-            if self._withheld(f):
-                where.append("p.doc_id NOT IN (SELECT doc_id FROM exempt_papers)")
-        elif self.withholds:
-            where.append(self.visible())
-        rows = [dict(r) for r in self.db.execute(
-            PAPER_SQL + ("WHERE " + " AND ".join(where) if where else "") + " ORDER BY " + PAPER_ORDER[order], args)]
-        for r in rows:
-            r["provenance"], r["exempt"] = provenance_of(r["provenance"]), bool(r["exempt"])
-        return rows
-
-    def date_span(self) -> tuple[str | None, str | None]:
-        """The earliest and latest meeting dates of the papers (None, None when none is dated)."""
-        visible = self.visible()
-        return tuple(self.db.execute(f"SELECT min(date), max(date) FROM papers p WHERE {visible}").fetchone())
-
-    def distinct(self, column: str) -> list[str]:
-        """Values of committee, council, doc_type or topic that occur, in name order."""
-        if column == "topic":
-            visible = self.visible("c.doc_id")
-            q = f"SELECT DISTINCT j.value FROM chunks c, json_each(c.topics) j WHERE {visible} ORDER BY lower(j.value)"
-        elif column in ("committee", "council", "doc_type"):
-            col, visible = column, self.visible()
-            q = f"SELECT DISTINCT {col} FROM papers p WHERE coalesce({col}, '') != '' AND {visible} ORDER BY lower({col})"
-        else:
-            raise ValueError(column)
-        return [r[0] for r in self.db.execute(q)]
-
     def generation(self) -> str:
         """The archive's current generation (moves on every commit; this reader keeps its own)."""
         return Manifest.read(self.folder).generation
-
-
-PAPER_ORDER = {
-    "newest": "p.date IS NULL, p.date DESC, lower(coalesce(p.committee, '')), lower(coalesce(p.title, '')), p.idx",
-    "meeting": "p.date IS NULL, p.date, p.source, p.idx",
-    "source": "p.source, p.idx",
-}
-# A paper row: its columns, chunk count, provenance (JSON, read into a dict), where its file is
-# (absolute; the source where none was recorded) and exemption.
-PAPER_SQL = ("SELECT p.*, (SELECT count(*) FROM chunks c WHERE c.doc_id = p.doc_id) AS n, "
-             "(SELECT v.provenance FROM paper_provenance v WHERE v.doc_id = p.doc_id) AS provenance, "
-             "coalesce((SELECT f.path FROM file_paths f WHERE f.source = p.source), p.source) AS path, "
-             "EXISTS (SELECT 1 FROM exempt_papers e WHERE e.doc_id = p.doc_id) AS exempt FROM papers p ")
 
 
 def _open_generation(gen: Path, dim: int):
@@ -435,8 +329,10 @@ def _open_generation(gen: Path, dim: int):
     return db, vectors, words
 
 
-class Writer:
+class Writer(SqlWriter):
     """Changes to a new generation; ``commit`` makes them current in one rename."""
+
+    MARKS, BYTEWISE = "?", ""
 
     def __init__(self, folder: Path, model: str, dim: int, rebuild: bool = False):
         self.folder = folder
@@ -491,12 +387,8 @@ class Writer:
                 shutil.rmtree(p, ignore_errors=True)
 
     # -- what the ingest asks ----------------------------------------------------------
-    def file_state(self, source: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM files WHERE source = ?", (source,)).fetchone()
-
-    def source_of_doc(self, doc_id: str) -> str | None:
-        row = self.db.execute("SELECT source FROM papers WHERE doc_id = ?", (doc_id,)).fetchone()
-        return row["source"] if row else None
+    def _rows(self, sql: str, args: Sequence = ()) -> list[sqlite3.Row]:
+        return self.db.execute(sql, list(args)).fetchall()
 
     def known_vectors(self, hashes: list[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -507,28 +399,12 @@ class Writer:
                 out[r["content_hash"]] = np.frombuffer(r["vector"], dtype="float32")
         return out
 
-    def sources(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT source FROM files ORDER BY source")]
-
-    def ocr_state(self, source: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM needs_ocr WHERE source = ?", (source,)).fetchone()
-
-    def ocr_done_state(self, source: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM ocr_done WHERE source = ?", (source,)).fetchone()
-
-    def paper_metas(self) -> list[dict]:
-        rows = self.db.execute("SELECT p.doc_id, p.source, p.idx, p.part_of_pack, p.council, p.committee, p.date, "
-                               "p.title, p.doc_type, p.url, v.provenance FROM papers p "
-                               "LEFT JOIN paper_provenance v USING (doc_id) ORDER BY p.source, p.idx")
-        return [dict(r, provenance=provenance_of(r["provenance"])) for r in rows]
-
     def set_paper_metas(self, metas: dict) -> None:
         if not metas:
             return
         self.db.executemany("UPDATE papers SET council = ?, committee = ?, date = ? WHERE doc_id = ?",
                             [(m.council, m.committee, m.date, doc_id) for doc_id, m in metas.items()])
-        self.db.executemany("INSERT OR REPLACE INTO paper_provenance VALUES (?, ?)",
-                            [(doc_id, json.dumps(dict(m.provenance), sort_keys=True)) for doc_id, m in metas.items()])
+        self.db.executemany("INSERT OR REPLACE INTO paper_provenance VALUES (?, ?)", provenance_rows(metas))
         self.changed = True
 
     # -- changes -----------------------------------------------------------------------
@@ -557,15 +433,12 @@ class Writer:
     def put_needs_ocr(self, source: str, sha256: str, pages: int | None, reason: str) -> None:
         """Record a file that has no text to read (a scan), in place of whatever it was before."""
         self.remove_file(source)
-        self.db.execute("INSERT INTO needs_ocr VALUES (?,?,?,?,?)",
-                        (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
-        self.changed = True
+        self.put_ocr_pages(source, sha256, pages, reason)
 
     def put_ocr_pages(self, source: str, sha256: str, pages: int, reason: str) -> None:
         """Record that ``pages`` pages of a file just stored need OCR (scanned pages among text
         pages): listed by ``stats`` beside whole scans, cleared when the file is next stored."""
-        self.db.execute("INSERT OR REPLACE INTO needs_ocr VALUES (?,?,?,?,?)",
-                        (source, sha256, pages, reason, time.strftime("%Y-%m-%dT%H:%M:%S")))
+        self.db.execute("INSERT OR REPLACE INTO needs_ocr VALUES (?,?,?,?,?)", (source, sha256, pages, reason, now()))
         self.changed = True
 
     def put_ocr_done(self, source: str, sha256: str, pages: int) -> None:
@@ -587,15 +460,12 @@ class Writer:
         self.remove_file(source)
         self.db.execute("INSERT INTO files VALUES (?,?,?,?,?,?,?)",
                         (source, sha256, meta_hash, chunker, pages, json.dumps(dropped),
-                         time.strftime("%Y-%m-%dT%H:%M:%S")))
+                         now()))
         self.db.execute("INSERT INTO file_paths VALUES (?, ?)", (source, path or os.path.abspath(source)))
         self.db.executemany("INSERT INTO exempt_papers VALUES (?, ?)", sorted((exempt or {}).items()))
-        self.db.executemany(
-            'INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
-            [(p.doc_id, source, n, p.meta.council, p.meta.committee, p.meta.date, p.meta.title, p.meta.doc_type,
-              p.meta.url, p.page_count, p.start, p.end, int(p.part_of_pack)) for n, p in enumerate(papers)])
+        self.db.executemany("INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", paper_rows(source, papers))
         self.db.executemany("INSERT INTO paper_provenance VALUES (?, ?)",
-                            [(p.doc_id, provenance_json(p)) for p in papers])
+                            provenance_rows({p.doc_id: p.meta for p in papers}))
         ids: list[int] = []
         batch: list[np.ndarray] = []
         ocr: list[tuple[str]] = []
@@ -627,12 +497,8 @@ class Writer:
     # -- finishing ---------------------------------------------------------------------
     def commit(self) -> Manifest:
         self.db.commit()
-        counts = {
-            "files": self.db.execute("SELECT count(*) FROM files").fetchone()[0],
-            "papers": self.db.execute("SELECT count(*) FROM papers").fetchone()[0],
-            "chunks": self.db.execute("SELECT count(*) FROM chunks").fetchone()[0],
-            "vectors": len(self.vectors),
-        }
+        counts = {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "papers", "chunks")}
+        counts["vectors"] = len(self.vectors)
         if counts["chunks"] != counts["vectors"]:
             raise ArchiveError(f"internal error: {counts['chunks']} chunks but {counts['vectors']} vectors; nothing was changed")
         self.words.commit()
@@ -642,7 +508,7 @@ class Writer:
         _fsync_file(self.gen / FaissIndex.filename)
         _fsync_dir(self.gen)
         manifest = Manifest(FORMAT, self.generation, self.model, self.dim, CHUNKER_VERSION, counts,
-                            time.strftime("%Y-%m-%dT%H:%M:%S"))
+                            now())
         tmp = self.folder / (MANIFEST + ".tmp")
         with open(tmp, "w") as f:
             json.dump(manifest.to_json(), f, indent=2)
@@ -659,10 +525,6 @@ class Writer:
         rows = self.db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype="int64", count=len(rows))
         return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype="float32").reshape(len(rows), self.dim)
-
-    def discard(self) -> None:
-        """Forget the changes: the block of ``writing`` ends without a commit."""
-        self.changed = False
 
     def abort(self) -> None:
         self.words.abort()
@@ -717,6 +579,11 @@ def writing(folder: Path, model: str, dim: int, rebuild: bool = False):
         w.abort()
 
 
+def generation_of(folder: Path) -> str:
+    """The archive's current generation, read from its manifest (for caches)."""
+    return Manifest.read(folder).generation
+
+
 def check(folder: Path) -> list[str]:
     """What is wrong with the archive, if anything (an empty list when healthy)."""
     problems: list[str] = []
@@ -733,20 +600,13 @@ def check(folder: Path) -> list[str]:
             problems.append(f"{n_chunks} chunks stored but {len(a.words)} in the full-text index")
         if m.counts.get("chunks") != n_chunks:
             problems.append(f"manifest counts {m.counts.get('chunks')} chunks, the store has {n_chunks}")
-        orphans = a.db.execute("SELECT count(*) FROM chunks WHERE doc_id NOT IN (SELECT doc_id FROM papers)").fetchone()[0]
-        if orphans:
-            problems.append(f"{orphans} chunks belong to no paper")
-        bad = a.db.execute("SELECT count(*) FROM papers WHERE source NOT IN (SELECT source FROM files)").fetchone()[0]
-        if bad:
-            problems.append(f"{bad} papers belong to no file")
-        bad = a.db.execute("SELECT count(*) FROM exempt_papers WHERE doc_id NOT IN (SELECT doc_id FROM papers)"
-                           ).fetchone()[0]
-        if bad:
-            problems.append(f"{bad} exemption records belong to no paper")
-        bad = a.db.execute("SELECT count(*) FROM paper_provenance WHERE doc_id NOT IN (SELECT doc_id FROM papers)"
-                           ).fetchone()[0]
-        if bad:
-            problems.append(f"{bad} provenance records belong to no paper")
+        for table, col, parent, what in (("chunks", "doc_id", "papers", "chunks belong to no paper"),
+                                         ("papers", "source", "files", "papers belong to no file"),
+                                         ("exempt_papers", "doc_id", "papers", "exemption records belong to no paper"),
+                                         ("paper_provenance", "doc_id", "papers", "provenance records belong to no paper")):
+            bad = a.db.execute(f"SELECT count(*) FROM {table} WHERE {col} NOT IN (SELECT {col} FROM {parent})").fetchone()[0]
+            if bad:
+                problems.append(f"{bad} {what}")
         # A date that is no real day ("2024-02-30") breaks every search ranking that paper by date.
         bad = [(r[0], r[1]) for r in a.db.execute("SELECT source, date FROM papers WHERE coalesce(date, '') != ''")
                if not _real_iso(r[1])]

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from .. import explore
-from ..config import model_name, store_location
+from ..config import model_name, shown, store_location
 from ..index.base import ArchiveReader
 from ..index import generation_of, open_archive
 from ..index.store import ArchiveError, ArchiveMissing
@@ -91,15 +91,6 @@ def location() -> Path | str:
     """Where the archive is: $CS_ARCHIVE_STORE (a folder, faiss:///PATH or postgresql://…),
     else $CS_ARCHIVE_INDEX, else ./index (as the CLI without options)."""
     return store_location(None, None)
-
-
-def shown(where: Path | str) -> str:
-    """A location for the page: a PostgreSQL URL without its password."""
-    if isinstance(where, str):
-        from ..index.pg import redact
-
-        return redact(where)
-    return str(where)
 
 
 def archive(exempt: bool | None = None) -> ArchiveReader:

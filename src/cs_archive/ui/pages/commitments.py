@@ -80,17 +80,14 @@ def render(location: str | Path | None = None) -> None:
     try:
         generation = generation_of(location)
         archive = open_archive(location)
+        try:
+            archive.check_model(model_name())
+            committees, councils = archive.distinct("committee"), archive.distinct("council")
+        finally:
+            archive.close()
     except ArchiveError as e:
         st.error(f"The archive cannot be opened: {esc(str(e))}")
         return
-    try:
-        archive.check_model(model_name())
-        committees, councils = archive.distinct("committee"), archive.distinct("council")
-    except ArchiveError as e:
-        st.error(f"The archive cannot be opened: {esc(str(e))}")
-        return
-    finally:
-        archive.close()
 
     c1, c2, c3, c4 = st.columns(4)
     kind = c1.selectbox("Kind", ("",) + KINDS, format_func=lambda k: k or "Any", key="cm_kind")

@@ -212,19 +212,10 @@ def _highlight(key: tuple, passages: dict) -> None:
 
 
 def _filter_words(state: dict) -> str:
-    bits = []
-    if state["committee"]:
-        bits.append(f"committee {state['committee']}")
-    if state["council"]:
-        bits.append(state["council"])
-    if state["type"]:
-        bits.append(f"type {state['type']}")
-    if state["topic"]:
-        bits.append(f"topic {state['topic']}")
-    if state["since"]:
-        bits.append(f"from {long_date(state['since'])}")
-    if state["until"]:
-        bits.append(f"until {long_date(state['until'])}")
+    said = {"committee": "committee {}", "council": "{}", "type": "type {}", "topic": "topic {}", "since": "from {}",
+            "until": "until {}"}
+    bits = [words.format(long_date(state[k]) if k in ("since", "until") else state[k])
+            for k, words in said.items() if state[k]]
     return (" (" + ", ".join(esc(b) for b in bits) + ")") if bits else ""
 
 
