@@ -187,7 +187,9 @@ def search(archive: ArchiveReader, embedder, query: str, k: int = 10, filters: F
     if scope:
         fused = place_and_time(fused, store.chunk_rows(list(fused)), scope)
     order = sorted(fused, key=lambda i: (-fused[i], i))
-    kept, dupes = _collapse(order[: 4 * k + 20], m, {i: j for j, i in enumerate(ids)}, _Texts(rows, fill), keep=k)
+    head = order[: 4 * k + 20]
+    fill(head, _TEXT)  # the same text under two names folds whatever its vectors (its papers' titles differ)
+    kept, dupes = _collapse(head, m, {i: j for j, i in enumerate(ids)}, _Texts(rows, fill), keep=k)
     shown = kept + [d for i in kept for d in dupes.get(i, [])]
     rows = {**rows, **archive.chunk_rows(shown)}
     if stats:
@@ -464,12 +466,15 @@ def _dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts, keep: int
               ) -> tuple[list[int], dict[int, list[int]]]:
-    """The first ``keep`` passages of ``order`` once near-duplicates (cosine >= DUPLICATE_COSINE)
-    are folded into the first of them, and what folded into each; ``vectors[at[i]]`` is passage
-    i's vector, ``texts.get(i)`` its text. Passages that print different figures ("£900,000" /
-    "£1,234,567") are never duplicates, however alike. Later passages are neither kept nor
-    compared against."""
+    """The first ``keep`` passages of ``order`` once duplicates are folded into the first of them,
+    and what folded into each; ``vectors[at[i]]`` is passage i's vector, ``texts.get(i)`` its
+    text. Duplicates: the same words (a report and its copy in an agenda pack: their vectors
+    differ, as each is embedded with its own paper's title), or near in meaning (cosine >=
+    DUPLICATE_COSINE: a decision page repeating its minutes). Passages that print different
+    figures ("£900,000" / "£1,234,567") are never duplicates, however alike. Later passages are
+    neither kept nor compared against."""
     figs: dict[int, frozenset] = {}
+    words: dict[str, int] = {}  # a kept passage's words (``normalise``) -> the passage
 
     def figures(i: int) -> frozenset:  # read only for the rare near-duplicate pair
         if i not in figs:
@@ -502,13 +507,15 @@ def _collapse(order: list[int], vectors: np.ndarray, at: dict[int, int], texts, 
         if len(kept) >= keep and not homes:
             break
         r = row.get(i)
-        home = None
-        if r is not None and (alike[r] or late):  # most passages repeat none of the earlier ones
+        said = normalise(texts.get(i, ""))
+        home = words.get(said) if said else None
+        if home is None and r is not None and (alike[r] or late):  # most passages repeat none of the earlier ones
             home = next((have[c] for c in homes if column(c)[r] and figures(have[c]) == figures(i)), None)
         if home is not None:
             dupes.setdefault(home, []).append(i)
         elif len(kept) < keep:
             kept.append(i)
+            words.setdefault(said, i)
             if r is not None:
                 homes.append(r)
                 late = late or r >= first
