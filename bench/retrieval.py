@@ -15,7 +15,13 @@ Systems, all with the archive's model (all-MiniLM-L6-v2) and judged by the same 
 - naive RAG: the raw files cut into fixed 1,000-character windows with 200 overlap, embedded,
   FAISS flat, no metadata (so no sections and no filters: it cannot apply them).
 
-Prints one Markdown table: our qrels (``eval/qrels.jsonl``) and the shared dev questions.
+Prints one Markdown table a question set: our qrels (``eval/qrels.jsonl``) and the shared dev
+questions; with ``--corpus``, on an archive of the seeds plus ``../shared/corpus/docs``, also
+the shared corpus questions and our held-out ones (``eval/corpus_heldout.jsonl`` with the
+off-topic ``eval/corpus_offtopic.jsonl``), the naive baseline then reading the PDFs' text too:
+
+    .venv/bin/cs-archive ingest seeds ../shared/corpus/docs --index /tmp/real
+    .venv/bin/python bench/retrieval.py --index /tmp/real --corpus
 """
 from __future__ import annotations
 
@@ -34,10 +40,10 @@ NAIVE_CONFIDENT = 0.40  # the floor the archive used before calibration (dense c
 RRF_K = 60
 
 
-def shared_dev() -> Path | None:
+def shared_dev(name: str = "eval/dev_questions.jsonl") -> Path | None:
     for base in (os.environ.get("CS_ARCHIVE_SHARED"), ROOT.parent / "shared", "/work/shared"):
-        if base and (Path(base) / "eval" / "dev_questions.jsonl").exists():
-            return Path(base) / "eval" / "dev_questions.jsonl"
+        if base and (Path(base) / name).exists():
+            return Path(base) / name
     return None
 
 
@@ -75,16 +81,21 @@ def rrf(archive, embedder, pool: int = 50):
     return run
 
 
-def naive_rag(embedder, papers: Path):
+def naive_rag(embedder, papers: list[Path]):
     """Fixed windows over the raw text of every file, FAISS flat, no metadata at all."""
     import faiss
     import numpy as np
 
     windows: list[tuple[str, str]] = []
-    for path in sorted(papers.rglob("*")):
-        if path.suffix.lower() not in (".txt", ".md", ".html", ".htm"):
+    for path in sorted(p for folder in papers for p in folder.rglob("*")):
+        if path.suffix.lower() == ".pdf":
+            import pypdf
+
+            text = "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+        elif path.suffix.lower() in (".txt", ".md", ".html", ".htm"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+        else:
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
         step = NAIVE_SIZE - NAIVE_OVERLAP
         for start in range(0, max(1, len(text) - NAIVE_OVERLAP), step):
             windows.append((str(path), text[start:start + NAIVE_SIZE]))
@@ -112,7 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", default="index", help="the seed archive (cs-archive ingest seeds --index DIR)")
     ap.add_argument("--qrels", default=str(ROOT / "eval" / "qrels.jsonl"))
     ap.add_argument("--dev", default=None, help="shared dev questions (default: ../shared/eval/dev_questions.jsonl)")
-    ap.add_argument("--papers", default=str(ROOT / "seeds"), help="the raw files, for the naive RAG baseline")
+    ap.add_argument("--papers", nargs="+", default=None,
+                    help="the raw files, for the naive RAG baseline (default: seeds, and with --corpus the corpus too)")
+    ap.add_argument("--corpus", action="store_true",
+                    help="also the shared corpus questions and our held-out ones (archive: seeds + shared corpus)")
     ap.add_argument("-k", type=int, default=10)
     a = ap.parse_args(argv)
 
@@ -127,7 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     dev = Path(a.dev) if a.dev else shared_dev()
     if dev:
         sets.append(("dev", load_qrels(dev)))
-    naive, n_windows = naive_rag(embedder, Path(a.papers))
+    papers = [ROOT / "seeds"]
+    if a.corpus:
+        corpus = shared_dev("eval/corpus_questions.jsonl")
+        if corpus is None:
+            ap.error("--corpus: ../shared/eval/corpus_questions.jsonl not found (set CS_ARCHIVE_SHARED)")
+        sets.append(("corpus questions", load_qrels(corpus)))
+        sets.append(("held out", load_qrels(ROOT / "eval" / "corpus_heldout.jsonl")
+                     + load_qrels(ROOT / "eval" / "corpus_offtopic.jsonl")))
+        papers.append(corpus.parents[1] / "corpus" / "docs")
+    naive, n_windows = naive_rag(embedder, [Path(p) for p in a.papers] if a.papers else papers)
     systems = [
         ("hybrid (ours)", ours(archive, embedder)),
         ("hybrid, no vocabulary", ours(archive, embedder, expand=False)),
